@@ -1,0 +1,45 @@
+# Exacto: `make run` serves the app with demo data; `make test` runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: setup run test lint bench migrate worker beat clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+run: setup
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo $(if $(ADMIN_PASSWORD),--admin-password $(ADMIN_PASSWORD),)
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin at /admin/, API docs at /api/v1/docs/)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) benchmarks/run_all.py
+
+worker: setup
+	$(VENV)/bin/celery -A exacto_site worker --loglevel=info
+
+beat: setup
+	$(VENV)/bin/celery -A exacto_site beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) staticfiles exacto.sqlite3*

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from exacto_site import views as site_views
+
+api_v1 = [
+    path("", include("metrics.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("", include("providers.urls")),
+    path("", include("metrics.urls")),
+    path("healthz", site_views.healthz, name="healthz"),
+]
+
+handler404 = "exacto_site.views.not_found"
+handler500 = "exacto_site.views.server_error"

@@ -1,0 +1,173 @@
+"""Explicit request/response shapes of API.md, for validation and the OpenAPI schema."""
+
+from rest_framework import serializers
+
+
+class EndpointRegisterIn(serializers.Serializer):
+    model = serializers.RegexField(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$", max_length=128)
+    provider = serializers.RegexField(r"^[a-z0-9-]+$", max_length=64)
+    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    reference = serializers.BooleanField(required=False, default=False)
+
+
+class RejectedItem(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.CharField(allow_null=True)
+    error = serializers.CharField()
+
+
+class BatchResultOut(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = RejectedItem(many=True)
+
+
+class ToolCallEventIn(serializers.Serializer):
+    id = serializers.CharField(max_length=200)
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    quantization = serializers.CharField(required=False, help_text="Needed only when the "
+                                         "provider serves the model in several quantizations.")
+    app = serializers.CharField(required=False)
+    user = serializers.CharField(required=False)
+    created = serializers.DateTimeField(required=False)
+    request = serializers.JSONField(help_text="The OpenAI request body; `tools` and "
+                                    "`tool_choice` are read, the rest ignored.")
+    response = serializers.JSONField(help_text="The OpenAI chat completion; "
+                                     "`choices[*].message.tool_calls` are read.")
+
+
+class ToolCallBatchIn(serializers.Serializer):
+    events = ToolCallEventIn(many=True, max_length=1000)
+
+
+class IgnoreEventIn(serializers.Serializer):
+    id = serializers.CharField(max_length=200)
+    user = serializers.CharField()
+    provider = serializers.CharField()
+    model = serializers.CharField(required=False, allow_null=True)
+    action = serializers.ChoiceField(choices=["ignore", "unignore"])
+    created = serializers.DateTimeField(required=False)
+
+
+class IgnoreBatchIn(serializers.Serializer):
+    events = IgnoreEventIn(many=True, max_length=1000)
+
+
+class BenchmarkRunIn(serializers.Serializer):
+    id = serializers.CharField(max_length=200)
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    quantization = serializers.CharField(required=False)
+    benchmark = serializers.CharField()
+    score = serializers.FloatField(min_value=0, max_value=100)
+    stderr = serializers.FloatField(required=False, allow_null=True)
+    samples = serializers.IntegerField(required=False, allow_null=True)
+    source = serializers.CharField(required=False)
+    run_at = serializers.DateTimeField(required=False)
+    detail = serializers.DictField(required=False)
+
+
+class BenchmarkRunBatchIn(serializers.Serializer):
+    runs = BenchmarkRunIn(many=True, max_length=1000)
+
+
+class FailureRates(serializers.Serializer):
+    invalid_json = serializers.FloatField(allow_null=True)
+    unknown_tool = serializers.FloatField(allow_null=True)
+    schema_mismatch = serializers.FloatField(allow_null=True)
+
+
+class ToolCallFigures(serializers.Serializer):
+    calls = serializers.IntegerField(help_text="Raw (uncapped) count of tool calls.")
+    valid = serializers.IntegerField()
+    unchecked = serializers.IntegerField(help_text="Counted as valid; the tool had no usable "
+                                         "schema (METHODOLOGY §1).")
+    invalid_json = serializers.IntegerField()
+    unknown_tool = serializers.IntegerField()
+    schema_mismatch = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True, help_text="(valid + unchecked) / calls "
+                                      "on capped counts (§4).")
+    accuracy_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
+                                          help_text="95% Wilson interval on capped counts.")
+    requests_with_tools = serializers.IntegerField()
+    errored_requests = serializers.IntegerField()
+    request_error_rate = serializers.FloatField(allow_null=True)
+    propensity_requests = serializers.IntegerField()
+    propensity_requests_with_calls = serializers.IntegerField()
+    propensity = serializers.FloatField(allow_null=True)
+    propensity_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    failure_rates = FailureRates()
+    capped = serializers.DictField(child=serializers.FloatField(),
+                                   help_text="The same counts after capping large apps (§4).")
+
+
+class ToolCallWindowFigures(ToolCallFigures):
+    window_days = serializers.IntegerField()
+
+
+class ExactoOut(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=["verified", "unverified", "deranked"])
+    member = serializers.BooleanField()
+    forced = serializers.CharField(allow_null=True)
+    rules = serializers.DictField(child=serializers.BooleanField())
+    failed = serializers.ListField(child=serializers.CharField())
+
+
+class WindowOut(serializers.Serializer):
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+
+
+class IgnoresOut(serializers.Serializer):
+    ignore_rate = serializers.FloatField(allow_null=True)
+    ignoring_users = serializers.IntegerField()
+    active_users = serializers.IntegerField()
+
+
+class AppMatchedOut(serializers.Serializer):
+    accuracy_delta = serializers.FloatField(allow_null=True, help_text="Accuracy minus the "
+                                            "other endpoints' on the same apps (§4).")
+    apps = serializers.IntegerField()
+    weight = serializers.FloatField()
+
+
+class BucketsOut(serializers.Serializer):
+    simple = ToolCallFigures()
+    medium = ToolCallFigures()
+    complex = ToolCallFigures()
+
+
+class EndpointOut(serializers.Serializer):
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    quantization = serializers.CharField()
+    reference = serializers.BooleanField()
+    in_rotation = serializers.BooleanField()
+    rotation_status = serializers.ChoiceField(choices=["active", "benchmark_hold", "admin_removed"])
+    tool_calls = ToolCallWindowFigures()
+    ignore_rate = serializers.FloatField(allow_null=True)
+    exacto = ExactoOut(allow_null=True)
+    window = WindowOut()
+    published_until = serializers.DateField(allow_null=True)
+    private = serializers.BooleanField(help_text="True when figures past the publication date "
+                                       "are included (admin or the provider's own users).")
+    ignores = IgnoresOut()
+    buckets = BucketsOut()
+    bucket_mix_tvd = serializers.FloatField(allow_null=True)
+    bucket_mix_flag = serializers.BooleanField()
+    app_matched = AppMatchedOut()
+
+
+class EndpointBriefOut(serializers.Serializer):
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    quantization = serializers.CharField()
+    reference = serializers.BooleanField()
+    in_rotation = serializers.BooleanField()
+    rotation_status = serializers.CharField()
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField()
+    field = serializers.CharField(required=False)

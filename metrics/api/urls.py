@@ -1,0 +1,9 @@
+from django.urls import path
+
+from metrics.api import views
+
+urlpatterns = [
+    path("endpoints/", views.EndpointsView.as_view(), name="api-endpoints"),
+    path("tool-calls/", views.ToolCallsView.as_view(), name="api-tool-calls"),
+    path("ignores/", views.IgnoresView.as_view(), name="api-ignores"),
+]

@@ -1,0 +1,116 @@
+"""API views: parse input, call one service or selector, render (API.md)."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from metrics.api import serializers as s
+from metrics.selectors.endpoints import model_endpoints
+from metrics.services.ingest_ignores import ingest_ignores
+from metrics.services.ingest_tool_calls import ingest_tool_calls
+from providers.api.permissions import token_of
+from providers.models import LLMModel
+from providers.services.endpoints import register_endpoint
+from providers.visibility import Viewer
+
+ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 413: s.ErrorOut}
+
+
+def batch_items(request, key: str) -> list:
+    """The list under `key`, or a 400 for the batch as a whole (API.md "Errors")."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({key: "Body must be a JSON object."})
+    items = request.data.get(key)
+    if not isinstance(items, list):
+        raise exceptions.ValidationError({key: f"'{key}' must be a list."})
+    limit = settings.EXACTO_MAX_BATCH_ITEMS
+    if len(items) > limit:
+        raise exceptions.ValidationError({key: f"At most {limit} items per batch, got {len(items)}."})
+    return items
+
+
+def source_of(request) -> str:
+    token = token_of(request)
+    return token.name if token else "session"
+
+
+def get_model(slug: str | None) -> LLMModel:
+    if not slug:
+        raise exceptions.ValidationError({"model": "The model parameter is required."})
+    try:
+        return LLMModel.objects.get(slug=slug)
+    except LLMModel.DoesNotExist as exc:
+        raise exceptions.NotFound(f"Unknown model {slug!r}.") from exc
+
+
+def days_param(request) -> int:
+    raw = request.query_params.get("days")
+    if raw is None:
+        return settings.EXACTO_WINDOW_DAYS
+    try:
+        days = int(raw)
+    except ValueError as exc:
+        raise exceptions.ValidationError({"days": "days must be an integer."}) from exc
+    if not 1 <= days <= 366:
+        raise exceptions.ValidationError({"days": "days must be between 1 and 366."})
+    return days
+
+
+class EndpointsView(APIView):
+    @extend_schema(
+        summary="Per-endpoint quality figures of a model",
+        parameters=[
+            OpenApiParameter("model", str, required=True, description="Model slug author/name."),
+            OpenApiParameter("days", int, description="Window in days (default 7)."),
+        ],
+        responses={200: s.EndpointOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
+    )
+    def get(self, request):
+        model = get_model(request.query_params.get("model"))
+        rows = model_endpoints(model, Viewer.from_request(request), days=days_param(request))
+        for row in rows:
+            row.pop("_endpoint")
+        return Response(rows)
+
+    @extend_schema(
+        summary="Register an endpoint (idempotent)",
+        request=s.EndpointRegisterIn,
+        responses={200: s.EndpointBriefOut, 201: s.EndpointBriefOut, **ERRORS},
+    )
+    def post(self, request):
+        data = s.EndpointRegisterIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, created = register_endpoint(
+            data.validated_data["model"], data.validated_data["provider"],
+            data.validated_data["quantization"], data.validated_data["reference"],
+        )
+        body = {
+            "model": endpoint.model.slug, "provider": endpoint.provider.slug,
+            "quantization": endpoint.quantization, "reference": endpoint.is_reference,
+            "in_rotation": endpoint.in_rotation, "rotation_status": endpoint.rotation_status,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ToolCallsView(APIView):
+    @extend_schema(
+        summary="Ingest a batch of tool-call events",
+        request=s.ToolCallBatchIn,
+        responses={200: s.BatchResultOut, **ERRORS},
+    )
+    def post(self, request):
+        result = ingest_tool_calls(batch_items(request, "events"), source=source_of(request))
+        return Response(result.as_dict())
+
+
+class IgnoresView(APIView):
+    @extend_schema(
+        summary="Ingest a batch of ignore/unignore preferences",
+        request=s.IgnoreBatchIn,
+        responses={200: s.BatchResultOut, **ERRORS},
+    )
+    def post(self, request):
+        result = ingest_ignores(batch_items(request, "events"), source=source_of(request))
+        return Response(result.as_dict())

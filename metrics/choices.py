@@ -1,0 +1,58 @@
+"""Enumerations of the metrics app, in one place (used by models, API and templates).
+
+Values equal those of the pure modules (metrics/toolcalls.py, complexity.py, pools.py);
+a test keeps them in step.
+"""
+
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    VALID = "valid", "Valid"
+    UNCHECKED = "unchecked", "Unchecked (no usable schema)"
+    INVALID_JSON = "invalid_json", "Invalid JSON"
+    UNKNOWN_TOOL = "unknown_tool", "Unknown tool"
+    SCHEMA_MISMATCH = "schema_mismatch", "Schema mismatch"
+
+
+FAILURE_OUTCOMES = (Outcome.INVALID_JSON, Outcome.UNKNOWN_TOOL, Outcome.SCHEMA_MISMATCH)
+
+
+class Bucket(models.TextChoices):
+    SIMPLE = "simple", "Simple (≤ 5)"
+    MEDIUM = "medium", "Medium (6–15)"
+    COMPLEX = "complex", "Complex (> 15)"
+
+
+class Tier(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    UNVERIFIED = "unverified", "Unverified"
+    DERANKED = "deranked", "Deranked"
+
+
+class OverrideAction(models.TextChoices):
+    FORCE_IN = "force_in", "Force into the pool"
+    FORCE_OUT = "force_out", "Force out of the pool"
+
+
+class IgnoreAction(models.TextChoices):
+    IGNORE = "ignore", "Ignore"
+    UNIGNORE = "unignore", "Unignore"
+
+
+class PoolChangeKind(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    LEFT = "left", "Left"
+
+
+class IngestKind(models.TextChoices):
+    TOOL_CALLS = "tool_calls", "Tool-call telemetry"
+    IGNORES = "ignores", "Ignore preferences"
+    BENCHMARK_RUNS = "benchmark_runs", "Benchmark runs"
+
+
+class RecomputeTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Periodic task"
+    ADMIN = "admin", "Admin"
+    COMMAND = "command", "Management command"
+    API = "api", "API"

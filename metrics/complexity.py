@@ -1,0 +1,115 @@
+"""Schema complexity score and bucket of a tool's ``parameters`` (METHODOLOGY.md §3).
+
+Pure module: no Django, no I/O. The walk is iterative so that hostile schemas
+(thousands of levels deep) cannot exhaust the Python stack.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Bucket", "bucket_for", "complexity_score"]
+
+
+class Bucket(enum.StrEnum):
+    SIMPLE = "simple"
+    MEDIUM = "medium"
+    COMPLEX = "complex"
+
+
+# Keywords whose value is a map of name -> subschema. "properties",
+# "patternProperties", "additionalProperties", "items", ... descend into the
+# *instance* (a property value or an array element) and so add one nesting level.
+_DESCENDING_MAPS = ("properties", "patternProperties")
+_DESCENDING_SCHEMAS = (
+    "additionalProperties",
+    "unevaluatedProperties",
+    "items",
+    "additionalItems",
+    "unevaluatedItems",
+    "contains",
+    "prefixItems",
+)
+# Keywords whose subschemas apply to the *same* instance, so they add no level.
+_SAME_LEVEL_MAPS = ("definitions", "$defs", "dependentSchemas", "dependencies")
+_SAME_LEVEL_SCHEMAS = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "propertyNames")
+_COUNTED_KEYWORDS = ("enum", "anyOf", "oneOf", "allOf")
+
+
+def complexity_score(parameters: object) -> int:
+    """Complexity score of one tool's ``parameters`` (METHODOLOGY.md §3).
+
+    score = P + 2 * D + K + R, where, over every subschema reachable through
+    schema keywords (``$ref`` is not followed):
+
+    - P: number of properties at all depths (the size of every ``properties``
+      map, wherever it appears, including inside ``items``, combinators and
+      ``definitions``/``$defs``);
+    - D: maximum nesting depth. The root schema is at depth 0; a subschema is
+      one level deeper than its parent when it describes a *part* of the
+      parent's instance: a value of ``properties``/``patternProperties``, or
+      ``additionalProperties``, ``unevaluatedProperties``, ``items`` (schema or
+      list form), ``prefixItems``, ``additionalItems``, ``unevaluatedItems``,
+      ``contains``. Subschemas that apply to the same instance (``allOf``,
+      ``anyOf``, ``oneOf``, ``not``, ``if``/``then``/``else``,
+      ``propertyNames``, ``dependentSchemas``/``dependencies``) and
+      ``definitions``/``$defs`` stay at their parent's depth. D is the largest
+      depth of any subschema, so ``{}`` is 0, a flat object with scalar
+      properties is 1, an array of objects with scalar properties is 2;
+    - K: number of ``enum``, ``anyOf``, ``oneOf`` and ``allOf`` keywords;
+    - R: number of required fields (string entries of every ``required`` list).
+
+    Total: anything that is not a JSON Schema object scores 0 or what can be
+    read from it; never raises.
+    """
+    if not isinstance(parameters, dict):
+        return 0
+    properties = 0
+    max_depth = 0
+    keywords = 0
+    required = 0
+    stack: list[tuple[object, int]] = [(parameters, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict):
+            continue  # boolean schemas and malformed entries carry nothing to count
+        if depth > max_depth:
+            max_depth = depth
+        for keyword in _COUNTED_KEYWORDS:
+            if keyword in node:
+                keywords += 1
+        names = node.get("required")
+        if isinstance(names, list):
+            required += sum(1 for name in names if isinstance(name, str))
+        for keyword in _DESCENDING_MAPS:
+            children = node.get(keyword)
+            if isinstance(children, dict):
+                if keyword == "properties":
+                    properties += len(children)
+                stack.extend((child, depth + 1) for child in children.values())
+        for keyword in _DESCENDING_SCHEMAS:
+            _push(stack, node.get(keyword), depth + 1)
+        for keyword in _SAME_LEVEL_MAPS:
+            children = node.get(keyword)
+            if isinstance(children, dict):
+                stack.extend((child, depth) for child in children.values())
+        for keyword in _SAME_LEVEL_SCHEMAS:
+            _push(stack, node.get(keyword), depth)
+    return properties + 2 * max_depth + keywords + required
+
+
+def _push(stack: list[tuple[object, int]], value: object, depth: int) -> None:
+    # A keyword holds either one subschema or a list of them (items, allOf, ...).
+    if isinstance(value, dict):
+        stack.append((value, depth))
+    elif isinstance(value, list):
+        stack.extend((child, depth) for child in value)
+
+
+def bucket_for(score: int, *, simple_max: int = 5, medium_max: int = 15) -> Bucket:
+    """Bucket of a complexity score: simple <= 5, medium 6-15, complex > 15 (METHODOLOGY.md §3)."""
+    if score <= simple_max:
+        return Bucket.SIMPLE
+    if score <= medium_max:
+        return Bucket.MEDIUM
+    return Bucket.COMPLEX

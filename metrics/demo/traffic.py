@@ -1,0 +1,815 @@
+"""Deterministic demo traffic: tool-call and ignore events in the exact shape
+of POST /api/v1/tool-calls/ and POST /api/v1/ignores/ (docs API.md), drawn
+from the behaviours of metrics.demo.catalog.
+
+Every (endpoint, day) has its own random.Random seeded from a string, so an
+event's id always names the same content and re-seeding is idempotent: the
+API's id de-duplication turns a second run into duplicates only.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from metrics.demo.catalog import Behaviour, DemoEndpoint, DemoModel
+
+Json = Any
+ArgumentMaker = Callable[[random.Random], dict[str, Json]]
+
+
+@dataclass(frozen=True)
+class DemoTool:
+    """One OpenAI-format function tool and a maker of valid arguments for it.
+
+    `bucket` is the tool's complexity bucket under METHODOLOGY.md §3; the
+    tests recompute it from `parameters` so it cannot drift.
+    """
+
+    name: str
+    description: str
+    parameters: dict[str, Json] | None
+    bucket: str
+    make_arguments: ArgumentMaker
+    prompt: str
+
+    def as_request_tool(self) -> dict[str, Json]:
+        function: dict[str, Json] = {"name": self.name, "description": self.description}
+        if self.parameters is not None:
+            function["parameters"] = self.parameters
+        return {"type": "function", "function": function}
+
+
+# --- The tool library -------------------------------------------------------
+
+_CITIES = ["Paris", "Tokyo", "Lagos", "São Paulo", "Berlin", "Austin", "Mumbai", "Sydney"]
+_ZONES = ["Europe/Paris", "Asia/Tokyo", "America/New_York", "UTC", "Australia/Sydney"]
+_QUERIES = [
+    "vllm tool call parser kimi k2",
+    "python 3.13 release notes",
+    "best practices for postgres indexes",
+    "weather api free tier",
+    "django 5.2 composite primary keys",
+]
+_PEOPLE = ["ana@example.com", "bo@example.org", "chen@example.net", "dee@example.com"]
+
+
+def _weather_args(rng: random.Random) -> dict[str, Json]:
+    args: dict[str, Json] = {"city": rng.choice(_CITIES)}
+    if rng.random() < 0.3:
+        args["unit"] = rng.choice(["celsius", "fahrenheit"])
+    return args
+
+
+def _time_args(rng: random.Random) -> dict[str, Json]:
+    return {"timezone": rng.choice(_ZONES)}
+
+
+def _search_args(rng: random.Random) -> dict[str, Json]:
+    args: dict[str, Json] = {"query": rng.choice(_QUERIES)}
+    if rng.random() < 0.6:
+        args["max_results"] = rng.randint(1, 10)
+    if rng.random() < 0.4:
+        args["recency"] = rng.choice(["day", "week", "month", "any"])
+    return args
+
+
+def _email_args(rng: random.Random) -> dict[str, Json]:
+    args: dict[str, Json] = {
+        "to": rng.choice(_PEOPLE),
+        "subject": rng.choice(["Status update", "Invoice #1182", "Lunch?"]),
+        "body": "Hi,\n\nquick note about today's deploy: all green.\n\nThanks",
+    }
+    if rng.random() < 0.3:
+        args["cc"] = rng.sample(_PEOPLE, rng.randint(1, 2))
+    return args
+
+
+def _read_file_args(rng: random.Random) -> dict[str, Json]:
+    args: dict[str, Json] = {"path": rng.choice(["src/app.py", "README.md", "pyproject.toml"])}
+    if rng.random() < 0.5:
+        start = rng.randint(1, 200)
+        args["start_line"] = start
+        args["end_line"] = start + rng.randint(10, 80)
+    return args
+
+
+def _calendar_args(rng: random.Random) -> dict[str, Json]:
+    day = rng.randint(1, 28)
+    attendees = [
+        {
+            "email": email,
+            "name": email.split("@")[0].title(),
+            "optional": rng.random() < 0.3,
+            "response": rng.choice(["needs_action", "accepted", "tentative"]),
+        }
+        for email in rng.sample(_PEOPLE, rng.randint(1, 3))
+    ]
+    args: dict[str, Json] = {
+        "title": rng.choice(["Sprint review", "1:1", "Design sync"]),
+        "start": f"2025-11-{day:02d}T10:00:00Z",
+        "end": f"2025-11-{day:02d}T10:30:00Z",
+        "attendees": attendees,
+    }
+    if rng.random() < 0.5:
+        args["reminder"] = {"method": rng.choice(["email", "popup"]), "minutes": 10}
+    return args
+
+
+def _sql_args(rng: random.Random) -> dict[str, Json]:
+    args: dict[str, Json] = {
+        "query": "select id, total from orders where created_at > $1 limit 50",
+        "database": rng.choice(["analytics", "orders", "users"]),
+    }
+    if rng.random() < 0.6:
+        args["options"] = {
+            "read_only": True,
+            "timeout_ms": rng.choice([1000, 5000, 30000]),
+            "params": [rng.choice(["2025-10-01", 17, True])],
+        }
+    return args
+
+
+def _flight_args(rng: random.Random) -> dict[str, Json]:
+    passengers: list[dict[str, Json]] = []
+    for _ in range(rng.randint(1, 3)):
+        document: dict[str, Json]
+        if rng.random() < 0.5:
+            document = {"passport_number": "X1234567", "country": "FR"}
+        else:
+            document = {"national_id": "ID-99812"}
+        passengers.append(
+            {
+                "first_name": rng.choice(["Ana", "Bo", "Chen"]),
+                "last_name": rng.choice(["Silva", "Ng", "Okafor"]),
+                "birth_date": "1990-04-12",
+                "document": document,
+            }
+        )
+    return {
+        "origin": rng.choice(["CDG", "JFK", "NRT"]),
+        "destination": rng.choice(["LOS", "GRU", "SYD"]),
+        "date": "2025-12-03",
+        "cabin": rng.choice(["economy", "premium_economy", "business"]),
+        "passengers": passengers,
+    }
+
+
+def _patch_args(rng: random.Random) -> dict[str, Json]:
+    start = rng.randint(1, 120)
+    return {
+        "path": rng.choice(["src/app.py", "metrics/stats.py", "web/index.ts"]),
+        "hunks": [
+            {
+                "start_line": start,
+                "end_line": start + rng.randint(0, 6),
+                "replacement": "    return total / max(count, 1)\n",
+            }
+            for _ in range(rng.randint(1, 2))
+        ],
+        "create_if_missing": False,
+    }
+
+
+def _no_args(rng: random.Random) -> dict[str, Json]:
+    return {}
+
+
+def _object(properties: dict[str, Json], required: Sequence[str]) -> dict[str, Json]:
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+TOOLS: tuple[DemoTool, ...] = (
+    DemoTool(
+        "get_weather",
+        "Current weather for a city.",
+        _object(
+            {"city": {"type": "string"}, "unit": {"type": "string"}},
+            ["city"],
+        ),
+        "simple",
+        _weather_args,
+        "What's the weather like in Paris right now?",
+    ),
+    DemoTool(
+        "get_time",
+        "Current local time in an IANA time zone.",
+        _object({"timezone": {"type": "string"}}, ["timezone"]),
+        "simple",
+        _time_args,
+        "What time is it in Tokyo?",
+    ),
+    # No parameters at all: its calls are `unchecked` (METHODOLOGY.md §1),
+    # which the dashboard must show apart from `valid`.
+    DemoTool(
+        "list_open_tabs",
+        "List the editor tabs currently open.",
+        None,
+        "simple",
+        _no_args,
+        "Which files do I have open?",
+    ),
+    DemoTool(
+        "web_search",
+        "Search the web.",
+        _object(
+            {
+                "query": {"type": "string"},
+                "max_results": {"type": "integer", "minimum": 1, "maximum": 10},
+                "recency": {"type": "string", "enum": ["day", "week", "month", "any"]},
+            },
+            ["query"],
+        ),
+        "medium",
+        _search_args,
+        "Find recent discussions of the vLLM tool-call parser.",
+    ),
+    DemoTool(
+        "send_email",
+        "Send an email from the user's account.",
+        _object(
+            {
+                "to": {"type": "string"},
+                "subject": {"type": "string"},
+                "body": {"type": "string"},
+                "cc": {"type": "array", "items": {"type": "string"}},
+            },
+            ["to", "subject", "body"],
+        ),
+        "medium",
+        _email_args,
+        "Email Ana that the deploy went fine.",
+    ),
+    DemoTool(
+        "read_file",
+        "Read a file of the workspace, optionally a line range.",
+        _object(
+            {
+                "path": {"type": "string"},
+                "start_line": {"type": "integer", "minimum": 1},
+                "end_line": {"type": "integer", "minimum": 1},
+            },
+            ["path"],
+        ),
+        "medium",
+        _read_file_args,
+        "Show me the top of src/app.py.",
+    ),
+    DemoTool(
+        "create_calendar_event",
+        "Create a calendar event and invite people.",
+        _object(
+            {
+                "title": {"type": "string"},
+                "start": {"type": "string"},
+                "end": {"type": "string"},
+                "attendees": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "email": {"type": "string"},
+                            "name": {"type": "string"},
+                            "optional": {"type": "boolean"},
+                            "response": {
+                                "type": "string",
+                                "enum": ["needs_action", "accepted", "tentative", "declined"],
+                            },
+                        },
+                        ["email"],
+                    ),
+                },
+                "reminder": _object(
+                    {
+                        "method": {"type": "string", "enum": ["email", "popup"]},
+                        "minutes": {"type": "integer", "minimum": 0},
+                    },
+                    ["method", "minutes"],
+                ),
+            },
+            ["title", "start", "end", "attendees"],
+        ),
+        "complex",
+        _calendar_args,
+        "Set up a 30 minute design sync with Ana and Chen next week.",
+    ),
+    DemoTool(
+        "run_sql",
+        "Run a read-only SQL query.",
+        _object(
+            {
+                "query": {"type": "string"},
+                "database": {"type": "string", "enum": ["analytics", "orders", "users"]},
+                "options": _object(
+                    {
+                        "read_only": {"type": "boolean"},
+                        "timeout_ms": {"type": "integer", "minimum": 100},
+                        "params": {
+                            "type": "array",
+                            "items": {
+                                "anyOf": [
+                                    {"type": "string"},
+                                    {"type": "number"},
+                                    {"type": "boolean"},
+                                ]
+                            },
+                        },
+                    },
+                    ["read_only"],
+                ),
+            },
+            ["query", "database"],
+        ),
+        "complex",
+        _sql_args,
+        "How many orders did we get since October?",
+    ),
+    DemoTool(
+        "book_flight",
+        "Book a flight for one or more passengers.",
+        _object(
+            {
+                "origin": {"type": "string"},
+                "destination": {"type": "string"},
+                "date": {"type": "string"},
+                "cabin": {
+                    "type": "string",
+                    "enum": ["economy", "premium_economy", "business", "first"],
+                },
+                "passengers": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": _object(
+                        {
+                            "first_name": {"type": "string"},
+                            "last_name": {"type": "string"},
+                            "birth_date": {"type": "string"},
+                            "document": {
+                                "anyOf": [
+                                    _object(
+                                        {
+                                            "passport_number": {"type": "string"},
+                                            "country": {"type": "string"},
+                                        },
+                                        ["passport_number", "country"],
+                                    ),
+                                    _object({"national_id": {"type": "string"}}, ["national_id"]),
+                                ]
+                            },
+                        },
+                        ["first_name", "last_name", "document"],
+                    ),
+                },
+            },
+            ["origin", "destination", "date", "passengers"],
+        ),
+        "complex",
+        _flight_args,
+        "Book Ana and Bo on a flight from CDG to Lagos on December 3rd.",
+    ),
+    DemoTool(
+        "apply_patch",
+        "Replace line ranges of a file.",
+        _object(
+            {
+                "path": {"type": "string"},
+                "hunks": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": _object(
+                        {
+                            "start_line": {"type": "integer", "minimum": 1},
+                            "end_line": {"type": "integer", "minimum": 1},
+                            "replacement": {"type": "string"},
+                        },
+                        ["start_line", "end_line", "replacement"],
+                    ),
+                },
+                "create_if_missing": {"type": "boolean"},
+            },
+            ["path", "hunks"],
+        ),
+        "complex",
+        _patch_args,
+        "Fix the division by zero in src/app.py.",
+    ),
+)
+
+_TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
+
+# Coding agents offer file tools, assistants offer everyday tools: the mix of
+# complexity buckets then differs per app, as it does in real traffic (§3).
+_CODING_TOOLS = ("read_file", "apply_patch", "run_sql", "web_search", "list_open_tabs")
+_ASSISTANT_TOOLS = (
+    "get_weather",
+    "get_time",
+    "web_search",
+    "send_email",
+    "create_calendar_event",
+    "book_flight",
+)
+
+# (slug, traffic weight, tool set): acme-agent is the one large customer that
+# §4 downsamples in real traffic; None is a request without an app.
+_APPS: tuple[tuple[str | None, float, tuple[str, ...]], ...] = (
+    ("acme-agent", 0.34, _ASSISTANT_TOOLS + _CODING_TOOLS),
+    ("cline", 0.16, _CODING_TOOLS),
+    ("roo-code", 0.12, _CODING_TOOLS),
+    ("kilo-code", 0.10, _CODING_TOOLS),
+    ("openhands", 0.08, _CODING_TOOLS),
+    ("sillytavern", 0.07, _ASSISTANT_TOOLS),
+    ("librechat", 0.06, _ASSISTANT_TOOLS),
+    ("n8n", 0.04, _ASSISTANT_TOOLS),
+    (None, 0.03, _ASSISTANT_TOOLS),
+)
+
+USERS_PER_MODEL = 200
+# Each model's users are a window of one shared pool, shifted by this much per
+# model, so neighbouring models share half their users (a user of several
+# models, as "ignore for all models" assumes).
+_USER_SHIFT = 100
+
+# tool_choice: absent and "auto" leave the model free (propensity-eligible,
+# §2); the others constrain it.
+_TOOL_CHOICES: tuple[tuple[str, float], ...] = (
+    ("absent", 0.38),
+    ("auto", 0.42),
+    ("required", 0.12),
+    ("none", 0.04),
+    ("named", 0.04),
+)
+
+
+# --- Users ------------------------------------------------------------------
+
+
+def user_ids(model_index: int) -> list[str]:
+    """The demo user ids of the model at this index of the catalog."""
+    start = model_index * _USER_SHIFT
+    return [f"demo-user-{n:04d}" for n in range(start, start + USERS_PER_MODEL)]
+
+
+def _users_by_app(model_index: int) -> dict[str | None, tuple[list[str], list[float]]]:
+    """Each user has one home app; within an app, activity is Zipf-skewed so a
+    few power users send most requests, as real traffic does."""
+    users = user_ids(model_index)
+    # Fixed seed: the user-to-app mapping belongs to the catalog, not to a run.
+    rng = random.Random(f"demo-users:{model_index}")
+    slugs = [app for app, _, _ in _APPS]
+    weights = [weight for _, weight, _ in _APPS]
+    # The first users seed one app each so that no app is left without users.
+    members: dict[str | None, list[str]] = {
+        app: [user] for app, user in zip(slugs, users, strict=False)
+    }
+    for user in users[len(slugs) :]:
+        members[rng.choices(slugs, weights)[0]].append(user)
+    return {
+        app: (names, [1.0 / (rank + 1) for rank in range(len(names))])
+        for app, names in members.items()
+    }
+
+
+# --- Broken arguments -------------------------------------------------------
+
+
+def _wrong_type_value(schema: dict[str, Json]) -> Json:
+    kind = schema.get("type")
+    if kind == "string":
+        return 42
+    if kind in ("integer", "number"):
+        return "5"
+    if kind == "boolean":
+        return "yes"
+    if kind == "array":
+        return "a, b"
+    return ["unexpected"]  # objects and anything else
+
+
+def _schema_breakers(
+    value: Json, schema: dict[str, Json]
+) -> list[Callable[[], None]]:
+    """Every single edit that makes `value` invalid against `schema`, as a
+    closure that applies it in place. Walks nested objects and arrays so that
+    complex tools break deep inside, as real quantized models do."""
+    breakers: list[Callable[[], None]] = []
+    if not isinstance(value, dict) or schema.get("type") != "object":
+        return breakers
+    properties = schema.get("properties", {})
+    for key in schema.get("required", []):
+        if key in value:
+            breakers.append(lambda key=key: value.pop(key))
+    for key, sub in properties.items():
+        if key not in value:
+            continue
+        if "type" in sub:
+            breakers.append(lambda key=key, sub=sub: value.__setitem__(key, _wrong_type_value(sub)))
+        if "enum" in sub:
+            breakers.append(
+                lambda key=key, sub=sub: value.__setitem__(key, str(sub["enum"][0]).upper() + "_X")
+            )
+        if sub.get("type") == "object":
+            breakers.extend(_schema_breakers(value[key], sub))
+        if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+            for item in value[key]:
+                breakers.extend(_schema_breakers(item, sub["items"]))
+    return breakers
+
+
+def _break_schema(
+    rng: random.Random, tool: DemoTool, arguments: dict[str, Json]
+) -> dict[str, Json]:
+    broken = copy.deepcopy(arguments)
+    breakers = _schema_breakers(broken, tool.parameters or {})
+    rng.choice(breakers)()
+    return broken
+
+
+def _broken_json(rng: random.Random, arguments: dict[str, Json]) -> Json:
+    """Arguments that are not a JSON string: what broken tool parsers emit."""
+    text = json.dumps(arguments)
+    kind = rng.random()
+    if kind < 0.55:  # cut off mid-stream; no proper prefix of an object parses
+        return text[: rng.randint(1, len(text) - 1)]
+    if kind < 0.75:
+        return ""
+    if kind < 0.9:  # Python repr leaking out of the serving stack
+        return repr(arguments) if arguments else "{'"
+    return arguments  # an object instead of a string
+
+
+def _unknown_name(rng: random.Random, name: str, offered: Sequence[str]) -> str:
+    kind = rng.random()
+    if kind < 0.6:  # the classic template bug
+        return f"functions.{name}"
+    if kind < 0.75:
+        return name.title().replace("_", "")
+    hallucinated = [tool.name for tool in TOOLS if tool.name not in offered]
+    return rng.choice(hallucinated) if hallucinated else f"{name}_v2"
+
+
+# --- Tool-call events -------------------------------------------------------
+
+
+def _days(end: date, days: int) -> list[date]:
+    return [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+
+
+def _burn_in_factor(behaviour: Behaviour, day_index: int, days: int) -> float:
+    """Failure multiplier: `behaviour.burn_in` on the first day, falling
+    linearly to 1 two thirds into the window (the §6 burn-in story)."""
+    settle = max(1.0, days * 2 / 3)
+    remaining = max(0.0, 1.0 - day_index / settle)
+    return 1.0 + (behaviour.burn_in - 1.0) * remaining
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pick_outcome(
+    rng: random.Random, behaviour: Behaviour, bucket: str, factor: float
+) -> str:
+    invalid = behaviour.invalid_json_rate * factor
+    unknown = behaviour.unknown_tool_rate * factor
+    mismatch = behaviour.schema_mismatch_rate * factor
+    if bucket == "complex":
+        invalid += behaviour.complex_failure_rate / 4
+        mismatch += behaviour.complex_failure_rate * 3 / 4
+    draw = rng.random()
+    if draw < invalid:
+        return "invalid_json"
+    if draw < invalid + unknown:
+        return "unknown_tool"
+    if draw < invalid + unknown + mismatch:
+        return "schema_mismatch"
+    return "good"
+
+
+def _tool_call(
+    rng: random.Random,
+    tool: DemoTool,
+    offered: Sequence[str],
+    outcome: str,
+    call_id: str,
+) -> dict[str, Json]:
+    arguments = tool.make_arguments(rng)
+    name = tool.name
+    encoded: Json
+    if outcome == "invalid_json":
+        encoded = _broken_json(rng, arguments)
+    elif outcome == "unknown_tool":
+        name = _unknown_name(rng, name, offered)
+        encoded = json.dumps(arguments)
+    elif outcome == "schema_mismatch" and tool.parameters is not None:
+        encoded = json.dumps(_break_schema(rng, tool, arguments))
+    else:
+        encoded = json.dumps(arguments)
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": encoded}}
+
+
+def _one_request(
+    rng: random.Random,
+    endpoint: DemoEndpoint,
+    factor: float,
+    app_tools: tuple[str, ...],
+) -> tuple[dict[str, Json], dict[str, Json]]:
+    behaviour = endpoint.behaviour
+    offered = rng.sample(app_tools, rng.randint(1, min(4, len(app_tools))))
+    tools = [_TOOLS_BY_NAME[name] for name in offered]
+    choice = rng.choices([c for c, _ in _TOOL_CHOICES], [w for _, w in _TOOL_CHOICES])[0]
+
+    request: dict[str, Json] = {
+        "messages": [{"role": "user", "content": tools[0].prompt}],
+        "tools": [tool.as_request_tool() for tool in tools],
+    }
+    candidates = tools
+    if choice == "named":
+        candidates = [tools[0]]
+        request["tool_choice"] = {"type": "function", "function": {"name": tools[0].name}}
+    elif choice != "absent":
+        request["tool_choice"] = choice
+
+    if choice in ("absent", "auto"):
+        complex_offered = any(tool.bucket == "complex" for tool in tools)
+        propensity = behaviour.propensity
+        if complex_offered and behaviour.complex_propensity is not None:
+            propensity = behaviour.complex_propensity
+        calls_tool = rng.random() < propensity
+    else:
+        calls_tool = choice != "none"
+
+    if not calls_tool:
+        message = {"role": "assistant", "content": "Here is what I found without tools."}
+        return request, {"choices": [{"index": 0, "finish_reason": "stop", "message": message}]}
+
+    count = 1
+    if choice != "named" and rng.random() < behaviour.parallel_call_rate:
+        count = rng.choice([2, 2, 3])
+    calls = []
+    for n in range(count):
+        tool = rng.choice(candidates)
+        outcome = _pick_outcome(rng, behaviour, tool.bucket, factor)
+        call_id = f"call_{rng.getrandbits(48):012x}_{n}"
+        calls.append(_tool_call(rng, tool, offered, outcome, call_id))
+    message = {"role": "assistant", "content": None, "tool_calls": calls}
+    return request, {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}]}
+
+
+def _short(model: DemoModel) -> str:
+    return model.slug.replace("/", "-")
+
+
+def _endpoint_day(
+    model: DemoModel,
+    endpoint: DemoEndpoint,
+    day: date,
+    day_index: int,
+    days: int,
+    requests_per_day: int,
+    seed: int,
+    users: dict[str | None, tuple[list[str], list[float]]],
+) -> Iterator[dict[str, Json]]:
+    rng = random.Random(f"{seed}:{model.slug}:{endpoint.provider}:{day.isoformat()}")
+    # Weekends are quieter; counts are otherwise fixed so that every endpoint
+    # reliably clears (or, for low-traffic ones, misses) the §7 data threshold.
+    weekday_factor = 0.8 if day.weekday() >= 5 else 1.0
+    count = max(1, round(requests_per_day * endpoint.traffic * weekday_factor))
+    factor = _burn_in_factor(endpoint.behaviour, day_index, days)
+    seconds = sorted(rng.randrange(86_400) for _ in range(count))
+    app_slugs = [app for app, _, _ in _APPS]
+    app_weights = [weight for _, weight, _ in _APPS]
+    app_tools = {app: tools for app, _, tools in _APPS}
+    midnight = datetime.combine(day, time(0), tzinfo=UTC)
+    for n, second in enumerate(seconds):
+        app = rng.choices(app_slugs, app_weights)[0]
+        names, weights = users[app]
+        user = rng.choices(names, weights)[0]
+        request, response = _one_request(rng, endpoint, factor, app_tools[app])
+        event: dict[str, Json] = {
+            "id": f"demo-{_short(model)}-{endpoint.provider}-{day:%Y%m%d}-{n:04d}",
+            "model": model.slug,
+            "provider": endpoint.provider,
+        }
+        if app is not None:
+            event["app"] = app
+        event["user"] = user
+        event["created"] = _rfc3339(midnight + timedelta(seconds=second))
+        event["request"] = request
+        event["response"] = response
+        yield event
+
+
+def generate_tool_call_events(
+    models: Iterable[DemoModel],
+    *,
+    end: date,
+    days: int = 21,
+    requests_per_day: int = 40,
+    seed: int = 7,
+) -> Iterator[dict[str, Json]]:
+    """Tool-call events for every endpoint of `models`, for the `days` days
+    ending with `end` (inclusive), in the API.md POST /api/v1/tool-calls/
+    event shape. Days before a model's release are skipped. About
+    `requests_per_day` × the endpoint's traffic factor requests per endpoint
+    and day; the same arguments always yield the same events."""
+    window = _days(end, days)
+    for model_index, model in enumerate(models):
+        users = _users_by_app(model_index)
+        for endpoint in model.endpoints:
+            for day_index, day in enumerate(window):
+                if day < model.released:
+                    continue
+                yield from _endpoint_day(
+                    model,
+                    endpoint,
+                    day,
+                    day_index,
+                    days,
+                    requests_per_day,
+                    seed,
+                    users,
+                )
+
+
+# --- Ignore events ----------------------------------------------------------
+
+
+def _heavy_users(model_index: int, limit: int) -> list[str]:
+    """The model's most active users, most active first: ignorers are drawn
+    from them so they surely sent tool requests in the §5 window."""
+    ranked: list[tuple[float, str]] = []
+    for names, weights in _users_by_app(model_index).values():
+        ranked.extend((weight, name) for name, weight in zip(names, weights, strict=True))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [name for _, name in ranked[:limit]]
+
+
+# Providers some users ignore for every model (model null in API.md).
+_GLOBAL_IGNORES: tuple[tuple[str, int], ...] = (("chutes", 3), ("compactifai", 2), ("azure", 1))
+
+
+def generate_ignore_events(
+    models: Iterable[DemoModel],
+    *,
+    end: date,
+    days: int = 21,
+    seed: int = 7,
+) -> Iterator[dict[str, Json]]:
+    """Ignore/unignore events in the API.md POST /api/v1/ignores/ shape.
+
+    Each endpoint is ignored by `behaviour.ignore_share` of its model's users
+    (the most active ones, so they overlap the tool-call users); a share of
+    them unignore later; a few users ignore a provider for all models."""
+    window = _days(end, days)
+    start = datetime.combine(window[0], time(0), tzinfo=UTC)
+    span = days * 86_400
+    models = list(models)
+    for model_index, model in enumerate(models):
+        candidates = _heavy_users(model_index, 120)
+        for endpoint in model.endpoints:
+            behaviour = endpoint.behaviour
+            rng = random.Random(f"{seed}:ignores:{model.slug}:{endpoint.provider}")
+            ignorers = rng.sample(candidates, round(behaviour.ignore_share * USERS_PER_MODEL))
+            # A fixed count (not a coin per user) keeps the "currently ignoring"
+            # figure, and so the §7 rule 5 verdict, independent of the seed.
+            returning = round(behaviour.unignore_share * len(ignorers))
+            for n, user in enumerate(ignorers):
+                # Ignores land in the first two thirds so unignores fit after.
+                at = rng.randrange(span * 2 // 3)
+                base = f"demo-ign-{_short(model)}-{endpoint.provider}-{n:03d}"
+                yield _ignore(base, user, endpoint.provider, model.slug, "ignore", start, at)
+                if n < returning:
+                    later = rng.randrange(at + 3600, span)
+                    yield _ignore(
+                        f"{base}-u", user, endpoint.provider, model.slug, "unignore", start, later
+                    )
+    rng = random.Random(f"{seed}:ignores:all-models")
+    pool = sorted({user for index in range(len(models)) for user in _heavy_users(index, 40)})
+    for provider, count in _GLOBAL_IGNORES:
+        for n, user in enumerate(rng.sample(pool, min(count, len(pool)))):
+            at = rng.randrange(span)
+            event_id = f"demo-ign-all-{provider}-{n:03d}"
+            yield _ignore(event_id, user, provider, None, "ignore", start, at)
+
+
+def _ignore(
+    event_id: str,
+    user: str,
+    provider: str,
+    model: str | None,
+    action: str,
+    start: datetime,
+    offset_seconds: int,
+) -> dict[str, Json]:
+    return {
+        "id": event_id,
+        "user": user,
+        "provider": provider,
+        "model": model,
+        "action": action,
+        "created": _rfc3339(start + timedelta(seconds=offset_seconds)),
+    }

@@ -1,0 +1,204 @@
+"""Parsing of the API's batch items (API.md) into plain records, with a reason for each refusal.
+
+Pure: no Django. Structural checks only; classification lives in toolcalls.py.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+MAX_ID_LENGTH = 200
+MAX_LABEL_LENGTH = 128
+PROVIDER_SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
+MODEL_SLUG = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$")
+# Clock skew allowance: gateways' clocks drift, but next week's events are a bug.
+FUTURE_SLACK = timedelta(hours=1)
+
+
+class ItemError(ValueError):
+    """A batch item is refused; the message is the `error` of its `rejected` entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallEvent:
+    id: str
+    model: str
+    provider: str
+    quantization: str | None
+    app: str
+    user: str | None
+    created: datetime
+    tools: object
+    tool_choice: object
+    response: object
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreItem:
+    id: str
+    user: str
+    provider: str
+    model: str | None
+    action: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkRunItem:
+    id: str
+    model: str
+    provider: str
+    quantization: str | None
+    benchmark: str
+    score: float
+    stderr: float | None
+    samples: int | None
+    source: str
+    run_at: datetime
+    detail: dict
+
+
+def parse_time(value: object, field: str, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if not isinstance(value, str):
+        raise ItemError(f"{field} must be an RFC 3339 string.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ItemError(f"{field} is not an RFC 3339 time: {value[:40]!r}.") from exc
+    if parsed.tzinfo is None:
+        raise ItemError(f"{field} needs a time zone (e.g. a trailing Z).")
+    parsed = parsed.astimezone(UTC)
+    if parsed > now + FUTURE_SLACK:
+        raise ItemError(f"{field} is in the future.")
+    return parsed
+
+
+def _id(item: dict) -> str:
+    value = item.get("id")
+    if not isinstance(value, str) or not value.strip():
+        raise ItemError("id is required (a non-empty string).")
+    if len(value) > MAX_ID_LENGTH:
+        raise ItemError(f"id is longer than {MAX_ID_LENGTH} characters.")
+    return value
+
+
+def _model(value: object, field: str = "model") -> str:
+    if not isinstance(value, str) or not MODEL_SLUG.match(value):
+        raise ItemError(f"{field} must be a model slug like author/name.")
+    return value
+
+
+def _provider(value: object) -> str:
+    if not isinstance(value, str) or not PROVIDER_SLUG.match(value):
+        raise ItemError("provider must be a lowercase slug [a-z0-9-]+.")
+    return value
+
+
+def _label(item: dict, field: str, required: bool = False) -> str | None:
+    value = item.get(field)
+    if value is None:
+        if required:
+            raise ItemError(f"{field} is required.")
+        return None
+    if not isinstance(value, str):
+        raise ItemError(f"{field} must be a string.")
+    if len(value) > MAX_LABEL_LENGTH:
+        raise ItemError(f"{field} is longer than {MAX_LABEL_LENGTH} characters.")
+    return value
+
+
+def item_id(item: object) -> str | None:
+    """The id to echo in a `rejected` entry, when there is a usable one."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return item["id"][:MAX_ID_LENGTH]
+    return None
+
+
+def parse_tool_call_event(item: object, now: datetime) -> ToolCallEvent:
+    if not isinstance(item, dict):
+        raise ItemError("event must be a JSON object.")
+    request = item.get("request")
+    if not isinstance(request, dict):
+        raise ItemError("request must be an object holding the request's tools.")
+    response = item.get("response")
+    if not isinstance(response, dict):
+        raise ItemError("response must be an object (the OpenAI chat completion).")
+    tools = request.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise ItemError("request.tools must be a list.")
+    return ToolCallEvent(
+        id=_id(item),
+        model=_model(item.get("model")),
+        provider=_provider(item.get("provider")),
+        quantization=_label(item, "quantization"),
+        app=_label(item, "app") or "",
+        user=_label(item, "user"),
+        created=parse_time(item.get("created"), "created", now),
+        tools=tools or [],
+        tool_choice=request.get("tool_choice"),
+        response=response,
+    )
+
+
+def parse_ignore_item(item: object, now: datetime) -> IgnoreItem:
+    if not isinstance(item, dict):
+        raise ItemError("event must be a JSON object.")
+    model = item.get("model")
+    action = item.get("action")
+    if action not in ("ignore", "unignore"):
+        raise ItemError("action must be 'ignore' or 'unignore'.")
+    return IgnoreItem(
+        id=_id(item),
+        user=_label(item, "user", required=True),
+        provider=_provider(item.get("provider")),
+        model=None if model is None else _model(model),
+        action=action,
+        created=parse_time(item.get("created"), "created", now),
+    )
+
+
+def _number(value: object, field: str, *, required: bool) -> float | None:
+    if value is None:
+        if required:
+            raise ItemError(f"{field} is required.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ItemError(f"{field} must be a finite number.")
+    return float(value)
+
+
+def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
+    if not isinstance(item, dict):
+        raise ItemError("run must be a JSON object.")
+    benchmark = item.get("benchmark")
+    if not isinstance(benchmark, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", benchmark):
+        raise ItemError("benchmark must be a slug [a-z0-9_-]+.")
+    score = _number(item.get("score"), "score", required=True)
+    if not 0 <= score <= 100:
+        raise ItemError("score must be between 0 and 100.")
+    stderr = _number(item.get("stderr"), "stderr", required=False)
+    if stderr is not None and stderr < 0:
+        raise ItemError("stderr must not be negative.")
+    samples = item.get("samples")
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int)
+                                or samples < 0):
+        raise ItemError("samples must be a non-negative integer.")
+    detail = item.get("detail", {})
+    if not isinstance(detail, dict):
+        raise ItemError("detail must be an object.")
+    return BenchmarkRunItem(
+        id=_id(item),
+        model=_model(item.get("model")),
+        provider=_provider(item.get("provider")),
+        quantization=_label(item, "quantization"),
+        benchmark=benchmark,
+        score=score,
+        stderr=stderr,
+        samples=samples,
+        source=_label(item, "source") or "",
+        run_at=parse_time(item.get("run_at"), "run_at", now),
+        detail=detail,
+    )

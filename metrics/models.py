@@ -1,0 +1,278 @@
+"""What is measured and decided: rollups, benchmark runs, ignores, pool snapshots.
+
+Pages and the API read rollups and snapshots only, never raw events, so a read
+costs the same at a thousand events or a billion (DESIGN.md).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from providers.models import Endpoint, LLMModel, Provider
+
+from .choices import (
+    Bucket,
+    IgnoreAction,
+    IngestKind,
+    Outcome,
+    OverrideAction,
+    PoolChangeKind,
+    RecomputeTrigger,
+    Tier,
+)
+
+
+class Benchmark(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=128, blank=True)
+    unit = models.CharField(max_length=16, default="%")
+    higher_is_better = models.BooleanField(default=True)
+    tolerance = models.FloatField(default=3.0, help_text="Points below the reference still in range.")
+    description = models.TextField(blank=True)
+    link = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name or self.slug
+
+
+class BenchmarkRunQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+
+class BenchmarkRun(models.Model):
+    external_id = models.CharField(max_length=200, unique=True)
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="benchmark_runs")
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="runs")
+    score = models.FloatField()
+    stderr = models.FloatField(null=True, blank=True)
+    samples = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=128, blank=True)
+    run_at = models.DateTimeField(db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BenchmarkRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-run_at", "-id"]
+        indexes = [models.Index(fields=["benchmark", "endpoint", "-run_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.slug} {self.score:g} for {self.endpoint} on {self.run_at:%Y-%m-%d}"
+
+
+class ToolCallRollup(models.Model):
+    """Daily counts per endpoint × app × complexity bucket (METHODOLOGY §1–§4)."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups")
+    app = models.CharField(max_length=128, blank=True, default="")
+    bucket = models.CharField(max_length=8, choices=Bucket.choices)
+    day = models.DateField()
+    requests_with_tools = models.PositiveIntegerField(default=0)
+    errored_requests = models.PositiveIntegerField(default=0)
+    propensity_requests = models.PositiveIntegerField(default=0)
+    propensity_requests_with_calls = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    unchecked = models.PositiveIntegerField(default=0)
+    invalid_json = models.PositiveIntegerField(default=0)
+    unknown_tool = models.PositiveIntegerField(default=0)
+    schema_mismatch = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day"], name="uniq_rollup")
+        ]
+        indexes = [models.Index(fields=["day", "endpoint"])]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.app or '-'} {self.bucket} {self.day}"
+
+
+class EventKey(models.Model):
+    """Idempotency record: an event id once stored is a duplicate forever after."""
+
+    kind = models.CharField(max_length=16, choices=IngestKind.choices)
+    key = models.CharField(max_length=200)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="uniq_event_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class FailureSample(models.Model):
+    """A bounded sample of failing calls per endpoint × day × outcome, for providers to debug."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="failure_samples")
+    day = models.DateField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    event_id = models.CharField(max_length=200)
+    app = models.CharField(max_length=128, blank=True)
+    tool_name = models.CharField(max_length=200, blank=True)
+    parameters = models.JSONField(null=True, blank=True)
+    arguments = models.TextField(blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        indexes = [models.Index(fields=["endpoint", "day", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.tool_name} ({self.endpoint}, {self.day})"
+
+
+class UserActivity(models.Model):
+    """A (hashed) user sent tool requests for a model on a day (METHODOLOGY §5 denominators)."""
+
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="user_activity")
+    user_hash = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "user_hash", "day"], name="uniq_user_activity")
+        ]
+        verbose_name_plural = "user activity"
+
+    def __str__(self) -> str:
+        return f"{self.user_hash[:8]}… on {self.day}"
+
+
+class IgnoreEvent(models.Model):
+    external_id = models.CharField(max_length=200, unique=True)
+    user_hash = models.CharField(max_length=64, db_index=True)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="ignore_events")
+    model = models.ForeignKey(
+        LLMModel, null=True, blank=True, on_delete=models.CASCADE, related_name="ignore_events"
+    )
+    action = models.CharField(max_length=8, choices=IgnoreAction.choices)
+    created = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        scope = self.model.slug if self.model_id else "all models"
+        return f"{self.action} {self.provider.slug} ({scope})"
+
+
+class IgnoreState(models.Model):
+    """Whether a user currently ignores a provider, for one model or all ("*").
+
+    Derived from IgnoreEvent in time order: an older event never overwrites a newer one.
+    """
+
+    user_hash = models.CharField(max_length=64)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="ignore_states")
+    model = models.ForeignKey(LLMModel, null=True, blank=True, on_delete=models.CASCADE)
+    scope = models.CharField(max_length=128, help_text="Model slug, or * for all models.")
+    ignoring = models.BooleanField()
+    as_of = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_hash", "provider", "scope"], name="uniq_ignore_state"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_hash[:8]}… {'ignores' if self.ignoring else 'uses'} {self.scope}"
+
+
+class IngestBatch(models.Model):
+    """One accepted API call or import: who sent what, when (admin overview, audits)."""
+
+    kind = models.CharField(max_length=16, choices=IngestKind.choices)
+    source = models.CharField(max_length=128, help_text="Token name, command or importer.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "ingest batches"
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.source} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PoolOverride(models.Model):
+    """An admin's force-in or force-out of an endpoint, which wins over the rules (§7)."""
+
+    endpoint = models.OneToOneField(Endpoint, on_delete=models.CASCADE, related_name="override")
+    action = models.CharField(max_length=10, choices=OverrideAction.choices)
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.endpoint}"
+
+
+class PoolSnapshot(models.Model):
+    """The result of one recompute of a model's exacto pool."""
+
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="pool_snapshots")
+    sequence = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(db_index=True)
+    trigger = models.CharField(max_length=10, choices=RecomputeTrigger.choices)
+    fallback = models.BooleanField(default=False)
+    figures = models.JSONField(default=dict, help_text="Shared figures: best bound, ranges.")
+
+    class Meta:
+        ordering = ["-computed_at", "-sequence"]
+        get_latest_by = "sequence"
+        constraints = [
+            models.UniqueConstraint(fields=["model", "sequence"], name="uniq_snapshot_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.slug} #{self.sequence} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class PoolVerdict(models.Model):
+    snapshot = models.ForeignKey(PoolSnapshot, on_delete=models.CASCADE, related_name="verdicts")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="pool_verdicts")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    member = models.BooleanField()
+    position = models.PositiveIntegerField(null=True, blank=True, help_text="Order in the pool.")
+    forced = models.CharField(max_length=10, choices=OverrideAction.choices, blank=True)
+    failed = models.JSONField(default=list)
+    detail = models.JSONField(default=dict, help_text="Rules, reasons and figures as decided.")
+    accuracy_lower = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["snapshot", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "endpoint"], name="uniq_verdict")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id}: {self.tier}{' (member)' if self.member else ''}"
+
+
+class PoolChange(models.Model):
+    snapshot = models.ForeignKey(PoolSnapshot, on_delete=models.CASCADE, related_name="changes")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="pool_changes")
+    change = models.CharField(max_length=8, choices=PoolChangeKind.choices)
+    rules = models.JSONField(default=list)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-snapshot__computed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.change}"

@@ -1,0 +1,216 @@
+"""Tool-call figures per endpoint, computed in SQL over daily rollups (METHODOLOGY §1–§4).
+
+The cost depends on endpoints × apps × buckets × days in the window, never on the
+number of raw events. Each endpoint has its own window end, so the publication
+filter (providers.visibility) is applied here and nowhere else.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection
+
+from metrics.complexity import Bucket
+from metrics.models import ToolCallRollup
+from metrics.stats import app_matched_delta, rate, total_variation, wilson_interval
+from providers.models import Endpoint
+from providers.visibility import Viewer
+
+COUNT_FIELDS = (
+    "requests_with_tools",
+    "errored_requests",
+    "propensity_requests",
+    "propensity_requests_with_calls",
+    "calls",
+    "valid",
+    "unchecked",
+    "invalid_json",
+    "unknown_tool",
+    "schema_mismatch",
+)
+FAILURE_FIELDS = ("invalid_json", "unknown_tool", "schema_mismatch")
+
+
+@dataclass
+class Counts:
+    raw: dict = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    capped: dict = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0.0))
+
+    def add(self, raw: dict, capped: dict) -> None:
+        for name in COUNT_FIELDS:
+            self.raw[name] += raw[name]
+            self.capped[name] += capped[name]
+
+    def figures(self) -> dict:
+        """API.md `tool_calls` fields: raw counts, rates and interval on capped counts."""
+        raw, cap = self.raw, self.capped
+        correct = cap["valid"] + cap["unchecked"]
+        interval = wilson_interval(correct, cap["calls"])
+        return {
+            **{name: raw[name] for name in (
+                "calls", "valid", "unchecked", "invalid_json", "unknown_tool", "schema_mismatch",
+                "requests_with_tools", "errored_requests",
+            )},
+            "accuracy": rate(correct, cap["calls"]),
+            "accuracy_ci95": list(interval) if interval else None,
+            "request_error_rate": rate(cap["errored_requests"], cap["requests_with_tools"]),
+            "propensity_requests": raw["propensity_requests"],
+            "propensity_requests_with_calls": raw["propensity_requests_with_calls"],
+            "propensity": rate(cap["propensity_requests_with_calls"], cap["propensity_requests"]),
+            "propensity_ci95": _interval(
+                cap["propensity_requests_with_calls"], cap["propensity_requests"]
+            ),
+            "failure_rates": {
+                name: rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS
+            },
+            "capped": {name: round(value, 3) for name, value in cap.items()},
+        }
+
+
+def _interval(successes: float, n: float):
+    interval = wilson_interval(successes, n)
+    return list(interval) if interval else None
+
+
+@dataclass
+class EndpointStats:
+    endpoint_id: int
+    window_start: date | None
+    window_end: date | None
+    total: Counts = field(default_factory=Counts)
+    buckets: dict = field(default_factory=lambda: defaultdict(Counts))
+    apps: dict = field(default_factory=lambda: defaultdict(Counts))
+
+    @property
+    def capped_correct(self) -> float:
+        return self.total.capped["valid"] + self.total.capped["unchecked"]
+
+
+def _windows(endpoints, viewer: Viewer, days: int, today: date) -> dict[int, tuple[date, date]]:
+    windows = {}
+    for endpoint in endpoints:
+        end = viewer.last_visible_day(endpoint, today)
+        if end is not None:
+            windows[endpoint.pk] = (end - timedelta(days=days - 1), end)
+    return windows
+
+
+def endpoint_stats(
+    endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
+    today: date | None = None,
+) -> dict[int, EndpointStats]:
+    """Windowed, capped figures per endpoint, per bucket and per app, in one query."""
+    from django.utils import timezone
+
+    days = days or settings.EXACTO_WINDOW_DAYS
+    today = today or timezone.now().date()
+    windows = _windows(endpoints, viewer, days, today)
+    result = {
+        e.pk: EndpointStats(e.pk, *windows.get(e.pk, (None, None))) for e in endpoints
+    }
+    if not windows:
+        return result
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP):
+        endpoint_id, app, bucket = row[0], row[1], row[2]
+        n = len(COUNT_FIELDS)
+        raw = dict(zip(COUNT_FIELDS, row[3 : 3 + n], strict=True))
+        capped = dict(zip(COUNT_FIELDS, (float(v) for v in row[3 + n :]), strict=True))
+        stats = result[endpoint_id]
+        stats.total.add(raw, capped)
+        stats.buckets[bucket].add(raw, capped)
+        stats.apps[app].add(raw, capped)
+    return result
+
+
+def _query(windows: dict[int, tuple[date, date]], cap: int, by: tuple[str, ...] = ("app", "bucket")):
+    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests)."""
+    table = ToolCallRollup._meta.db_table
+    conditions = " OR ".join(["(endpoint_id = %s AND day BETWEEN %s AND %s)"] * len(windows))
+    params: list = []
+    for endpoint_id, (start, end) in windows.items():
+        params += [endpoint_id, start, end]
+    raw_sums = ", ".join(f"SUM(r.{f})" for f in COUNT_FIELDS)
+    capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in COUNT_FIELDS)
+    group = ", ".join(f"r.{column}" for column in by)
+    sql = f"""
+        WITH w AS (SELECT * FROM {table} WHERE {conditions}),
+        f AS (
+            SELECT endpoint_id, app, day,
+                   CASE WHEN SUM(requests_with_tools) > %s
+                        THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
+            FROM w GROUP BY endpoint_id, app, day
+        )
+        SELECT r.endpoint_id, {group}, {raw_sums}, {capped_sums}
+        FROM w r JOIN f ON f.endpoint_id = r.endpoint_id AND f.app = r.app AND f.day = r.day
+        GROUP BY r.endpoint_id, {group}
+    """  # noqa: S608 - identifiers are ours; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, cap, cap])
+        return cursor.fetchall()
+
+
+def bucket_mix(stats: EndpointStats) -> dict[str, float]:
+    return {bucket: counts.capped["calls"] for bucket, counts in stats.buckets.items()}
+
+
+def model_comparisons(stats_by_endpoint: dict[int, EndpointStats]) -> dict[int, dict]:
+    """Extra figures that compare an endpoint with its model's others (§3, §4)."""
+    model_mix: dict[str, float] = defaultdict(float)
+    for stats in stats_by_endpoint.values():
+        for bucket, calls in bucket_mix(stats).items():
+            model_mix[bucket] += calls
+    per_app = {
+        endpoint_id: {
+            app: (c.capped["valid"] + c.capped["unchecked"], c.capped["calls"])
+            for app, c in stats.apps.items() if c.capped["calls"] > 0
+        }
+        for endpoint_id, stats in stats_by_endpoint.items()
+    }
+    matched = app_matched_delta({str(k): v for k, v in per_app.items()})
+    out = {}
+    for endpoint_id, stats in stats_by_endpoint.items():
+        tvd = total_variation(bucket_mix(stats), model_mix) if stats.total.raw["calls"] else None
+        m = matched.get(str(endpoint_id))
+        out[endpoint_id] = {
+            "bucket_mix_tvd": tvd,
+            "bucket_mix_flag": tvd is not None and tvd > settings.EXACTO_BUCKET_MIX_TVD_FLAG,
+            "app_matched": {
+                "accuracy_delta": m.delta if m else None,
+                "apps": m.apps if m else 0,
+                "weight": m.weight if m else 0,
+            },
+        }
+    return out
+
+
+def bucket_figures(stats: EndpointStats) -> dict:
+    return {
+        bucket.value: stats.buckets[bucket.value].figures()
+        if bucket.value in stats.buckets else Counts().figures()
+        for bucket in Bucket
+    }
+
+
+def daily_figures(
+    endpoints: list[Endpoint], viewer: Viewer, *, days: int = 30, today: date | None = None
+) -> dict[int, list[tuple[date, dict]]]:
+    """Per endpoint, (day, figures) for each day with data: accuracy over time."""
+    from django.utils import timezone
+
+    today = today or timezone.now().date()
+    windows = _windows(endpoints, viewer, days, today)
+    out: dict[int, list] = {e.pk: [] for e in endpoints}
+    if not windows:
+        return out
+    n = len(COUNT_FIELDS)
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=("day",)):
+        counts = Counts()
+        counts.add(dict(zip(COUNT_FIELDS, row[2 : 2 + n], strict=True)),
+                   dict(zip(COUNT_FIELDS, (float(v) for v in row[2 + n :]), strict=True)))
+        day = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1]))
+        out[row[0]].append((day, counts.figures()))
+    for series in out.values():
+        series.sort(key=lambda item: item[0])
+    return out

@@ -1,0 +1,99 @@
+"""Ignore-preference ingestion (API.md POST /ignores/, METHODOLOGY §5).
+
+Events are applied in time order per user × provider × scope: an event older than
+the stored state never overwrites it, so batches may arrive in any order.
+"""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from metrics.choices import IgnoreAction, IngestKind
+from metrics.events import ItemError, parse_ignore_item
+from metrics.models import IgnoreEvent, IgnoreState, IngestBatch
+from metrics.services.ingest_tool_calls import BatchResult
+from metrics.services.upserts import claim_event_keys
+from metrics.services.user_hash import hash_user
+from providers.models import LLMModel, Provider
+
+ALL_MODELS = "*"
+
+
+def ingest_ignores(items: list, *, source: str, now: datetime | None = None) -> BatchResult:
+    now = now or timezone.now()
+    result = BatchResult()
+    parsed = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, parse_ignore_item(item, now)))
+        except ItemError as exc:
+            result.reject(index, item, str(exc))
+    providers = dict(
+        Provider.objects.filter(slug__in={p.provider for _, p in parsed}).values_list("slug", "id")
+    )
+    models = dict(
+        LLMModel.objects.filter(slug__in={p.model for _, p in parsed if p.model})
+        .values_list("slug", "id")
+    )
+    ready = []
+    for index, item in parsed:
+        if item.provider not in providers:
+            result.reject(index, items[index], f"unknown provider {item.provider!r}.")
+        elif item.model is not None and item.model not in models:
+            result.reject(index, items[index], f"unknown model {item.model!r}.")
+        else:
+            ready.append(item)
+
+    with transaction.atomic():
+        new_ids = claim_event_keys(IngestKind.IGNORES, [item.id for item in ready])
+        events = []
+        for item in ready:
+            if item.id not in new_ids:
+                result.duplicates += 1
+                continue
+            new_ids.discard(item.id)
+            result.accepted += 1
+            events.append(
+                IgnoreEvent(
+                    external_id=item.id, user_hash=hash_user(item.user),
+                    provider_id=providers[item.provider],
+                    model_id=models[item.model] if item.model else None,
+                    action=item.action, created=item.created,
+                )
+            )
+        IgnoreEvent.objects.bulk_create(events)
+        _apply_states(events, models)
+        if ready or result.rejected:
+            IngestBatch.objects.create(
+                kind=IngestKind.IGNORES, source=source[:128], accepted=result.accepted,
+                duplicates=result.duplicates, rejected=len(result.rejected),
+            )
+    return result
+
+
+def _apply_states(events: list[IgnoreEvent], models: dict[str, int]) -> None:
+    slug_of = {model_id: slug for slug, model_id in models.items()}
+    latest: dict[tuple, IgnoreEvent] = {}
+    for event in sorted(events, key=lambda e: e.created):
+        scope = slug_of[event.model_id] if event.model_id else ALL_MODELS
+        latest[(event.user_hash, event.provider_id, scope)] = event
+    if not latest:
+        return
+    table = IgnoreState._meta.db_table
+    rows = [
+        (user_hash, provider_id, event.model_id, scope,
+         event.action == IgnoreAction.IGNORE, event.created)
+        for (user_hash, provider_id, scope), event in sorted(latest.items(), key=lambda kv: kv[0])
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 300):
+            chunk = rows[start : start + 300]
+            cursor.execute(
+                f"INSERT INTO {table} (user_hash, provider_id, model_id, scope, ignoring, as_of) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                "ON CONFLICT (user_hash, provider_id, scope) DO UPDATE SET "
+                f"ignoring = excluded.ignoring, as_of = excluded.as_of "
+                f"WHERE {table}.as_of <= excluded.as_of",
+                [v for row in chunk for v in row],
+            )

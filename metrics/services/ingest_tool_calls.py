@@ -1,0 +1,179 @@
+"""Tool-call telemetry ingestion (API.md POST /tool-calls/, METHODOLOGY §1–§5).
+
+One transaction per batch holds the idempotency keys, the rollup increments, the
+per-user activity and the sampled failures, so a batch is either counted whole
+or not at all, and a resent batch changes nothing.
+"""
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.choices import FAILURE_OUTCOMES, IngestKind
+from metrics.events import ItemError, ToolCallEvent, item_id, parse_tool_call_event
+from metrics.models import FailureSample, IngestBatch
+from metrics.schema_validation import ValidatorCache
+from metrics.services.upserts import (
+    claim_event_keys,
+    increment_rollups,
+    record_user_activity,
+)
+from metrics.services.user_hash import hash_user
+from metrics.toolcalls import RequestOutcome, classify
+from providers.services.endpoints import EndpointResolver
+
+_cache: ValidatorCache | None = None
+
+ROLLUP_FIELDS = (
+    "requests_with_tools",
+    "errored_requests",
+    "propensity_requests",
+    "propensity_requests_with_calls",
+    "calls",
+    "valid",
+    "unchecked",
+    "invalid_json",
+    "unknown_tool",
+    "schema_mismatch",
+)
+
+
+def validator_cache() -> ValidatorCache:
+    global _cache
+    if _cache is None:
+        _cache = ValidatorCache(maxsize=settings.EXACTO_VALIDATOR_CACHE_SIZE)
+    return _cache
+
+
+@dataclass
+class BatchResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict] = field(default_factory=list)
+
+    def reject(self, index: int, item: object, error: str) -> None:
+        self.rejected.append({"index": index, "id": item_id(item), "error": error})
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def add_outcome(counts: dict, outcome: RequestOutcome) -> None:
+    """Adds one classified request to rollup deltas keyed by bucket (§1, §2)."""
+    request_row = counts[outcome.bucket]
+    if outcome.offered_tools:
+        request_row["requests_with_tools"] += 1
+        request_row["errored_requests"] += outcome.errored
+    if outcome.propensity_eligible:
+        request_row["propensity_requests"] += 1
+        request_row["propensity_requests_with_calls"] += outcome.called
+    for call in outcome.calls:
+        row = counts[call.bucket]
+        row["calls"] += 1
+        row[str(call.outcome)] += 1
+
+
+def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) -> BatchResult:
+    now = now or timezone.now()
+    result = BatchResult()
+    parsed: list[tuple[int, ToolCallEvent]] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, parse_tool_call_event(item, now)))
+        except ItemError as exc:
+            result.reject(index, item, str(exc))
+
+    resolver = EndpointResolver((event.model, event.provider) for _, event in parsed)
+    cache = validator_cache()
+    budget = settings.EXACTO_VALIDATION_BUDGET_MS
+    ready = []
+    for index, event in parsed:
+        try:
+            endpoint = resolver.resolve(event.model, event.provider, event.quantization)
+        except ValueError as exc:
+            result.reject(index, items[index], str(exc))
+            continue
+        outcome = classify(event.tools, event.tool_choice, event.response, cache=cache,
+                           budget_ms=budget)
+        ready.append((event, endpoint, outcome))
+
+    with transaction.atomic():
+        new_ids = claim_event_keys(IngestKind.TOOL_CALLS, [event.id for event, _, _ in ready])
+        rollups: dict[tuple, dict] = {}
+        activity: set[tuple[int, str, object]] = set()
+        failures = []
+        for event, endpoint, outcome in ready:
+            if event.id not in new_ids:
+                result.duplicates += 1
+                continue
+            new_ids.discard(event.id)  # a repeated id inside one batch is a duplicate too
+            result.accepted += 1
+            day = event.created.date()
+            by_bucket = defaultdict(Counter)
+            add_outcome(by_bucket, outcome)
+            for bucket, counts in by_bucket.items():
+                key = (endpoint.pk, event.app, str(bucket), day)
+                total = rollups.setdefault(key, Counter())
+                total.update(counts)
+            if event.user and outcome.offered_tools:
+                activity.add((endpoint.model_id, hash_user(event.user), day))
+            for call in outcome.calls:
+                if call.outcome in FAILURE_OUTCOMES:
+                    failures.append((endpoint, day, event, call))
+        increment_rollups(rollups, ROLLUP_FIELDS)
+        record_user_activity(activity)
+        _store_failure_samples(failures)
+        if ready or result.rejected:
+            IngestBatch.objects.create(
+                kind=IngestKind.TOOL_CALLS, source=source[:128], accepted=result.accepted,
+                duplicates=result.duplicates, rejected=len(result.rejected),
+            )
+    return result
+
+
+def _store_failure_samples(failures: list) -> None:
+    """Keeps at most N failing calls per endpoint × day × outcome (bounded storage)."""
+    if not failures:
+        return
+    limit = settings.EXACTO_FAILURE_SAMPLES_PER_DAY
+    keys = {(endpoint.pk, day) for endpoint, day, _, _ in failures}
+    endpoints = {k[0] for k in keys}
+    days = {k[1] for k in keys}
+    taken = Counter()
+    rows = (
+        FailureSample.objects.filter(endpoint_id__in=endpoints, day__in=days)
+        .values_list("endpoint_id", "day", "outcome")
+    )
+    # Counting in Python keeps this one indexed query; samples are few per day by design.
+    for endpoint_id, day, outcome in rows:
+        taken[(endpoint_id, day, outcome)] += 1
+    new = []
+    for endpoint, day, event, call in failures:
+        key = (endpoint.pk, day, str(call.outcome))
+        if taken[key] >= limit:
+            continue
+        taken[key] += 1
+        new.append(
+            FailureSample(
+                endpoint=endpoint, day=day, outcome=str(call.outcome), event_id=event.id,
+                app=event.app, tool_name=call.tool_name[:200],
+                parameters=_bounded_json(call.parameters), arguments=call.arguments,
+                message=call.message[:2000],
+            )
+        )
+    FailureSample.objects.bulk_create(new)
+
+
+def _bounded_json(value: object) -> object:
+    """A tool schema to keep with a sample, unless it is too large to be worth storing."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return value if len(text) <= 20_000 else {"note": f"schema of {len(text)} bytes not kept"}
+

@@ -1,0 +1,125 @@
+"""Exacto pool recompute (METHODOLOGY §7): figures → pure rules → snapshot, verdicts, diff.
+
+A recompute locks the model's row, so concurrent recomputes (beat, admin, command)
+queue up instead of writing two snapshots with the same sequence.
+"""
+
+import dataclasses
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.models import PoolChange, PoolOverride, PoolSnapshot, PoolVerdict
+from metrics.pools import (
+    EndpointFigures,
+    Override,
+    PoolResult,
+    PoolSettings,
+    diff_pools,
+    judge_pool,
+    verdict_to_dict,
+)
+from metrics.selectors.ignores import ignore_rates
+from metrics.selectors.toolcall_stats import endpoint_stats
+from providers.models import Endpoint, LLMModel
+from providers.visibility import Viewer
+
+
+def pool_settings() -> PoolSettings:
+    return PoolSettings(
+        min_calls=settings.EXACTO_POOL_MIN_CALLS,
+        min_propensity_requests=settings.EXACTO_POOL_MIN_PROPENSITY_REQUESTS,
+        accuracy_margin=settings.EXACTO_POOL_ACCURACY_MARGIN,
+        propensity_k=settings.EXACTO_POOL_PROPENSITY_MAD_K,
+        propensity_min_halfwidth=settings.EXACTO_POOL_PROPENSITY_MIN_HALFWIDTH,
+        ignore_median_factor=settings.EXACTO_POOL_IGNORE_MEDIAN_FACTOR,
+        ignore_floor=settings.EXACTO_POOL_IGNORE_FLOOR,
+    )
+
+
+def model_figures(model: LLMModel, endpoints: list[Endpoint], today=None) -> list[EndpointFigures]:
+    """Plain figures of every endpoint: all data, published or not (pools route traffic now)."""
+    stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+    windows = {pk: (s.window_start, s.window_end) for pk, s in stats.items()}
+    ignores = ignore_rates(model, endpoints, windows)
+    overrides = {o.endpoint_id: o for o in PoolOverride.objects.filter(endpoint__in=endpoints)}
+    figures = []
+    for endpoint in endpoints:
+        capped = stats[endpoint.pk].total.capped
+        override = overrides.get(endpoint.pk)
+        figures.append(EndpointFigures(
+            key=str(endpoint.pk), provider=endpoint.provider.slug,
+            quantization=endpoint.quantization, in_rotation=endpoint.in_rotation,
+            rotation_status=endpoint.rotation_status, is_reference=endpoint.is_reference,
+            calls=capped["calls"], correct=capped["valid"] + capped["unchecked"],
+            propensity_requests=capped["propensity_requests"],
+            propensity_with_calls=capped["propensity_requests_with_calls"],
+            ignore_rate=ignores[endpoint.pk]["ignore_rate"],
+            override=Override(override.action) if override else None,
+            override_reason=override.reason if override else "",
+        ))
+    return figures
+
+
+def _shared_figures(result: PoolResult) -> dict:
+    band = result.propensity_range
+    return {
+        "best_lower_bound": result.best_lower_bound,
+        "best_endpoint": result.best_endpoint,
+        "propensity_range": dataclasses.asdict(band) if band else None,
+        "ignore_threshold": result.ignore_threshold,
+        "pool": list(result.pool),
+    }
+
+
+@transaction.atomic
+def recompute_model(
+    model: LLMModel, *, trigger: str, now: datetime | None = None, today=None
+) -> PoolSnapshot:
+    now = now or timezone.now()
+    # The row lock serialises recomputes of one model across workers (PostgreSQL);
+    # SQLite's single writer (IMMEDIATE transactions) does the same there.
+    model = LLMModel.objects.select_for_update().get(pk=model.pk)
+    endpoints = list(Endpoint.objects.filter(model=model).select_related("provider"))
+    result = judge_pool(model_figures(model, endpoints, today=today), pool_settings())
+    previous = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
+    previous_state = None
+    if previous is not None:
+        previous_state = {
+            str(v.endpoint_id): {"member": v.member, "failed": v.failed,
+                                 "forced": v.forced or None,
+                                 "fallback": v.detail.get("fallback", False)}
+            for v in previous.verdicts.all()
+        }
+    snapshot = PoolSnapshot.objects.create(
+        model=model, sequence=(previous.sequence + 1) if previous else 1, computed_at=now,
+        trigger=trigger, fallback=result.fallback, figures=_shared_figures(result),
+    )
+    position = {key: i for i, key in enumerate(result.pool)}
+    PoolVerdict.objects.bulk_create([
+        PoolVerdict(
+            snapshot=snapshot, endpoint_id=int(v.key), tier=v.tier.value, member=v.member,
+            position=position.get(v.key), forced=v.forced.value if v.forced else "",
+            failed=[r.value for r in v.failed], detail=verdict_to_dict(v),
+            accuracy_lower=v.accuracy_ci95[0] if v.accuracy_ci95 else None,
+        )
+        for v in result.verdicts
+    ])
+    PoolChange.objects.bulk_create([
+        PoolChange(snapshot=snapshot, endpoint_id=int(c.key), change=c.change,
+                   rules=list(c.rules), reason=c.reason)
+        for c in diff_pools(previous_state, result)
+        if int(c.key) in {e.pk for e in endpoints}
+    ])
+    return snapshot
+
+
+def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
+    snapshots = []
+    for model in LLMModel.objects.order_by("slug"):
+        snapshots.append(recompute_model(model, trigger=trigger))
+        if progress is not None:
+            progress.update(1)
+    return snapshots

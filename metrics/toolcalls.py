@@ -1,0 +1,295 @@
+"""Tool-call outcome of one response (METHODOLOGY.md §1, §2, §3).
+
+``classify`` takes the request's ``tools`` and ``tool_choice`` and the
+response body exactly as received (any JSON shape) and returns one outcome
+per tool call plus the request-level facts: was a tool offered, was the
+request eligible for propensity, was any tool called, is it errored, and its
+complexity bucket. It never raises.
+
+Pure module: no Django.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import marshal
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from metrics.complexity import Bucket, bucket_for, complexity_score
+from metrics.schema_validation import (
+    MISMATCH,
+    VALID,
+    ValidatorCache,
+    canonical_json,
+)
+
+__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "classify"]
+
+# A stored raw arguments string is evidence for a human, not a payload.
+MAX_STORED_ARGUMENTS = 4000
+
+
+class Outcome(enum.StrEnum):
+    VALID = "valid"
+    UNCHECKED = "unchecked"
+    INVALID_JSON = "invalid_json"
+    UNKNOWN_TOOL = "unknown_tool"
+    SCHEMA_MISMATCH = "schema_mismatch"
+
+
+# Outcomes counted as correct calls (METHODOLOGY.md §1: unchecked counts as valid).
+OK_OUTCOMES = frozenset({Outcome.VALID, Outcome.UNCHECKED})
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    outcome: Outcome
+    tool_name: str  # as returned by the model; "" when absent or not a string
+    bucket: Bucket  # the tool's bucket; the request's when the tool is unknown
+    message: str  # parse error or validator message; "" when valid
+    arguments: str  # raw arguments, truncated; a JSON dump when they were not a string
+    parameters: object | None  # the tool's parameters; None when the tool is unknown
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOutcome:
+    offered_tools: bool
+    propensity_eligible: bool
+    called: bool
+    errored: bool
+    bucket: Bucket
+    calls: tuple[CallOutcome, ...]
+
+
+# --- the offered tools --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tool:
+    index: int  # position in the request's tools list
+    has_parameters: bool
+    canonical: str | None  # canonical JSON of parameters; None if not JSON data
+    bucket: Bucket
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolTable:
+    by_name: dict[str, _Tool]
+    bucket: Bucket
+
+
+_EMPTY_TABLE = _ToolTable({}, Bucket.SIMPLE)
+
+
+def _function_of(entry: object) -> dict | None:
+    """The ``function`` object of an offered tool, if it is a named function tool (§1)."""
+    if not isinstance(entry, dict) or entry.get("type", "function") != "function":
+        return None
+    function = entry.get("function")
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        return None
+    return function
+
+
+def _build_table(tools: list) -> _ToolTable:
+    """Name -> tool for the request's function tools; the first of duplicate names wins."""
+    by_name: dict[str, _Tool] = {}
+    top_score = 0
+    for index, entry in enumerate(tools):
+        function = _function_of(entry)
+        if function is None or function["name"] in by_name:
+            continue
+        parameters = function.get("parameters")
+        score = complexity_score(parameters)
+        top_score = max(top_score, score)
+        by_name[function["name"]] = _Tool(
+            index=index,
+            has_parameters=parameters is not None,
+            canonical=canonical_json(parameters) if parameters is not None else None,
+            bucket=bucket_for(score),
+        )
+    # §3: the request's bucket is that of its most complex offered tool.
+    return _ToolTable(by_name, bucket_for(top_score))
+
+
+class _TableCache:
+    """Tool tables by exact serialization of the tools list.
+
+    Gateways send the same tools list with every request of a conversation;
+    ``marshal`` is a fast, exact encoding of parsed JSON, so equal bytes mean
+    an equal list and the table (names, canonical schemas, buckets) is reused.
+    """
+
+    def __init__(self, maxsize: int = 512, max_key_bytes: int = 256 * 1024) -> None:
+        self._tables: OrderedDict[bytes, _ToolTable] = OrderedDict()
+        self._lock = threading.Lock()
+        self._maxsize = maxsize
+        self._max_key_bytes = max_key_bytes
+
+    def table(self, tools: list) -> _ToolTable:
+        try:
+            key = marshal.dumps(tools)
+        except (ValueError, TypeError, RecursionError):  # not plain data, or too deep
+            return _build_table(tools)
+        if len(key) > self._max_key_bytes:
+            return _build_table(tools)
+        with self._lock:
+            table = self._tables.get(key)
+            if table is not None:
+                self._tables.move_to_end(key)
+                return table
+        table = _build_table(tools)
+        with self._lock:
+            self._tables[key] = table
+            while len(self._tables) > self._maxsize:
+                self._tables.popitem(last=False)
+        return table
+
+
+_default_cache = ValidatorCache()
+_tables = _TableCache()
+
+
+# --- the rules ----------------------------------------------------------------
+
+
+def is_propensity_eligible(offered_tools: bool, tool_choice: object) -> bool:
+    """§2: tools were offered and the model was free to choose (tool_choice absent or "auto")."""
+    return offered_tools and (tool_choice is None or tool_choice == "auto")
+
+
+def _tool_calls(response: object) -> list[object]:
+    """Every entry of ``choices[*].message.tool_calls`` (§1), whatever its shape."""
+    if not isinstance(response, dict):
+        return []
+    choices = response.get("choices")
+    if not isinstance(choices, list):
+        return []
+    calls: list[object] = []
+    for choice in choices:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        tool_calls = message.get("tool_calls") if isinstance(message, dict) else None
+        if isinstance(tool_calls, list):
+            calls.extend(tool_calls)
+    return calls
+
+
+def _reject_constant(name: str) -> object:
+    # NaN and Infinity are Python extensions, not JSON.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _stored_arguments(raw: object, present: bool) -> str:
+    if not present:
+        return ""
+    if isinstance(raw, str):
+        text = raw
+    else:
+        try:
+            text = json.dumps(raw)
+        except (TypeError, ValueError, RecursionError):
+            try:
+                text = repr(raw)
+            except Exception:  # a repr can fail too on hostile nesting
+                text = f"<{type(raw).__name__}>"
+    return text[:MAX_STORED_ARGUMENTS]
+
+
+def _classify_call(
+    call: object,
+    tools: list,
+    table: _ToolTable,
+    cache: ValidatorCache,
+    budget_ms: float,
+) -> CallOutcome:
+    """One call's outcome, checked in the order of the §1 table."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        function = {}
+    name = function.get("name")
+    tool_name = name if isinstance(name, str) else ""
+    tool = table.by_name.get(name) if isinstance(name, str) else None
+    bucket = tool.bucket if tool is not None else table.bucket
+    parameters = (
+        tools[tool.index]["function"].get("parameters") if tool is not None else None
+    )
+    present = "arguments" in function
+    raw = function.get("arguments")
+    stored = _stored_arguments(raw, present)
+
+    def outcome(kind: Outcome, message: str) -> CallOutcome:
+        return CallOutcome(kind, tool_name, bucket, message, stored, parameters)
+
+    # 1. invalid_json
+    if not isinstance(raw, str):
+        kind = "absent" if not present else f"a {type(raw).__name__}, not a string"
+        return outcome(Outcome.INVALID_JSON, f"arguments are {kind}")
+    too_deep = False
+    try:
+        arguments = _DECODER.decode(raw)
+    except RecursionError:
+        # Python's parser gives up on deep nesting before knowing whether the
+        # text is JSON, so the call can be neither invalid_json nor checked.
+        too_deep = True
+    except ValueError as error:  # JSONDecodeError, and the constants above
+        return outcome(Outcome.INVALID_JSON, str(error))
+    # 2. unknown_tool
+    if tool is None:
+        return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
+    # 3-5. schema_mismatch / unchecked / valid
+    if too_deep:
+        return outcome(Outcome.UNCHECKED, "arguments are nested too deeply to parse")
+    if not tool.has_parameters:
+        return outcome(Outcome.UNCHECKED, "the tool has no parameters")
+    if tool.canonical is None:
+        return outcome(Outcome.UNCHECKED, "parameters are not JSON data")
+    result = cache.check(
+        parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=len(raw)
+    )
+    if result.status == VALID:
+        return outcome(Outcome.VALID, "")
+    if result.status == MISMATCH:
+        return outcome(Outcome.SCHEMA_MISMATCH, result.message)
+    return outcome(Outcome.UNCHECKED, result.message)
+
+
+def classify(
+    tools: object,
+    tool_choice: object,
+    response: object,
+    *,
+    cache: ValidatorCache | None = None,
+    budget_ms: float = 50,
+) -> RequestOutcome:
+    """Classify every tool call of one response (METHODOLOGY.md §1, §2, §3).
+
+    Total on arbitrary JSON: malformed tools are not offered, malformed calls
+    are ``invalid_json`` (no string arguments) or ``unknown_tool``.
+    """
+    tool_list = tools if isinstance(tools, list) else []
+    table = _tables.table(tool_list) if tool_list else _EMPTY_TABLE
+    offered = bool(table.by_name)
+    validator_cache = cache if cache is not None else _default_cache
+    calls = [
+        _classify_call(call, tool_list, table, validator_cache, budget_ms)
+        for call in _tool_calls(response)
+    ]
+    errored = False
+    for call in calls:
+        if call.outcome not in OK_OUTCOMES:
+            errored = True
+            break
+    return RequestOutcome(
+        offered_tools=offered,
+        propensity_eligible=is_propensity_eligible(offered, tool_choice),
+        called=bool(calls),
+        errored=errored,
+        bucket=table.bucket,
+        calls=tuple(calls),
+    )

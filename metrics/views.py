@@ -1,0 +1,188 @@
+"""Dashboard pages: thin views over the selectors; charts are Plotly specs from charts.py."""
+
+import csv
+import io
+from pathlib import Path
+
+import markdown
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from metrics import charts
+from metrics.models import Benchmark, PoolChange, PoolSnapshot
+from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
+from metrics.selectors.endpoints import latest_snapshot, model_endpoints
+from metrics.selectors.exports import EXPORT_COLUMNS, daily_export_rows
+from metrics.selectors.toolcall_stats import daily_figures
+from providers.choices import OPEN_FEEDBACK_STATUSES
+from providers.models import LLMModel, Provider
+from providers.visibility import Viewer
+
+METHODOLOGY_PATH = Path(settings.BASE_DIR) / "docs" / "METHODOLOGY.md"
+
+
+def _pool_summary(model, rows, snapshot):
+    members = [r for r in rows if (r.get("exacto") or {}).get("member")]
+    accuracies = [r["tool_calls"]["accuracy"] for r in rows if r["tool_calls"]["accuracy"] is not None]
+    return {
+        "model": model,
+        "endpoints": len(rows),
+        "pool": members,
+        "spread": (min(accuracies), max(accuracies)) if accuracies else None,
+        "snapshot": snapshot,
+    }
+
+
+def home(request):
+    viewer = Viewer.from_request(request)
+    models = LLMModel.objects.annotate(n=Count("endpoints")).order_by("slug")
+    cards = []
+    for model in models:
+        rows = model_endpoints(model, viewer)
+        cards.append(_pool_summary(model, rows, latest_snapshot(model)))
+    return render(request, "dashboard/home.html", {"cards": cards})
+
+
+def model_page(request, slug):
+    model = get_object_or_404(LLMModel, slug=slug)
+    viewer = Viewer.from_request(request)
+    rows = model_endpoints(model, viewer)
+    snapshot = latest_snapshot(model)
+    band = (snapshot.figures.get("propensity_range") if snapshot else None)
+    endpoints = [r["_endpoint"] for r in rows]
+    daily = daily_figures(endpoints, viewer, days=30)
+    over_time = {
+        endpoint_label(e): [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
+                            if f["accuracy"] is not None]
+        for e in endpoints
+    }
+    runs = burn_in(model, viewer)
+    open_feedback = dict(
+        model.feedback.filter(status__in=OPEN_FEEDBACK_STATUSES)
+        .values_list("provider__slug").annotate(n=Count("id"))
+    )
+    for row in rows:
+        row["open_feedback"] = open_feedback.get(row["provider"], 0)
+        row["verdict"] = _verdict_detail(snapshot, row["_endpoint"])
+    figures = {
+        "accuracy": charts.accuracy_chart(rows),
+        "failures": charts.failure_modes_chart(rows),
+        "propensity": charts.propensity_chart(rows, band),
+        "buckets": charts.bucket_chart(rows),
+        "over_time": charts.series_chart(over_time, "Daily tool-call accuracy", "Day",
+                                         "Accuracy (%)"),
+    }
+    for slug, series in runs.items():
+        figures[f"burnin-{slug}"] = charts.series_chart(
+            {name: [(p["days_since_release"], p["score"]) for p in pts]
+             for name, pts in series.items()},
+            f"{slug}: score against days since release", "Days since release", "Score",
+        )
+    return render(request, "dashboard/model.html", {
+        "model": model, "rows": rows, "snapshot": snapshot, "band": band, "figures": figures,
+        "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
+        "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
+    })
+
+
+def _verdict_detail(snapshot, endpoint):
+    if snapshot is None:
+        return None
+    for verdict in snapshot.verdicts.all():
+        if verdict.endpoint_id == endpoint.pk:
+            return verdict.detail
+    return None
+
+
+def pool_history(request, slug):
+    model = get_object_or_404(LLMModel, slug=slug)
+    snapshots = PoolSnapshot.objects.filter(model=model).order_by("-sequence")[:50]
+    changes = (
+        PoolChange.objects.filter(snapshot__model=model)
+        .select_related("snapshot", "endpoint__provider").order_by("-snapshot__sequence", "id")[:200]
+    )
+    return render(request, "dashboard/pool_history.html", {
+        "model": model, "snapshots": snapshots, "changes": changes})
+
+
+def provider_page(request, slug):
+    provider = get_object_or_404(Provider, slug=slug)
+    viewer = Viewer.from_request(request)
+    sections = []
+    for model in LLMModel.objects.filter(endpoints__provider=provider).distinct():
+        rows = [r for r in model_endpoints(model, viewer) if r["provider"] == provider.slug]
+        sections.append({"model": model, "rows": rows})
+    runs = visible_runs(viewer).filter(endpoint__provider=provider).order_by("-run_at")[:100]
+    return render(request, "dashboard/provider.html", {
+        "provider": provider, "sections": sections, "runs": runs})
+
+
+def benchmarks(request):
+    viewer = Viewer.from_request(request)
+    items = Benchmark.objects.annotate(
+        n=Count("runs", filter=Q(runs__in=visible_runs(viewer)))).order_by("slug")
+    return render(request, "dashboard/benchmarks.html", {"benchmarks": items})
+
+
+def benchmark_page(request, slug):
+    benchmark = get_object_or_404(Benchmark, slug=slug)
+    viewer = Viewer.from_request(request)
+    board = leaderboard(benchmark, viewer)
+    by_model: dict = {}
+    for run in board:
+        by_model.setdefault(run.endpoint.model, []).append(run)
+    figures = {}
+    for model in by_model:
+        series = burn_in(model, viewer).get(benchmark.slug, {})
+        figures[model.slug] = charts.series_chart(
+            {name: [(p["days_since_release"], p["score"]) for p in pts]
+             for name, pts in series.items()},
+            f"{model.slug}: burn-in", "Days since release", f"Score ({benchmark.unit})",
+        )
+    return render(request, "dashboard/benchmark.html", {
+        "benchmark": benchmark, "by_model": by_model, "figures": figures})
+
+
+def methodology(request):
+    text = METHODOLOGY_PATH.read_text(encoding="utf-8")
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
+    knobs = {name: getattr(settings, name) for name in dir(settings) if name.startswith("EXACTO_")}
+    return render(request, "dashboard/methodology.html", {"html": html, "knobs": knobs})
+
+
+def exports(request):
+    fmt = request.GET.get("format")
+    if fmt is None:
+        models = LLMModel.objects.order_by("slug")
+        return render(request, "dashboard/exports.html", {"models": models,
+                                                          "columns": EXPORT_COLUMNS})
+    model_slug = request.GET.get("model")
+    model = LLMModel.objects.filter(slug=model_slug).first() if model_slug else None
+    if model_slug and model is None:
+        raise Http404("Unknown model")
+    days = min(int(request.GET.get("days", 30) or 30), 366) if str(
+        request.GET.get("days", "30")).isdigit() else 30
+    rows = daily_export_rows(model, days=days)
+    stamp = timezone.now().date().isoformat()
+    name = f"exacto-{(model.slug.replace('/', '_') if model else 'all')}-{stamp}"
+    licence = ("Exacto open data, published figures only. Licence: CC BY 4.0 "
+               "(https://creativecommons.org/licenses/by/4.0/).")
+    if fmt == "json":
+        response = JsonResponse({"licence": licence, "generated": timezone.now().isoformat(),
+                                 "columns": EXPORT_COLUMNS, "rows": rows})
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write(f"# {licence}\n")
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404("Unknown format")
+    response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+    return response
+
+

@@ -1,0 +1,186 @@
+"""Admin for who serves what: rotation changes go through the audited service, with a reason."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import render
+
+from .choices import RotationStatus
+from .models import (
+    ApiToken,
+    Endpoint,
+    Feedback,
+    LLMModel,
+    Provider,
+    ProviderAlias,
+    ProviderResponse,
+    ProviderUser,
+    RotationEvent,
+)
+from .services.rotation import set_rotation_by_admin
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RotationEventInline(ReadOnlyInline):
+    model = RotationEvent
+    fields = ("at", "old_status", "new_status", "actor", "user", "reason")
+    readonly_fields = fields
+    ordering = ("-at",)
+
+
+class EndpointInline(admin.TabularInline):
+    model = Endpoint
+    extra = 0
+    fields = ("provider", "quantization", "is_reference", "rotation_status", "published_until")
+    readonly_fields = ("rotation_status",)
+    show_change_link = True
+
+
+class AliasInline(admin.TabularInline):
+    model = ProviderAlias
+    extra = 1
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "website", "endpoint_count")
+    search_fields = ("slug", "name", "aliases__alias")
+    inlines = [AliasInline]
+
+    @admin.display(description="Endpoints")
+    def endpoint_count(self, obj):
+        return obj.endpoints.count()
+
+
+@admin.register(ProviderAlias)
+class ProviderAliasAdmin(admin.ModelAdmin):
+    list_display = ("alias", "provider")
+    search_fields = ("alias", "provider__slug")
+    list_select_related = ("provider",)
+
+
+@admin.register(LLMModel)
+class LLMModelAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "author", "released")
+    search_fields = ("slug", "name", "author")
+    list_filter = ("author",)
+    inlines = [EndpointInline]
+
+
+class RotationReasonForm(forms.Form):
+    # Admins remove or restore; holds are the benchmark rule's to make.
+    status = forms.ChoiceField(
+        choices=[
+            (RotationStatus.ADMIN_REMOVED, "Remove from rotation"),
+            (RotationStatus.ACTIVE, "Put back in rotation"),
+        ]
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), min_length=3)
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "quantization",
+        "is_reference",
+        "rotation_status",
+        "rotation_changed_at",
+        "published_until",
+    )
+    list_filter = ("rotation_status", "is_reference", "model", "provider", "quantization")
+    search_fields = ("model__slug", "provider__slug", "quantization")
+    list_select_related = ("model", "provider")
+    # Rotation only changes through the audited action below, never by editing the field.
+    readonly_fields = ("rotation_status", "rotation_reason", "rotation_changed_at")
+    inlines = [RotationEventInline]
+    actions = ["change_rotation"]
+
+    @admin.action(description="Change rotation (reason required, audited)")
+    def change_rotation(self, request, queryset):
+        if "apply" in request.POST:
+            form = RotationReasonForm(request.POST)
+            if form.is_valid():
+                for endpoint in queryset:
+                    set_rotation_by_admin(
+                        endpoint, form.cleaned_data["status"], form.cleaned_data["reason"],
+                        user=request.user,
+                    )
+                self.message_user(
+                    request, f"Rotation changed for {queryset.count()} endpoint(s).",
+                    messages.SUCCESS,
+                )
+                return None
+        else:
+            form = RotationReasonForm()
+        return render(
+            request,
+            "admin/rotation_reason.html",
+            {**self.admin_site.each_context(request), "form": form, "endpoints": queryset,
+             "action": "change_rotation", "title": "Change rotation"},
+        )
+
+
+@admin.register(RotationEvent)
+class RotationEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "endpoint", "old_status", "new_status", "actor", "user", "reason")
+    list_filter = ("actor", "new_status", "endpoint__model", "endpoint__provider")
+    search_fields = ("endpoint__model__slug", "endpoint__provider__slug", "reason")
+    list_select_related = ("endpoint__model", "endpoint__provider", "user")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProviderUser)
+class ProviderUserAdmin(admin.ModelAdmin):
+    list_display = ("user", "provider", "notify")
+    list_filter = ("provider",)
+    search_fields = ("user__username", "user__email", "provider__slug")
+    autocomplete_fields = ("provider",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+    fields = ("name", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def has_add_permission(self, request):
+        # Keys are shown once; they are made with `manage.py create_api_token`.
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "provider", "model", "category", "status", "assignee")
+    list_filter = ("status", "category", "provider", "model")
+    search_fields = ("description", "request_id", "email", "provider__slug", "model__slug")
+    list_select_related = ("provider", "model", "assignee")
+    readonly_fields = ("created_at", "updated_at", "resolved_at", "client_hash")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProviderResponse)
+class ProviderResponseAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "endpoint", "from_admin", "author")
+    list_filter = ("from_admin", "endpoint__provider")
+    search_fields = ("text", "endpoint__model__slug", "endpoint__provider__slug")

@@ -1,0 +1,42 @@
+"""Scopes (API.md "Auth"): reads are open, writes need an `ingest` (or `admin`) token."""
+
+from rest_framework import permissions
+
+from providers.choices import TokenScope
+from providers.models import ApiToken
+
+
+def token_of(request) -> ApiToken | None:
+    return request.auth if isinstance(request.auth, ApiToken) else None
+
+
+def _require(request, scope: str) -> bool:
+    token = token_of(request)
+    if token is None:
+        # No token: DRF turns this into 401 because the token authenticator offers a challenge.
+        return False
+    if not token.allows(scope):
+        raise_forbidden(scope)
+    return True
+
+
+def raise_forbidden(scope: str):
+    from rest_framework.exceptions import PermissionDenied
+
+    raise PermissionDenied(f"This API token lacks the '{scope}' scope.")
+
+
+class ReadOrIngestScope(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return _require(request, TokenScope.INGEST)
+
+
+class AdminScope(permissions.BasePermission):
+    """Admin automation endpoints: an `admin` token (or a staff session for reads)."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS and request.user and request.user.is_staff:
+            return True
+        return _require(request, TokenScope.ADMIN)

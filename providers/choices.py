@@ -1,0 +1,41 @@
+"""Enumerations of the providers app, in one place (used by models, API and templates).
+
+Values equal those of the pure modules (providers/rotation_rules.py); a test keeps them in step.
+"""
+
+from django.db import models
+
+
+class RotationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    BENCHMARK_HOLD = "benchmark_hold", "Benchmark hold"
+    ADMIN_REMOVED = "admin_removed", "Removed by admin"
+
+
+class RotationActor(models.TextChoices):
+    BENCHMARK_RULE = "benchmark_range", "Benchmark range rule (METHODOLOGY §6)"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+class TokenScope(models.TextChoices):
+    INGEST = "ingest", "Ingest"
+    ADMIN = "admin", "Admin"
+
+
+class FeedbackCategory(models.TextChoices):
+    TOOL_CALL_FAILURES = "tool_call_failures", "Tool-call failures"
+    QUALITY_DROP = "quality_drop", "Quality drop"
+    LATENCY = "latency", "Latency"
+    OTHER = "other", "Other"
+
+
+class FeedbackStatus(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    FORWARDED = "forwarded", "Forwarded to provider"
+    RESOLVED = "resolved", "Resolved"
+    REJECTED = "rejected", "Rejected"
+
+
+OPEN_FEEDBACK_STATUSES = (FeedbackStatus.NEW, FeedbackStatus.TRIAGED, FeedbackStatus.FORWARDED)

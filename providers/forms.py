@@ -1,0 +1,39 @@
+"""Public feedback form about a provider of a model (linked from every dashboard page)."""
+
+from django import forms
+
+from .choices import FeedbackCategory
+from .models import Endpoint, LLMModel, Provider
+
+
+class FeedbackForm(forms.Form):
+    model = forms.ModelChoiceField(queryset=LLMModel.objects.order_by("slug"), to_field_name="slug")
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.filter(endpoints__isnull=False).distinct().order_by("slug"),
+        to_field_name="slug",
+    )
+    category = forms.ChoiceField(choices=FeedbackCategory.choices)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), min_length=10,
+                                  max_length=5000)
+    request_id = forms.CharField(required=False, max_length=200,
+                                 label="Request or generation id (optional)")
+    email = forms.EmailField(required=False, label="Your email (optional, to hear back)")
+    # Honeypot: hidden from people, filled in by naive bots.
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError("This field must be left empty.")
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        model, provider = data.get("model"), data.get("provider")
+        if model and provider:
+            endpoint = Endpoint.objects.filter(model=model, provider=provider).first()
+            if endpoint is None:
+                raise forms.ValidationError(
+                    f"{provider.slug} does not serve {model.slug}; pick one of its providers."
+                )
+            data["endpoint"] = endpoint
+        return data

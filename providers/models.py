@@ -1,0 +1,267 @@
+"""Who serves what and who may see it: providers, models, endpoints, rotation, access."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from .choices import (
+    FeedbackCategory,
+    FeedbackStatus,
+    RotationActor,
+    RotationStatus,
+    TokenScope,
+)
+
+provider_slug_validator = RegexValidator(
+    r"^[a-z0-9-]+$", "Provider slugs are lowercase letters, digits and hyphens."
+)
+model_slug_validator = RegexValidator(
+    r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$", "Model slugs look like author/name."
+)
+
+
+class Provider(models.Model):
+    slug = models.CharField(max_length=64, unique=True, validators=[provider_slug_validator])
+    name = models.CharField(max_length=128, blank=True)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name or self.slug
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.slug
+
+
+def alias_key(name: str) -> str:
+    """Case- and space-insensitive form under which aliases are stored and looked up."""
+    return " ".join(name.split()).casefold()
+
+
+class ProviderAlias(models.Model):
+    """How an outside source spells a provider ("GoogleVertex" → google-vertex).
+
+    Importers map vendor names through this table and report names it lacks
+    instead of guessing.
+    """
+
+    alias = models.CharField(max_length=128, unique=True, help_text="Matched case-insensitively.")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = "provider aliases"
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.provider.slug}"
+
+    def save(self, *args, **kwargs):
+        self.alias = alias_key(self.alias)
+        super().save(*args, **kwargs)
+
+
+class LLMModel(models.Model):
+    slug = models.CharField(max_length=128, unique=True, validators=[model_slug_validator])
+    name = models.CharField(max_length=128, blank=True)
+    author = models.CharField(max_length=64, blank=True)
+    released = models.DateField(null=True, blank=True, help_text="Release date of the weights.")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "model"
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.slug
+
+    @property
+    def reference_endpoint(self):
+        return self.endpoints.filter(is_reference=True).first()
+
+
+class Endpoint(models.Model):
+    """One model at one provider with one quantization: the unit of stats, rotation and pools."""
+
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="endpoints")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="endpoints")
+    quantization = models.CharField(max_length=32, blank=True, default="")
+    is_reference = models.BooleanField(
+        default=False, help_text="The model's reference endpoint (usually the author's own API)."
+    )
+    rotation_status = models.CharField(
+        max_length=20, choices=RotationStatus.choices, default=RotationStatus.ACTIVE
+    )
+    rotation_reason = models.TextField(blank=True)
+    rotation_changed_at = models.DateTimeField(null=True, blank=True)
+    # Publication: tool-call figures of days up to and including this one are public
+    # (None = nothing public yet).
+    published_until = models.DateField(null=True, blank=True)
+    # Set when results were shared privately; a periodic task publishes once it passes.
+    embargo_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model__slug", "provider__slug", "quantization"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "provider", "quantization"], name="uniq_endpoint"
+            ),
+            models.UniqueConstraint(
+                fields=["model"], condition=Q(is_reference=True), name="one_reference_per_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        quant = f" ({self.quantization})" if self.quantization else ""
+        return f"{self.model.slug} @ {self.provider.slug}{quant}"
+
+    @property
+    def in_rotation(self) -> bool:
+        return self.rotation_status == RotationStatus.ACTIVE
+
+
+class RotationEvent(models.Model):
+    """Audit log: every change of an endpoint's rotation, by whom or which rule, and why."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rotation_events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    old_status = models.CharField(max_length=20, choices=RotationStatus.choices)
+    new_status = models.CharField(max_length=20, choices=RotationStatus.choices)
+    actor = models.CharField(max_length=20, choices=RotationActor.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.TextField()
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: {self.old_status} → {self.new_status}"
+
+
+class ProviderUser(models.Model):
+    """A Django user who acts for one provider (portal access to that provider's data only)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_user"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="users")
+    notify = models.BooleanField(default=True, help_text="Email this user about results.")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.provider.slug})"
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def get_by_key(self, key: str) -> "ApiToken":
+        return self.get(key_hash=_hash_key(key), revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """API key with a scope (API.md "Auth"). Only a hash of the key is stored."""
+
+    name = models.CharField(max_length=128)
+    scope = models.CharField(max_length=10, choices=TokenScope.choices)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False, help_text="First characters, to tell keys apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.scope}, {self.prefix}…)"
+
+    @classmethod
+    def issue(cls, name: str, scope: str) -> tuple["ApiToken", str]:
+        """Create a token and return it with the clear key, which is shown once only."""
+        key = secrets.token_urlsafe(32)
+        token = cls.objects.create(name=name, scope=scope, key_hash=_hash_key(key), prefix=key[:8])
+        return token, key
+
+    def allows(self, scope: str) -> bool:
+        return self.scope == TokenScope.ADMIN or self.scope == scope
+
+    # DRF's IsAuthenticated looks at request.user; tokens are not users, these make that explicit.
+    is_authenticated = True
+
+
+class Feedback(models.Model):
+    """A user's report about a provider of a model, triaged by admins."""
+
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="feedback")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="feedback")
+    endpoint = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    category = models.CharField(max_length=24, choices=FeedbackCategory.choices)
+    description = models.TextField(max_length=5000)
+    request_id = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=FeedbackStatus.choices, default=FeedbackStatus.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_feedback",
+    )
+    notes = models.TextField(blank=True, help_text="Internal triage notes.")
+    client_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} about {self.provider.slug} / {self.model.slug}"
+
+
+class ProviderResponse(models.Model):
+    """A provider's response or dispute on its results, with admins' answers in the thread."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="responses")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    from_admin = models.BooleanField(default=False)
+    text = models.TextField(max_length=10000)
+    links = models.TextField(blank=True, help_text="One URL per line.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        who = "admin" if self.from_admin else "provider"
+        return f"{who} on {self.endpoint} at {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,161 @@
+"""The benchmark range rule and the rotation it drives (METHODOLOGY.md §6).
+
+Pure Python (STYLE.md "Pure core"): services load benchmark runs, call these
+functions, and write the resulting status and reason to the audit log.
+This module lives in ``providers`` and may not import ``metrics`` (imports
+go one way), so it keeps its own median.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class RunFigure:
+    """The figures of one benchmark run that the range rule needs."""
+
+    endpoint: str
+    score: float
+    stderr: float | None
+    run_at: datetime
+    is_reference: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The score an endpoint is judged against, and where it came from."""
+
+    score: float
+    stderr: float | None
+    kind: Literal["reference", "median"]
+    endpoint: str | None
+
+
+@dataclass(frozen=True)
+class RangeVerdict:
+    """Outcome of the range rule for one run, with the figures that decided."""
+
+    in_range: bool
+    threshold: float
+    margin: float
+    score: float
+    reference: float
+    kind: Literal["reference", "median"]
+    reason: str
+    benchmark: str = ""
+
+
+class RotationStatus(StrEnum):
+    ACTIVE = "active"
+    BENCHMARK_HOLD = "benchmark_hold"
+    ADMIN_REMOVED = "admin_removed"
+
+
+def _fmt(x: float) -> str:
+    # Three decimals are finer than any benchmark reports, and str() keeps
+    # "3.0" readable instead of "3.000".
+    return str(round(x, 3))
+
+
+def reference_for(latest: Sequence[RunFigure]) -> Reference | None:
+    """Reference score of a model on a benchmark (METHODOLOGY.md §6).
+
+    ``latest`` holds each endpoint's latest run. The reference endpoint's
+    run wins; without one, the median of every endpoint's latest score
+    (with no standard error, since a median of runs has none of its own).
+    None when there are no runs.
+    """
+    references = [r for r in latest if r.is_reference]
+    if references:
+        # Only one endpoint should be the reference; if data says otherwise,
+        # the most recent run is the freshest statement of the model's quality.
+        chosen = max(references, key=lambda r: (r.run_at, r.endpoint))
+        return Reference(
+            score=chosen.score, stderr=chosen.stderr, kind="reference", endpoint=chosen.endpoint
+        )
+    if not latest:
+        return None
+    return Reference(
+        score=float(statistics.median(r.score for r in latest)),
+        stderr=None,
+        kind="median",
+        endpoint=None,
+    )
+
+
+def range_check(
+    run: RunFigure,
+    ref: Reference,
+    tolerance: float = 3.0,
+    higher_is_better: bool = True,
+    benchmark: str = "",
+) -> RangeVerdict:
+    """Is ``run`` within range of ``ref``? (METHODOLOGY.md §6)
+
+    Out of range when the score is below ``reference − margin`` with
+    ``margin = max(tolerance, 2·sqrt(se² + se_ref²))`` (a missing standard
+    error counts as 0). For lower-is-better benchmarks the rule is mirrored:
+    out when above ``reference + margin``. A score exactly at the threshold
+    is in range.
+    """
+    se = run.stderr or 0.0
+    se_ref = ref.stderr or 0.0
+    noise = 2 * math.sqrt(se * se + se_ref * se_ref)
+    margin = max(tolerance, noise)
+    if higher_is_better:
+        threshold = ref.score - margin
+        in_range = run.score >= threshold
+        sign, op = "−", ("≥" if in_range else "<")
+    else:
+        threshold = ref.score + margin
+        in_range = run.score <= threshold
+        sign, op = "+", ("≤" if in_range else ">")
+    prefix = f"{benchmark}: " if benchmark else ""
+    reason = (
+        f"{prefix}score {_fmt(run.score)} {op} threshold {_fmt(threshold)} = "
+        f"{ref.kind} {_fmt(ref.score)} {sign} max({_fmt(tolerance)}, "
+        f"2·√({_fmt(se)}²+{_fmt(se_ref)}²))"
+    )
+    return RangeVerdict(
+        in_range=in_range,
+        threshold=threshold,
+        margin=margin,
+        score=run.score,
+        reference=ref.score,
+        kind=ref.kind,
+        reason=reason,
+        benchmark=benchmark,
+    )
+
+
+def next_status(
+    current: RotationStatus, verdicts: Sequence[RangeVerdict]
+) -> tuple[RotationStatus, str]:
+    """Rotation status after the latest benchmark verdicts (METHODOLOGY.md §6).
+
+    An admin removal is only lifted by an admin, so no verdict changes it.
+    Any out-of-range verdict puts the endpoint on ``benchmark_hold``; when
+    every verdict is in range (or there are none) a held endpoint returns to
+    ``active``. The reason names the verdict(s) that decided.
+    """
+    if current == RotationStatus.ADMIN_REMOVED:
+        return current, "removed by an admin; only an admin can restore it"
+    failing = [v for v in verdicts if not v.in_range]
+    if failing:
+        return RotationStatus.BENCHMARK_HOLD, "out of range: " + "; ".join(
+            v.reason for v in failing
+        )
+    if not verdicts:
+        reason = "no benchmark runs to judge"
+    else:
+        reason = "in range: " + "; ".join(v.reason for v in verdicts)
+    if current == RotationStatus.BENCHMARK_HOLD:
+        reason = "back in range, hold lifted: " + reason.removeprefix("in range: ")
+    return RotationStatus.ACTIVE, reason

@@ -1,0 +1,36 @@
+"""The editable vendor-name → provider table that importers map through."""
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+
+from providers.models import Provider, ProviderAlias, alias_key
+
+
+@transaction.atomic
+def load_alias_file(path: Path) -> int:
+    """Adds the aliases of a CSV (alias,provider) that the table lacks; never overwrites edits."""
+    added = 0
+    with open(path, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            provider, _ = Provider.objects.get_or_create(slug=row["provider"].strip())
+            _, created = ProviderAlias.objects.get_or_create(
+                alias=alias_key(row["alias"]), defaults={"provider": provider}
+            )
+            added += created
+    return added
+
+
+class AliasMap:
+    """Vendor name → provider slug: the alias table first, then an exact provider slug."""
+
+    def __init__(self):
+        self._aliases = dict(ProviderAlias.objects.values_list("alias", "provider__slug"))
+        self._slugs = set(Provider.objects.values_list("slug", flat=True))
+
+    def provider_for(self, vendor: str) -> str | None:
+        found = self._aliases.get(alias_key(vendor))
+        if found:
+            return found
+        return vendor if vendor in self._slugs else None

@@ -1,0 +1,70 @@
+"""Endpoint registration and lookup by the (model, provider[, quantization]) of incoming items."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from providers.models import Endpoint, LLMModel, Provider
+
+
+@transaction.atomic
+def register_endpoint(
+    model_slug: str, provider_slug: str, quantization: str = "", reference: bool = False
+) -> tuple[Endpoint, bool]:
+    """Idempotent registration (API.md POST /endpoints/); unknown slugs are created."""
+    model, _ = LLMModel.objects.get_or_create(
+        slug=model_slug, defaults={"author": model_slug.split("/", 1)[0]}
+    )
+    provider, _ = Provider.objects.get_or_create(slug=provider_slug)
+    try:
+        with transaction.atomic():
+            endpoint, created = Endpoint.objects.get_or_create(
+                model=model, provider=provider, quantization=quantization or ""
+            )
+    except IntegrityError:
+        # A concurrent registration won the race; the row exists now.
+        endpoint, created = Endpoint.objects.get(
+            model=model, provider=provider, quantization=quantization or ""
+        ), False
+    if reference and not endpoint.is_reference:
+        Endpoint.objects.filter(model=model, is_reference=True).update(is_reference=False)
+        endpoint.is_reference = True
+        endpoint.save(update_fields=["is_reference"])
+    return endpoint, created
+
+
+class EndpointResolver:
+    """Resolves many (model, provider, quantization) triples with one query."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        pairs = set(pairs)
+        self._by_pair: dict[tuple[str, str], list[Endpoint]] = defaultdict(list)
+        if not pairs:
+            return
+        models = {m for m, _ in pairs}
+        providers = {p for _, p in pairs}
+        qs = Endpoint.objects.filter(
+            model__slug__in=models, provider__slug__in=providers
+        ).select_related("model", "provider")
+        for endpoint in qs:
+            self._by_pair[(endpoint.model.slug, endpoint.provider.slug)].append(endpoint)
+
+    def resolve(self, model: str, provider: str, quantization: str | None) -> Endpoint:
+        """The endpoint, or ValueError with the reason the item is refused."""
+        candidates = self._by_pair.get((model, provider), [])
+        if not candidates:
+            raise ValueError(
+                f"endpoint {model} @ {provider} is not registered (POST /api/v1/endpoints/ first)."
+            )
+        if quantization is not None:
+            for endpoint in candidates:
+                if endpoint.quantization == quantization:
+                    return endpoint
+            raise ValueError(f"endpoint {model} @ {provider} has no quantization {quantization!r}.")
+        if len(candidates) > 1:
+            quants = ", ".join(sorted(e.quantization or "''" for e in candidates))
+            raise ValueError(
+                f"{model} @ {provider} has several quantizations ({quants}); send `quantization`."
+            )
+        return candidates[0]

@@ -1,0 +1,69 @@
+"""Shared fixtures, and the rule for tests that need real PostgreSQL, Redis and Celery.
+
+Integration tests run when DATABASE_URL names PostgreSQL and CELERY_BROKER_URL is set
+(as `.ci/run` does); otherwise they are deselected, with a note. When configured,
+an unreachable service is a failure, never a skip.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from providers.models import ApiToken
+
+
+def services_configured() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgres") and bool(
+        os.environ.get("CELERY_BROKER_URL")
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if services_configured():
+        return
+    deselected = [item for item in items if item.get_closest_marker("integration")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("integration")]
+        config._exacto_note = (
+            f"{len(deselected)} integration tests deselected: set DATABASE_URL (PostgreSQL) "
+            "and CELERY_BROKER_URL (Redis) to run them, as .ci/run does."
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    note = getattr(config, "_exacto_note", None)
+    if note:
+        terminalreporter.write_line(note)
+
+
+@pytest.fixture
+def ingest_client(db):
+    _, key = ApiToken.issue("test-ingest", "ingest")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def admin_client_api(db):
+    _, key = ApiToken.issue("test-admin", "admin")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _plain_settings(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return settings
+
+
+__all__ = ["settings"]

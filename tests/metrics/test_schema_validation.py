@@ -1,0 +1,402 @@
+"""Safe JSON Schema validation of tool arguments (METHODOLOGY.md §1)."""
+
+import socket
+import threading
+import time
+import urllib.request
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft7Validator
+
+from metrics import schema_validation
+from metrics.schema_validation import (
+    MISMATCH,
+    UNCHECKED,
+    VALID,
+    CheckResult,
+    ValidatorCache,
+    canonical_json,
+)
+
+WEATHER = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "units": {"type": "string", "enum": ["metric", "imperial"]},
+        "days": {"type": "integer", "minimum": 1},
+        "verbose": {"type": "boolean"},
+    },
+    "required": ["city"],
+    "additionalProperties": False,
+}
+
+
+@pytest.fixture
+def cache():
+    return ValidatorCache()
+
+
+def nested(depth, leaf, key="a"):
+    value = leaf
+    for _ in range(depth):
+        value = {key: value}
+    return value
+
+
+def test_valid_arguments_are_valid_with_empty_message(cache):
+    assert cache.check(WEATHER, {"city": "Paris", "units": "metric"}) == CheckResult(VALID, "")
+
+
+def test_enum_violation_is_mismatch_with_json_path(cache):
+    result = cache.check(WEATHER, {"city": "Paris", "units": "kelvin"})
+    assert result.status == MISMATCH
+    assert result.message.startswith("$.units: 'kelvin' is not one of")
+
+
+def test_missing_required_property_is_mismatch(cache):
+    result = cache.check(WEATHER, {"units": "metric"})
+    assert result == CheckResult(MISMATCH, "$: 'city' is a required property")
+
+
+def test_extra_property_is_mismatch_when_additional_properties_false(cache):
+    result = cache.check(WEATHER, {"city": "Paris", "extra": 1})
+    assert result.status == MISMATCH
+    assert "'extra' was unexpected" in result.message
+
+
+def test_boolean_is_not_an_integer(cache):
+    assert cache.check(WEATHER, {"city": "Paris", "days": True}).status == MISMATCH
+
+
+def test_float_with_integral_value_is_an_integer_in_draft_7(cache):
+    assert cache.check(WEATHER, {"city": "Paris", "days": 2.0}).status == VALID
+
+
+def test_draft_4_float_is_not_an_integer(cache):
+    schema = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "integer"}
+    assert cache.check(schema, 2.0).status == MISMATCH
+
+
+def test_draft_4_boolean_exclusive_maximum_excludes_the_bound(cache):
+    schema = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "number",
+        "maximum": 5,
+        "exclusiveMaximum": True,
+    }
+    assert cache.check(schema, 5).status == MISMATCH
+    assert cache.check(schema, 4.5).status == VALID
+
+
+def test_boolean_exclusive_maximum_is_not_a_valid_draft_7_schema(cache):
+    schema = {"type": "number", "maximum": 5, "exclusiveMaximum": True}
+    result = cache.check(schema, 5)
+    assert result.status == UNCHECKED
+    assert "not a valid JSON Schema" in result.message
+
+
+def test_draft_2020_12_prefix_items_are_applied(cache):
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "array",
+        "prefixItems": [{"type": "integer"}, {"type": "string"}],
+        "items": False,
+    }
+    assert cache.check(schema, [1, "a"]).status == VALID
+    assert cache.check(schema, ["a", 1]).status == MISMATCH
+    assert cache.check(schema, [1, "a", 2]).status == MISMATCH
+
+
+def test_prefix_items_are_ignored_under_the_draft_7_default(cache):
+    schema = {"type": "array", "prefixItems": [{"type": "integer"}]}
+    assert cache.check(schema, ["not an integer"]).status == VALID
+
+
+def test_unknown_schema_uri_falls_back_to_draft_7(cache):
+    schema = {"$schema": "https://example.com/my-dialect", "type": "integer"}
+    assert cache.check(schema, 2.0).status == VALID
+    assert cache.check(schema, "x").status == MISMATCH
+
+
+def test_format_is_not_asserted(cache):
+    assert cache.check({"type": "string", "format": "email"}, "not an email").status == VALID
+
+
+def test_local_ref_is_followed(cache):
+    schema = {
+        "type": "object",
+        "properties": {"a": {"$ref": "#/definitions/n"}},
+        "definitions": {"n": {"type": "integer"}},
+    }
+    assert cache.check(schema, {"a": 1}).status == VALID
+    assert cache.check(schema, {"a": "x"}) == CheckResult(
+        MISMATCH, "$.a: 'x' is not of type 'integer'"
+    )
+
+
+def test_dangling_local_ref_is_unchecked(cache):
+    schema = {"properties": {"a": {"$ref": "#/definitions/missing"}}}
+    result = cache.check(schema, {"a": 1})
+    assert result.status == UNCHECKED
+    assert "cannot be resolved" in result.message
+
+
+@pytest.mark.parametrize("keyword", ["$ref", "$dynamicRef", "$recursiveRef"])
+def test_non_local_reference_is_unchecked(cache, keyword):
+    schema = {"properties": {"a": {keyword: "https://example.com/schema.json"}}}
+    result = cache.check(schema, {"a": 1})
+    assert result.status == UNCHECKED
+    assert "is not local" in result.message
+
+
+def test_ref_inside_enum_data_is_not_a_reference(cache):
+    schema = {"enum": [{"$ref": "https://example.com/x"}]}
+    assert cache.check(schema, {"$ref": "https://example.com/x"}).status == VALID
+
+
+def test_remote_ref_makes_no_network_access(cache, monkeypatch):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": "https://example.com/remote.json",
+        "$defs": {"x": {"$ref": "http://10.255.255.1/hang.json"}},
+    }
+    started = time.perf_counter()
+    result = cache.check(schema, {"a": 1})
+    assert result.status == UNCHECKED
+    assert time.perf_counter() - started < 0.5
+    assert attempts == []
+
+
+def test_resolution_outside_the_schema_is_refused_by_the_registry():
+    with pytest.raises(LookupError):
+        schema_validation._refuse_retrieval("https://example.com/x.json")
+
+
+def test_catastrophic_pattern_is_answered_quickly_by_re2(cache):
+    schema = {"type": "string", "pattern": "^(a+)+$"}
+    started = time.perf_counter()
+    assert cache.check(schema, "a" * 50 + "!").status == MISMATCH
+    assert cache.check(schema, "a" * 50).status == VALID
+    assert time.perf_counter() - started < 0.5
+
+
+def test_catastrophic_pattern_properties_are_answered_quickly(cache):
+    schema = {
+        "type": "object",
+        "patternProperties": {"^(a+)+$": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    started = time.perf_counter()
+    assert cache.check(schema, {"a" * 50: 1}).status == VALID
+    assert cache.check(schema, {"a" * 50 + "!": 1}).status == MISMATCH
+    assert cache.check(schema, {"a" * 50: "x"}).status == MISMATCH
+    assert time.perf_counter() - started < 0.5
+
+
+def test_catastrophic_pattern_in_property_names_is_answered_quickly(cache):
+    schema = {"type": "object", "propertyNames": {"pattern": "^(a+)+$"}}
+    started = time.perf_counter()
+    assert cache.check(schema, {"a" * 50 + "!": 1}).status == MISMATCH
+    assert time.perf_counter() - started < 0.5
+
+
+def test_pattern_re2_cannot_compile_is_unchecked_with_reason(cache):
+    result = cache.check({"type": "string", "pattern": "^(?=a)a$"}, "a")
+    assert result.status == UNCHECKED
+    assert "not supported by the linear-time regex engine" in result.message
+
+
+def test_pattern_is_searched_not_anchored(cache):
+    assert cache.check({"type": "string", "pattern": "b+"}, "abbc").status == VALID
+
+
+def test_unevaluated_properties_with_pattern_properties_is_unchecked(cache):
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "patternProperties": {"^x": {}},
+        "unevaluatedProperties": False,
+    }
+    assert cache.check(schema, {"x1": 1}).status == UNCHECKED
+
+
+def test_huge_enum_is_unchecked(cache):
+    schema = {"enum": list(range(schema_validation.MAX_ENUM_ITEMS + 1))}
+    result = cache.check(schema, 1)
+    assert result == CheckResult(UNCHECKED, "enum has more than 10000 items")
+
+
+def test_enum_at_the_limit_is_checked(cache):
+    schema = {"enum": list(range(schema_validation.MAX_ENUM_ITEMS))}
+    assert cache.check(schema, 9999).status == VALID
+    assert cache.check(schema, -1).status == MISMATCH
+
+
+def test_enum_distinguishes_true_from_one(cache):
+    assert cache.check({"enum": [1]}, True).status == MISMATCH
+    assert cache.check({"enum": [True]}, 1).status == MISMATCH
+    assert cache.check({"enum": [1]}, 1.0).status == VALID
+
+
+def test_oversized_schema_is_unchecked(cache):
+    schema = {"description": "x" * (schema_validation.MAX_SCHEMA_BYTES + 1)}
+    assert cache.check(schema, 1).status == UNCHECKED
+
+
+def test_schema_with_too_many_nodes_is_unchecked(cache):
+    schema = {"allOf": [{} for _ in range(schema_validation.MAX_SCHEMA_NODES + 1)]}
+    result = cache.check(schema, 1)
+    assert result.status == UNCHECKED
+    assert "nodes" in result.message
+
+
+def test_oversized_arguments_are_unchecked(cache):
+    arguments = {"blob": "x" * (schema_validation.MAX_ARGUMENTS_BYTES + 1)}
+    assert cache.check({"type": "object"}, arguments).status == UNCHECKED
+
+
+def test_five_thousand_deep_schema_is_unchecked_quickly(cache):
+    schema = nested(5000, {"type": "integer"}, key="not")
+    started = time.perf_counter()
+    result = cache.check(schema, 1)
+    assert result.status == UNCHECKED
+    assert time.perf_counter() - started < 2
+
+
+def test_five_thousand_deep_arguments_are_unchecked_quickly(cache):
+    schema = {"$ref": "#/definitions/tree", "definitions": {
+        "tree": {"type": "object", "additionalProperties": {"$ref": "#/definitions/tree"}}}}
+    started = time.perf_counter()
+    result = cache.check(schema, nested(5000, {}))
+    assert result.status == UNCHECKED
+    assert time.perf_counter() - started < 2
+
+
+def test_validation_past_its_budget_is_unchecked(cache):
+    schema = {"type": "array", "items": {"$ref": "#/definitions/x"},
+              "definitions": {"x": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}}
+    result = cache.check(schema, list(range(20_000)), budget_ms=0.01)
+    assert result == CheckResult(UNCHECKED, "validation exceeded its time budget (0.01 ms)")
+    assert cache.check(schema, list(range(20_000)), budget_ms=5_000).status == VALID
+
+
+def test_non_object_parameters_are_unchecked(cache):
+    for parameters in (None, "object", 3, [{"type": "object"}]):
+        assert cache.check(parameters, {}).status == UNCHECKED
+
+
+def test_boolean_schemas_are_usable(cache):
+    assert cache.check(True, {"any": 1}).status == VALID
+    assert cache.check(False, {}).status == MISMATCH
+
+
+def test_invalid_schema_is_unchecked(cache):
+    result = cache.check({"type": "objekt"}, {})
+    assert result.status == UNCHECKED
+    assert "not a valid JSON Schema" in result.message
+
+
+def test_non_string_schema_uri_is_unchecked(cache):
+    assert cache.check({"$schema": ["x"], "type": "object"}, {}).status == UNCHECKED
+
+
+def test_long_mismatch_message_is_truncated(cache):
+    result = cache.check({"type": "integer"}, "x" * 10_000)
+    assert result.status == MISMATCH
+    assert len(result.message) <= schema_validation.MAX_MESSAGE_CHARS
+
+
+def test_cache_reuses_compiled_validators_for_equal_schemas(cache):
+    cache.check(WEATHER, {"city": "a"})
+    reordered = dict(reversed(list(WEATHER.items())))
+    cache.check(reordered, {"city": "b"})
+    assert (cache.misses, cache.hits, len(cache)) == (1, 1, 1)
+
+
+def test_cache_is_bounded_and_evicts_least_recently_used():
+    cache = ValidatorCache(maxsize=3)
+    for n in range(5):
+        cache.check({"maximum": n}, 0)
+    assert len(cache) == 3
+    cache.check({"maximum": 4}, 0)
+    assert cache.hits == 1
+    cache.check({"maximum": 0}, 0)
+    assert cache.misses == 6
+
+
+def test_canonical_json_ignores_key_order_and_keeps_types():
+    first = canonical_json({"b": 1, "a": [True, None]})
+    assert first == canonical_json({"a": [True, None], "b": 1})
+    assert canonical_json({"a": 1}) != canonical_json({"a": True})
+    assert canonical_json({"a": object()}) is None
+
+
+def test_cache_is_usable_from_several_threads(cache):
+    errors = []
+
+    def work(offset):
+        for n in range(200):
+            result = cache.check({"type": "integer", "maximum": n % 7}, offset % 7)
+            expected = VALID if offset % 7 <= n % 7 else MISMATCH
+            if result.status != expected:
+                errors.append((offset, n, result))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(cache) == 7
+
+
+# --- agreement with plain jsonschema -----------------------------------------
+
+SCHEMAS = [
+    WEATHER,
+    {"type": "object", "properties": {"a": {"type": ["string", "null"]},
+                                      "b": {"type": "array", "items": {"type": "number"},
+                                            "minItems": 1, "maxItems": 3}},
+     "additionalProperties": {"type": "boolean"}},
+    {"anyOf": [{"type": "string", "maxLength": 3}, {"type": "integer", "maximum": 10}]},
+    {"allOf": [{"minimum": 0}, {"exclusiveMaximum": 5}], "not": {"const": 3}},
+    {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+    {"type": "object", "properties": {"k": {"const": {"x": [1, True]}}},
+     "required": ["k"]},
+    {"type": "array", "uniqueItems": True},
+    {"type": "string", "pattern": "^[a-c]+$", "minLength": 2},
+]
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-20, 20) | st.floats(-20, 20, allow_nan=False)
+    | st.text(alphabet="abcxk", max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["a", "b", "city", "units", "days", "k", "x"]),
+                      children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=st.sampled_from(SCHEMAS), instance=json_values)
+def test_verdict_agrees_with_plain_jsonschema(schema, instance):
+    expected = Draft7Validator(schema).is_valid(instance)
+    result = ValidatorCache().check(schema, instance)
+    assert result.status == (VALID if expected else MISMATCH)
+
+
+@settings(max_examples=200, deadline=None)
+@given(schema=json_values, instance=json_values)
+def test_check_never_raises_on_arbitrary_json(schema, instance):
+    result = ValidatorCache().check(schema, instance)
+    assert result.status in (VALID, MISMATCH, UNCHECKED)
