@@ -6,6 +6,7 @@ from exacto_site import views as site_views
 
 api_v1 = [
     path("", include("metrics.api.urls")),
+    path("admin/", include("metrics.api.admin_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MetricsConfig(AppConfig):
     verbose_name = "Measurements and pools"
     name = "metrics"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from metrics.schedule import ensure_periodic_tasks
+
+        post_migrate.connect(ensure_periodic_tasks, sender=self)

@@ -171,3 +171,56 @@ class EndpointBriefOut(serializers.Serializer):
 class ErrorOut(serializers.Serializer):
     error = serializers.CharField()
     field = serializers.CharField(required=False)
+
+
+class RouteProviderOut(serializers.Serializer):
+    provider = serializers.CharField()
+    quantization = serializers.CharField()
+    tier = serializers.CharField(allow_null=True)
+    forced = serializers.BooleanField()
+    accuracy_lower = serializers.FloatField(required=False, allow_null=True)
+
+
+class RouteExcludedOut(serializers.Serializer):
+    provider = serializers.CharField()
+    quantization = serializers.CharField()
+    tier = serializers.CharField()
+    failed = serializers.ListField(child=serializers.CharField())
+    forced = serializers.BooleanField()
+
+
+class RouteOut(serializers.Serializer):
+    model = serializers.CharField()
+    variant = serializers.CharField(allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    fallback = serializers.BooleanField()
+    providers = RouteProviderOut(many=True)
+    excluded = RouteExcludedOut(many=True)
+
+
+class BurnInPointOut(serializers.Serializer):
+    days_since_release = serializers.IntegerField(allow_null=True)
+    run_at = serializers.DateTimeField()
+    score = serializers.FloatField()
+    stderr = serializers.FloatField(allow_null=True)
+    samples = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField()
+    published = serializers.BooleanField()
+
+
+class BenchmarkRunOut(serializers.Serializer):
+    id = serializers.CharField(source="external_id")
+    model = serializers.CharField(source="endpoint.model.slug")
+    provider = serializers.CharField(source="endpoint.provider.slug")
+    quantization = serializers.CharField(source="endpoint.quantization")
+    benchmark = serializers.CharField(source="benchmark.slug")
+    score = serializers.FloatField()
+    stderr = serializers.FloatField(allow_null=True)
+    samples = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField()
+    run_at = serializers.DateTimeField()
+    published = serializers.SerializerMethodField()
+    detail = serializers.DictField()
+
+    def get_published(self, run) -> bool:
+        return run.published_at is not None

@@ -7,7 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics.api import serializers as s
+from metrics.selectors.benchmarks import burn_in, visible_runs
 from metrics.selectors.endpoints import model_endpoints
+from metrics.selectors.routing import EXACTO, parse_route_model, route
+from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from providers.api.permissions import token_of
@@ -114,3 +117,58 @@ class IgnoresView(APIView):
     def post(self, request):
         result = ingest_ignores(batch_items(request, "events"), source=source_of(request))
         return Response(result.as_dict())
+
+
+class BenchmarkRunsView(APIView):
+    @extend_schema(
+        summary="Visible benchmark runs of a model (published only for anonymous readers)",
+        parameters=[OpenApiParameter("model", str, required=True),
+                    OpenApiParameter("benchmark", str)],
+        responses={200: s.BenchmarkRunOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
+    )
+    def get(self, request):
+        model = get_model(request.query_params.get("model"))
+        runs = visible_runs(Viewer.from_request(request)).filter(endpoint__model=model)
+        if request.query_params.get("benchmark"):
+            runs = runs.filter(benchmark__slug=request.query_params["benchmark"])
+        return Response(s.BenchmarkRunOut(runs.order_by("run_at", "id")[:5000], many=True).data)
+
+    @extend_schema(
+        summary="Store a batch of benchmark runs; re-evaluates rotation before answering",
+        request=s.BenchmarkRunBatchIn,
+        responses={200: s.BatchResultOut, **ERRORS},
+    )
+    def post(self, request):
+        result = ingest_benchmark_runs(batch_items(request, "runs"), source=source_of(request))
+        return Response(result.as_dict())
+
+
+class BurnInView(APIView):
+    @extend_schema(
+        summary="Benchmark scores against days since the model's release, per endpoint",
+        parameters=[OpenApiParameter("model", str, required=True)],
+        responses={200: {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": {"type": "array", "items": {
+                "$ref": "#/components/schemas/BurnInPointOut"}}}}},
+    )
+    def get(self, request):
+        model = get_model(request.query_params.get("model"))
+        return Response({
+            "model": model.slug,
+            "released": model.released.isoformat() if model.released else None,
+            "benchmarks": burn_in(model, Viewer.from_request(request)),
+        })
+
+
+class RouteView(APIView):
+    @extend_schema(
+        summary="Providers to route to: `author/name:exacto` for the pool, plain slug for all "
+        "in-rotation endpoints",
+        parameters=[OpenApiParameter("model", str, required=True)],
+        responses={200: s.RouteOut, 400: s.ErrorOut, 404: s.ErrorOut},
+    )
+    def get(self, request):
+        slug, variant = parse_route_model(request.query_params.get("model") or "")
+        if variant not in (None, EXACTO):
+            raise exceptions.ValidationError({"model": f"Unknown variant {variant!r}."})
+        return Response(route(get_model(slug), variant))

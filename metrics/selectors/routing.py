@@ -1,0 +1,60 @@
+"""The routing answer (API.md GET /route/), read from the latest stored pool snapshot."""
+
+from metrics.models import PoolSnapshot
+from providers.models import Endpoint, LLMModel
+
+EXACTO = "exacto"
+
+
+def parse_route_model(value: str) -> tuple[str, str | None]:
+    """'author/name:exacto' → ('author/name', 'exacto'); no suffix → (slug, None)."""
+    slug, _, variant = value.partition(":")
+    return slug, variant or None
+
+
+def route(model: LLMModel, variant: str | None) -> dict:
+    if variant == EXACTO:
+        return _exacto_route(model)
+    endpoints = (
+        Endpoint.objects.filter(model=model, rotation_status="active")
+        .select_related("provider").order_by("provider__slug", "quantization")
+    )
+    return {
+        "model": model.slug, "variant": None, "computed_at": None, "fallback": False,
+        "providers": [
+            {"provider": e.provider.slug, "quantization": e.quantization, "tier": None,
+             "forced": False}
+            for e in endpoints
+        ],
+        "excluded": [],
+    }
+
+
+def _exacto_route(model: LLMModel) -> dict:
+    snapshot = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
+    if snapshot is None:
+        return {"model": model.slug, "variant": EXACTO, "computed_at": None, "fallback": False,
+                "providers": [], "excluded": []}
+    verdicts = list(snapshot.verdicts.select_related("endpoint__provider"))
+    members = sorted((v for v in verdicts if v.member),
+                     key=lambda v: (v.position is None, v.position or 0))
+    return {
+        "model": model.slug,
+        "variant": EXACTO,
+        "computed_at": snapshot.computed_at.isoformat(),
+        "fallback": snapshot.fallback,
+        "providers": [
+            {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
+             "tier": v.tier, "forced": v.forced == "force_in",
+             "accuracy_lower": v.accuracy_lower}
+            for v in members
+        ],
+        "excluded": [
+            {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
+             "tier": v.tier, "failed": v.failed or (["override"] if v.forced else []),
+             "forced": v.forced == "force_out"}
+            for v in sorted(verdicts, key=lambda v: (v.endpoint.provider.slug,
+                                                     v.endpoint.quantization))
+            if not v.member
+        ],
+    }

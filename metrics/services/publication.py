@@ -1,0 +1,62 @@
+"""Publication (issue: provider portal): results are shared privately first, then published.
+
+Publishing an endpoint makes its tool-call figures public up to a day and publishes its
+benchmark runs up to that moment. Sharing starts an embargo that a periodic task ends.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from metrics.models import BenchmarkRun
+from providers.models import Endpoint
+from providers.services.notify import notify_provider
+
+
+@transaction.atomic
+def share_results(endpoints, *, embargo_days: int | None = None) -> int:
+    """Starts the embargo: providers are told their results will be published on a date."""
+    days = settings.EXACTO_EMBARGO_DAYS if embargo_days is None else embargo_days
+    until = timezone.now() + timedelta(days=days)
+    count = 0
+    for endpoint in Endpoint.objects.filter(pk__in=[e.pk for e in endpoints]).select_related(
+            "provider", "model"):
+        endpoint.embargo_until = until
+        endpoint.save(update_fields=["embargo_until"])
+        count += 1
+        _notify(endpoint, f"Results shared for {endpoint}",
+                f"Your results for {endpoint} are in your portal. They will be published on "
+                f"{until:%Y-%m-%d}; you can respond or dispute them there until then.")
+    return count
+
+
+@transaction.atomic
+def publish(endpoints, *, through: date | None = None) -> int:
+    """Publishes tool-call figures up to `through` (default: yesterday) and benchmark runs."""
+    now = timezone.now()
+    through = through or (now.date() - timedelta(days=1))
+    count = 0
+    for endpoint in Endpoint.objects.filter(pk__in=[e.pk for e in endpoints]).select_related(
+            "provider", "model"):
+        if endpoint.published_until is None or endpoint.published_until < through:
+            endpoint.published_until = through
+        endpoint.embargo_until = None
+        endpoint.save(update_fields=["published_until", "embargo_until"])
+        BenchmarkRun.objects.filter(endpoint=endpoint, published_at__isnull=True,
+                                    run_at__lte=now).update(published_at=now)
+        count += 1
+        _notify(endpoint, f"Results published for {endpoint}",
+                f"Figures of {endpoint} through {through:%Y-%m-%d} are now public.")
+    return count
+
+
+def end_embargoes() -> int:
+    """Publishes every endpoint whose embargo has ended (run by a periodic task)."""
+    due = list(Endpoint.objects.filter(embargo_until__lte=timezone.now()))
+    return publish(due) if due else 0
+
+
+def _notify(endpoint, subject, body):
+    transaction.on_commit(lambda: notify_provider(endpoint.provider, subject, body))
