@@ -1,13 +1,5 @@
-"""Test-wide environment: set before Django reads its settings.
-
-Tests talk plain HTTP to the test client and live server, and use finders for
-static files instead of a collectstatic manifest.
-"""
+"""Test-wide environment, set before Django reads its settings (see also settings.TESTING)."""
 
 import os
 
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
-os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "t" * 40)

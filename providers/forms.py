@@ -1,6 +1,7 @@
 """Public feedback form about a provider of a model (linked from every dashboard page)."""
 
 from django import forms
+from django.core.validators import URLValidator
 
 from .choices import FeedbackCategory
 from .models import Endpoint, LLMModel, Provider
@@ -37,3 +38,26 @@ class FeedbackForm(forms.Form):
                 )
             data["endpoint"] = endpoint
         return data
+
+
+class ProviderResponseForm(forms.Form):
+    """A provider's response or dispute on one of its endpoints (portal)."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), min_length=3,
+                           max_length=10000, label="Your response or dispute")
+    links = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                            label="Links (optional, one URL per line)")
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_links(self):
+        lines = [line.strip() for line in self.cleaned_data.get("links", "").splitlines()
+                 if line.strip()]
+        if len(lines) > 10:
+            raise forms.ValidationError("At most 10 links.")
+        validate = URLValidator(schemes=["http", "https"])
+        for line in lines:
+            try:
+                validate(line)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(f"Not a web address: {line}") from exc
+        return "\n".join(lines)

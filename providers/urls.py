@@ -3,14 +3,16 @@ from django.urls import include, path
 
 from providers import views
 
-portal = ([path("", views.portal_home, name="home")], "portal")
+portal = ([
+    path("", views.portal_home, name="home"),
+    path("endpoints/<int:endpoint_id>/respond/", views.portal_respond, name="respond"),
+], "portal")
 
 urlpatterns = [
     path("feedback/", views.feedback, name="feedback"),
     path("feedback/thanks/", views.feedback_thanks, name="feedback-thanks"),
     path("portal/", include(portal)),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(),
          name="password_reset"),

@@ -3,13 +3,17 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from .forms import FeedbackForm
-from .models import Feedback, ProviderUser
+from .forms import FeedbackForm, ProviderResponseForm
+from .models import Endpoint, Feedback, ProviderResponse, ProviderUser
+from .services.responses import post_provider_response
 
 FEEDBACK_LIMIT = 5  # per client per hour
 FEEDBACK_WINDOW = 3600
@@ -54,10 +58,83 @@ def provider_user_of(request) -> ProviderUser:
         raise PermissionDenied("This account does not act for a provider.") from exc
 
 
-@login_required
-def portal_home(request):
+def _render_portal(request, provider, *, form=None, form_endpoint=None, status=200):
     from metrics.selectors.portal import portal_overview
 
+    context = portal_overview(provider, request)
+    context.update({"response_form": form, "form_endpoint_id": form_endpoint})
+    return render(request, "providers/portal.html", context, status=status)
+
+
+@login_required
+def portal_home(request):
     membership = provider_user_of(request)
-    return render(request, "providers/portal.html",
-                  portal_overview(membership.provider, request))
+    return _render_portal(request, membership.provider)
+
+
+@login_required
+@require_POST
+def portal_respond(request, endpoint_id: int):
+    """A provider user's response or dispute on one of its own endpoints (404 for others')."""
+    membership = provider_user_of(request)
+    endpoint = get_object_or_404(Endpoint, pk=endpoint_id, provider=membership.provider)
+    form = ProviderResponseForm(request.POST)
+    if form.is_valid():
+        parent = None
+        if form.cleaned_data.get("parent"):
+            parent = get_object_or_404(ProviderResponse, pk=form.cleaned_data["parent"],
+                                       endpoint=endpoint)
+        try:
+            post_provider_response(endpoint, request.user, form.cleaned_data["text"],
+                                   form.cleaned_data["links"], parent=parent)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(reverse("portal:home") + f"#endpoint-{endpoint.pk}")
+    return _render_portal(request, membership.provider, form=form, form_endpoint=endpoint.pk,
+                          status=400)
+
+
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_SECONDS = 15 * 60
+
+
+def _login_key(request, username: str) -> str:
+    ip = request.META.get("REMOTE_ADDR", "")
+    ident = hashlib.sha256(f"{ip}:{(username or '').strip().casefold()}".encode()).hexdigest()
+    return f"login-failures:{ident}"
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Login that locks an IP + username pair for 15 minutes after 5 failed attempts.
+
+    While locked, even the right password is refused (429), so guessing cannot go on.
+    """
+
+    redirect_authenticated_user = True
+
+    def _key(self):
+        return _login_key(self.request, self.request.POST.get("username", ""))
+
+    def post(self, request, *args, **kwargs):
+        if cache.get(self._key(), 0) >= LOGIN_MAX_FAILURES:
+            form = self.get_form_class()(request, initial={
+                "username": request.POST.get("username", "")})
+            context = self.get_context_data(form=form, locked=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        key = self._key()
+        if cache.add(key, 1, LOGIN_LOCK_SECONDS) is False:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, LOGIN_LOCK_SECONDS)
+            else:
+                cache.touch(key, LOGIN_LOCK_SECONDS)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        cache.delete(self._key())
+        return super().form_valid(form)

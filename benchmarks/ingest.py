@@ -1,0 +1,254 @@
+"""Ingestion through the real HTTP stack: gunicorn (2 workers) + PostgreSQL.
+
+    .venv/bin/python benchmarks/ingest.py            # >= 100,000 demo events, ~1-2 min
+    .venv/bin/python benchmarks/ingest.py --profile  # + cProfile of classify and one batch
+
+Prints events/s and validated calls/s end to end (2 client threads POSTing batches of 1,000
+to POST /api/v1/tool-calls/), against a baseline measured in the same run: naive
+``jsonschema.validate(args, schema)`` per call, no caching (goal: end to end >= 10x that).
+Also classification alone (``metrics.toolcalls.classify``, warm cache) per call against a
+bare ``json.loads`` of the same arguments strings (goal: <= 5x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import queue
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+
+import _common as c
+
+BATCH = 1000
+CLIENT_THREADS = 2
+REQUESTS_PER_DAY = 300  # x 50 demo endpoints x 7 days ~ 104,000 events
+DAYS = 7
+NAIVE_SAMPLE = 3000
+
+
+def generate_events() -> list[dict]:
+    from metrics.demo.catalog import MODELS
+    from metrics.demo.traffic import generate_tool_call_events
+
+    # Yesterday is the last day: every generated timestamp is in the past.
+    end = date.today() - timedelta(days=1)
+    run = uuid.uuid4().hex[:10]
+    events = []
+    started = time.perf_counter()
+    for n, event in enumerate(
+        generate_tool_call_events(MODELS, end=end, days=DAYS, requests_per_day=REQUESTS_PER_DAY)
+    ):
+        event["id"] = f"bench-{run}-{n}"  # unique per run: nothing is a duplicate
+        events.append(event)
+        if n % 25_000 == 0 and n:
+            c.progress("generating events", n, 104_000, started)
+    return events
+
+
+def calls_of(event: dict) -> list[dict]:
+    calls = []
+    for choice in event["response"].get("choices", []):
+        calls.extend(choice.get("message", {}).get("tool_calls") or [])
+    return calls
+
+
+def naive_baseline(events: list[dict]) -> tuple[float, int]:
+    """Calls/s of jsonschema.validate(args, schema) per call, no caching, on a sample."""
+    import jsonschema
+
+    sample = []
+    for event in events[:: max(1, len(events) // (NAIVE_SAMPLE * 2))]:
+        tools = {t["function"]["name"]: t["function"].get("parameters")
+                 for t in event["request"]["tools"]}
+        for call in calls_of(event):
+            sample.append((call["function"].get("arguments"), tools.get(call["function"]["name"])))
+        if len(sample) >= NAIVE_SAMPLE:
+            break
+    started = time.perf_counter()
+    for raw, schema in sample:
+        try:
+            args = json.loads(raw)
+        except (TypeError, ValueError):
+            continue
+        if schema is None:
+            continue
+        try:
+            jsonschema.validate(args, schema)
+        except jsonschema.ValidationError:
+            pass
+    elapsed = time.perf_counter() - started
+    return len(sample) / elapsed, len(sample)
+
+
+def classify_vs_loads(events: list[dict]) -> tuple[float, float, int]:
+    """(classify µs/call warm, json.loads µs/call, calls) over the same events."""
+    from metrics.toolcalls import classify
+
+    work = [(e["request"].get("tools"), e["request"].get("tool_choice"), e["response"])
+            for e in events]
+    strings = [call["function"]["arguments"] for e in events for call in calls_of(e)
+               if isinstance(call["function"].get("arguments"), str)]
+    ncalls = sum(len(calls_of(e)) for e in events)
+    for tools, choice, response in work:  # warm: tool tables and validators cached
+        classify(tools, choice, response)
+    started = time.perf_counter()
+    for tools, choice, response in work:
+        classify(tools, choice, response)
+    classify_s = time.perf_counter() - started
+    loads = json.loads
+    started = time.perf_counter()
+    for text in strings:
+        try:
+            loads(text)
+        except ValueError:
+            pass
+    loads_s = time.perf_counter() - started
+    return classify_s / ncalls * 1e6, loads_s / len(strings) * 1e6, ncalls
+
+
+def post(port: int, path: str, body: bytes, key: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("POST", path, body=body, headers={
+            "Content-Type": "application/json", "Authorization": f"Token {key}",
+        })
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def run_http(events: list[dict], key: str) -> tuple[float, int, int]:
+    """Wall seconds, accepted and duplicates for every batch POSTed by 2 client threads."""
+    bodies = [json.dumps({"events": events[i : i + BATCH]}).encode()
+              for i in range(0, len(events), BATCH)]
+    work: queue.Queue = queue.Queue()
+    for body in bodies:
+        work.put(body)
+    totals = {"accepted": 0, "duplicates": 0, "rejected": 0, "done": 0}
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    with c.Gunicorn(workers=2) as server:
+        for model, provider, quantization in sorted({
+            (e["model"], e["provider"], "") for e in events
+        }):
+            status, body = post(server.port, "/api/v1/endpoints/", json.dumps(
+                {"model": model, "provider": provider, "quantization": quantization}).encode(), key)
+            if status not in (200, 201):
+                raise RuntimeError(f"endpoint registration failed: {status} {body[:300]!r}")
+        started = time.perf_counter()
+
+        def client() -> None:
+            while True:
+                try:
+                    body = work.get_nowait()
+                except queue.Empty:
+                    return
+                status, answer = post(server.port, "/api/v1/tool-calls/", body, key)
+                with lock:
+                    if status != 200:
+                        errors.append(f"{status} {answer[:300]!r}")
+                    else:
+                        result = json.loads(answer)
+                        totals["accepted"] += result["accepted"]
+                        totals["duplicates"] += result["duplicates"]
+                        totals["rejected"] += len(result["rejected"])
+                    totals["done"] += 1
+                    if totals["done"] % 10 == 0 or totals["done"] == len(bodies):
+                        c.progress("POST /api/v1/tool-calls/ batches", totals["done"],
+                                   len(bodies), started)
+
+        threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} batches failed, first: {errors[0]}")
+    if totals["rejected"]:
+        c.log(f"  note: {totals['rejected']} events rejected by the API")
+    return wall, totals["accepted"], totals["duplicates"]
+
+
+def profile(events: list[dict]) -> None:
+    """cProfile of the classify loop and of one in-process ingest batch (top 15 by tottime)."""
+    import cProfile
+    import pstats
+
+    from metrics.services.ingest_tool_calls import ingest_tool_calls
+    from metrics.toolcalls import classify
+
+    sample = events[:20_000]
+    c.log("\n--- cProfile: classify over 20,000 events (warm) ---")
+    for e in sample:
+        classify(e["request"].get("tools"), e["request"].get("tool_choice"), e["response"])
+    prof = cProfile.Profile()
+    prof.enable()
+    for e in sample:
+        classify(e["request"].get("tools"), e["request"].get("tool_choice"), e["response"])
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+
+    c.log("--- cProfile: one ingest batch of 1,000 events (in-process, PostgreSQL) ---")
+    batch = [dict(e, id=e["id"] + "-p") for e in events[40_000:41_000]]
+    ingest_tool_calls([dict(e, id=e["id"] + "-w") for e in events[41_000:42_000]],
+                      source="bench-warm")
+    prof = cProfile.Profile()
+    prof.enable()
+    ingest_tool_calls(batch, source="bench-profile")
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", action="store_true", help="also cProfile classify and a batch")
+    args = parser.parse_args()
+
+    c.setup_django()
+    c.reset_data()
+    from providers.models import ApiToken
+
+    c.log(f"== ingest benchmark ({c.machine()}, {date.today()}) ==")
+    started = time.perf_counter()
+    events = generate_events()
+    total_calls = sum(len(calls_of(e)) for e in events)
+    c.log(f"generated {len(events):,} demo events with {total_calls:,} tool calls "
+          f"in {time.perf_counter() - started:.1f}s")
+
+    naive_rate, naive_n = naive_baseline(events)
+    c.log(f"baseline  naive jsonschema.validate per call (no cache, {naive_n:,} sampled calls): "
+          f"{naive_rate:,.0f} calls/s")
+
+    classify_us, loads_us, ncalls = classify_vs_loads(events)
+    cl_ratio = classify_us / loads_us
+    c.log(f"classify  warm cache, {ncalls:,} calls: {classify_us:.2f} µs/call; "
+          f"bare json.loads: {loads_us:.2f} µs/call; ratio {cl_ratio:.1f}x "
+          f"(goal <= 5x: {c.goal(cl_ratio <= 5)})")
+
+    _, key = ApiToken.issue("bench-ingest", "ingest")
+    wall, accepted, duplicates = run_http(events, key)
+    eps = accepted / wall
+    cps = total_calls / wall
+    ratio = cps / naive_rate
+    c.log(f"end to end  gunicorn 2 workers, 2 client threads, batches of {BATCH}: "
+          f"{accepted:,} accepted, {duplicates:,} duplicates in {wall:.1f}s")
+    c.log(f"RESULT ingest events/s end to end: {eps:,.0f}")
+    c.log(f"RESULT ingest validated calls/s end to end: {cps:,.0f}")
+    c.log(f"RESULT ratio end-to-end calls/s vs naive jsonschema.validate: {ratio:.1f}x "
+          f"(goal >= 10x: {c.goal(ratio >= 10)})")
+    c.log(f"RESULT classify vs json.loads per call: {cl_ratio:.1f}x "
+          f"(goal <= 5x: {c.goal(cl_ratio <= 5)})")
+    if args.profile:
+        profile(events)
+
+
+if __name__ == "__main__":
+    main()

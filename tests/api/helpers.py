@@ -1,0 +1,80 @@
+"""Hand-built API payloads shared by the contract tests (API.md, METHODOLOGY.md)."""
+
+from datetime import UTC, datetime, timedelta
+
+MODEL = "acme/tool-model"
+PROVIDER = "fastinfer"
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+FREEFORM_TOOL = {"type": "function", "function": {"name": "ping", "description": "no parameters"}}
+
+_UNSET = object()
+
+
+def now_iso(delta: timedelta = timedelta()) -> str:
+    return (datetime.now(UTC) + delta).isoformat().replace("+00:00", "Z")
+
+
+def tool_call(name: str, arguments, call_id: str = "call_1") -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def event(event_id: str, calls=(), *, tools=(WEATHER_TOOL,), model=MODEL, provider=PROVIDER,
+          app="app-1", user=None, created=_UNSET, tool_choice=_UNSET) -> dict:
+    request = {"tools": list(tools), "messages": [{"role": "user", "content": "hi"}]}
+    if tool_choice is not _UNSET:
+        request["tool_choice"] = tool_choice
+    message = {"role": "assistant", "content": None if calls else "plain text"}
+    if calls:
+        message["tool_calls"] = list(calls)
+    item = {
+        "id": event_id, "model": model, "provider": provider, "app": app,
+        "request": request,
+        "response": {"choices": [{"finish_reason": "tool_calls" if calls else "stop",
+                                  "message": message}],
+                     "usage": {"prompt_tokens": 1}},
+    }
+    if user is not None:
+        item["user"] = user
+    item["created"] = now_iso(-timedelta(minutes=5)) if created is _UNSET else created
+    if item["created"] is None:
+        del item["created"]
+    return item
+
+
+def good(event_id: str, **kw) -> dict:
+    return event(event_id, [tool_call("get_weather", '{"city": "Paris"}')], **kw)
+
+
+def register(client, model=MODEL, provider=PROVIDER, quantization="fp8", reference=False):
+    response = client.post(
+        "/api/v1/endpoints/",
+        {"model": model, "provider": provider, "quantization": quantization,
+         "reference": reference},
+        format="json",
+    )
+    assert response.status_code in (200, 201), response.content
+    return response
+
+
+def post_events(client, events, path="/api/v1/tool-calls/", key="events"):
+    return client.post(path, {key: events}, format="json")
+
+
+def endpoint_row(client, model=MODEL, provider=PROVIDER, **params) -> dict:
+    response = client.get("/api/v1/endpoints/", {"model": model, **params})
+    assert response.status_code == 200, response.content
+    rows = [row for row in response.json() if row["provider"] == provider]
+    assert len(rows) == 1, response.json()
+    return rows[0]

@@ -1,0 +1,156 @@
+"""Walks every URL of the URLconf as anonymous, as an ingest key, as provider A and as
+provider B, against unpublished data planted for B, and fails on any leak."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from metrics.models import Benchmark, BenchmarkRun, FailureSample, ToolCallRollup
+from metrics.services.pools import recompute_model
+from providers.models import ApiToken, Endpoint, ProviderUser
+from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
+
+SECRET_CALLS = 7777  # total calls of B, only reachable with unpublished days included
+SECRET_SCORE = 12.345  # B's unpublished benchmark run
+SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
+SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS)
+
+
+def _patterns(resolver, prefix=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def concrete_urls(values: dict) -> list[str]:
+    """Every route with its parameters filled in from `values` (by parameter name)."""
+    urls = []
+    for route, _ in _patterns(get_resolver()):
+        route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+        if "(?P" in route or route.startswith("admin/"):
+            continue  # regex routes are the admin's; it is staff-only and walked below
+        for name, value in values.items():
+            route = route.replace(f"<path:{name}>", value).replace(f"<slug:{name}>", value)
+            route = route.replace(f"<{name}>", value).replace(f"<str:{name}>", value)
+        if "<" in route:
+            continue
+        urls.append("/" + route)
+    return sorted(set(urls))
+
+
+@pytest.fixture
+def planted(db):
+    today = timezone.now().date()
+    model = LLMModelFactory(slug="acme/secret-model")
+    a = EndpointFactory(model=model, provider=ProviderFactory(slug="provider-a"),
+                        published_until=today)
+    published_day = today - timedelta(days=5)
+    b = EndpointFactory(model=model, provider=ProviderFactory(slug="provider-b"),
+                        published_until=published_day)
+    for endpoint, day, calls in ((a, today, 300), (b, published_day, 100),
+                                 (b, today - timedelta(days=1), SECRET_CALLS - 100)):
+        ToolCallRollup.objects.create(
+            endpoint=endpoint, app="app", bucket="simple", day=day, requests_with_tools=calls,
+            propensity_requests=calls, propensity_requests_with_calls=calls, calls=calls,
+            valid=calls - 1, schema_mismatch=1,
+        )
+    bench = Benchmark.objects.create(slug="secret-bench", name="Secret bench")
+    BenchmarkRun.objects.create(external_id="run-b", endpoint=b, benchmark=bench,
+                                score=SECRET_SCORE, run_at=timezone.now(), source="internal")
+    FailureSample.objects.create(endpoint=b, day=today, outcome="schema_mismatch",
+                                 event_id="e1", tool_name="t", arguments=SECRET_ARGS,
+                                 message="m")
+    recompute_model(model, trigger="command")
+    User = get_user_model()
+    users = {}
+    for endpoint in (a, b):
+        user = User.objects.create_user(f"user-{endpoint.provider.slug}", password="pw-12345-x")
+        ProviderUser.objects.create(user=user, provider=endpoint.provider)
+        users[endpoint.provider.slug] = user
+    values = {"slug": model.slug, "model": model.slug, "uidb64": "MQ", "token": "x"}
+    return {"model": model, "a": a, "b": b, "users": users, "values": values}
+
+
+def _get_all(client: Client, urls: list[str], model_slug: str, headers=None) -> dict[str, bytes]:
+    pages = {}
+    for url in urls:
+        query = {"model": model_slug} if url.startswith("/api/") else {}
+        for fmt in ([None, "csv", "json"] if url == "/data/" else [None]):
+            q = dict(query, **({"format": fmt} if fmt else {}))
+            response = client.get(url, q, **(headers or {}))
+            pages[f"{url}?{q}"] = response.content
+    return pages
+
+
+def _leaks(pages: dict[str, bytes]) -> list[str]:
+    return [f"{url} shows {secret}" for url, body in pages.items() for secret in SECRETS
+            if secret.encode() in body]
+
+
+def _urls(planted):
+    values = dict(planted["values"])
+    urls = concrete_urls(values)
+    # Slug routes that name a provider or benchmark rather than the model.
+    urls += ["/providers/provider-b/", "/providers/provider-a/", "/benchmarks/secret-bench/",
+             "/models/acme/secret-model/history/"]
+    return sorted(set(urls))
+
+
+@pytest.mark.django_db
+def test_anonymous_visitor_sees_no_unpublished_figure_anywhere(planted):
+    pages = _get_all(Client(), _urls(planted), planted["model"].slug)
+    assert len(pages) > 15
+    assert _leaks(pages) == []
+
+
+@pytest.mark.django_db
+def test_ingest_key_reader_sees_no_unpublished_figure_anywhere(planted):
+    _, key = ApiToken.issue("ingest", "ingest")
+    pages = _get_all(Client(), _urls(planted), planted["model"].slug,
+                     {"HTTP_AUTHORIZATION": f"Token {key}"})
+    assert _leaks(pages) == []
+
+
+@pytest.mark.django_db
+def test_other_provider_sees_none_of_b_unpublished_data(planted):
+    client = Client()
+    client.force_login(planted["users"]["provider-a"])
+    pages = _get_all(client, _urls(planted) + ["/portal/"], planted["model"].slug)
+    assert _leaks(pages) == []
+
+
+@pytest.mark.django_db
+def test_provider_b_sees_its_own_unpublished_data(planted):
+    """The walk above can see a leak: the owner does see every planted secret."""
+    client = Client()
+    client.force_login(planted["users"]["provider-b"])
+    pages = _get_all(client, ["/portal/", "/api/v1/endpoints/"], planted["model"].slug)
+    found = {secret for body in pages.values() for secret in SECRETS if secret.encode() in body}
+    assert found == set(SECRETS)
+
+
+@pytest.mark.django_db
+def test_admin_key_reads_unpublished_figures_through_the_same_endpoint(planted):
+    _, key = ApiToken.issue("admin", "admin")
+    client = Client()
+    rows = client.get("/api/v1/endpoints/", {"model": planted["model"].slug},
+                      HTTP_AUTHORIZATION=f"Token {key}").json()
+    b = next(r for r in rows if r["provider"] == "provider-b")
+    assert b["tool_calls"]["calls"] == SECRET_CALLS
+    anon = Client().get("/api/v1/endpoints/", {"model": planted["model"].slug}).json()
+    b_public = next(r for r in anon if r["provider"] == "provider-b")
+    assert b_public["tool_calls"]["calls"] == 100
+
+
+@pytest.mark.django_db
+def test_provider_users_cannot_enter_the_django_admin(planted):
+    client = Client()
+    client.force_login(planted["users"]["provider-b"])
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
