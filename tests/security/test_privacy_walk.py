@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from metrics.models import Benchmark, BenchmarkRun, FailureSample, ToolCallRollup
 from metrics.services.pools import recompute_model
-from providers.models import ApiToken, Endpoint, ProviderUser
+from providers.models import ApiToken, ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 SECRET_CALLS = 7777  # total calls of B, only reachable with unpublished days included

@@ -1,0 +1,54 @@
+"""Pool recompute stores a snapshot per run and a diff of who entered or left, by which rule."""
+
+import pytest
+from django.utils import timezone
+
+from metrics.models import PoolChange, PoolOverride, PoolSnapshot, ToolCallRollup
+from metrics.services.pools import recompute_model
+from providers.services.rotation import set_rotation_by_admin
+from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
+
+
+def rollup(endpoint, calls, valid, propensity=(300, 255)):
+    ToolCallRollup.objects.create(
+        endpoint=endpoint, app="app", bucket="simple", day=timezone.now().date(),
+        requests_with_tools=propensity[0], propensity_requests=propensity[0],
+        propensity_requests_with_calls=propensity[1], calls=calls, valid=valid,
+        schema_mismatch=calls - valid)
+
+
+@pytest.fixture
+def model(db):
+    model = LLMModelFactory(slug="acme/pool-model")
+    for i in range(3):
+        rollup(EndpointFactory(model=model, provider=ProviderFactory(slug=f"good-{i}")), 1000, 995)
+    return model
+
+
+def test_each_recompute_stores_a_numbered_snapshot_with_every_verdict(model):
+    first = recompute_model(model, trigger="command")
+    second = recompute_model(model, trigger="admin")
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert second.verdicts.count() == 3 and second.figures["pool"]
+    assert set(first.changes.values_list("change", flat=True)) == {"entered"}
+    assert second.changes.count() == 0
+
+
+def test_admin_removal_shows_as_leaving_by_the_rotation_rule(model):
+    recompute_model(model, trigger="command")
+    endpoint = model.endpoints.get(provider__slug="good-1")
+    set_rotation_by_admin(endpoint, "admin_removed", "parser regression reported")
+    snapshot = recompute_model(model, trigger="command")
+    change = PoolChange.objects.get(snapshot=snapshot)
+    assert (change.endpoint_id, change.change, change.rules) == (endpoint.pk, "left", ["rotation"])
+    verdict = snapshot.verdicts.get(endpoint=endpoint)
+    assert verdict.tier == "deranked" and not verdict.member and verdict.failed == ["rotation"]
+
+
+def test_force_out_override_wins_over_passing_rules(model):
+    endpoint = model.endpoints.get(provider__slug="good-0")
+    PoolOverride.objects.create(endpoint=endpoint, action="force_out", reason="contract ended")
+    snapshot = recompute_model(model, trigger="command")
+    verdict = snapshot.verdicts.get(endpoint=endpoint)
+    assert verdict.tier == "verified" and not verdict.member and verdict.forced == "force_out"
+    assert PoolSnapshot.objects.filter(model=model).count() == 1
