@@ -1,7 +1,23 @@
 """Admin for measurements: runs per model, rollups, ignores, pool history and overrides."""
 
-from django.contrib import admin
+import tempfile
+from datetime import UTC
+from pathlib import Path
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import CommandError
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from providers.admin import EndpointAdmin as BaseEndpointAdmin
+from providers.admin import LLMModelAdmin as BaseLLMModelAdmin
+from providers.models import Endpoint, LLMModel
+
+from .choices import RecomputeTrigger
+from .management.commands.import_benchmarks import FORMATS, parse_file
 from .models import (
     Benchmark,
     BenchmarkRun,
@@ -113,8 +129,21 @@ class PoolSnapshotAdmin(ReadOnlyAdmin):
     inlines = [PoolChangeInline, PoolVerdictInline]
 
 
+class PoolOverrideForm(forms.ModelForm):
+    class Meta:
+        model = PoolOverride
+        fields = ("endpoint", "action", "reason")
+
+    def clean_reason(self):
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        if len(reason) < 3:
+            raise forms.ValidationError("Give the reason for this override (kept with it).")
+        return reason
+
+
 @admin.register(PoolOverride)
 class PoolOverrideAdmin(admin.ModelAdmin):
+    form = PoolOverrideForm
     list_display = ("endpoint", "action", "reason", "created_by", "created_at")
     list_filter = ("action",)
     search_fields = ("endpoint__model__slug", "endpoint__provider__slug", "reason")
@@ -123,3 +152,139 @@ class PoolOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# --- Endpoint and model actions that need metrics code (providers must not import metrics).
+
+from metrics.services.pools import recompute_model  # noqa: E402
+from metrics.services.publication import publish, share_results  # noqa: E402
+
+
+class EndpointAdmin(BaseEndpointAdmin):
+    actions = ["change_rotation", "share_results_action", "publish_now_action"]
+
+    @admin.action(description="Share results with provider (start embargo)")
+    def share_results_action(self, request, queryset):
+        count = share_results(list(queryset))
+        self.message_user(
+            request, f"Shared results of {count} endpoint(s); they will be published when the "
+            "embargo ends.", messages.SUCCESS)
+
+    @admin.action(description="Publish results now")
+    def publish_now_action(self, request, queryset):
+        count = publish(list(queryset))
+        self.message_user(request, f"Published results of {count} endpoint(s).",
+                          messages.SUCCESS)
+
+
+class LLMModelAdmin(BaseLLMModelAdmin):
+    actions = ["recompute_pool_action", "publish_model_action"]
+
+    @admin.action(description="Recompute pool now")
+    def recompute_pool_action(self, request, queryset):
+        for model in queryset:
+            snapshot = recompute_model(model, trigger=RecomputeTrigger.ADMIN)
+            pool = ", ".join(snapshot.figures.get("pool", [])) or "empty"
+            self.message_user(
+                request, f"{model.slug}: snapshot #{snapshot.sequence}"
+                f"{' (fallback)' if snapshot.fallback else ''}, pool endpoint ids: {pool}.",
+                messages.SUCCESS)
+
+    @admin.action(description="Publish all endpoints of the model")
+    def publish_model_action(self, request, queryset):
+        count = publish(list(Endpoint.objects.filter(model__in=queryset)))
+        self.message_user(request, f"Published results of {count} endpoint(s).",
+                          messages.SUCCESS)
+
+
+for _model, _admin in ((Endpoint, EndpointAdmin), (LLMModel, LLMModelAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
+
+
+# --- Admin pages: import a results file, and the overview (linked from the admin index).
+
+class ImportResultsForm(forms.Form):
+    format = forms.ChoiceField(choices=[(k, f"{k}: {v}") for k, v in sorted(FORMATS.items())])
+    file = forms.FileField(help_text="The published results file.")
+    vendor = forms.CharField(required=False, help_text="k2vv-summary only: vendor name.")
+    model = forms.CharField(required=False, help_text="k2vv-summary only: model slug.")
+    run_at = forms.DateTimeField(required=False, help_text="k2vv-summary only: when it ran.")
+    source = forms.CharField(required=False, help_text="Label for the import log.")
+    unpublished = forms.BooleanField(required=False,
+                                     help_text="Keep the runs private (default: published).")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("format") == "k2vv-summary" and not (
+                data.get("vendor") and data.get("model") and data.get("run_at")):
+            raise forms.ValidationError("k2vv-summary needs vendor, model and run at.")
+        return data
+
+
+def _parse_upload(data):
+    upload = data["file"]
+    suffix = Path(upload.name).suffix[:10]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"upload{suffix}"
+        with open(target, "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        run_at = data.get("run_at")
+        if run_at is not None and timezone.is_naive(run_at):
+            run_at = run_at.replace(tzinfo=UTC)
+        return parse_file(data["format"], target, vendor=data.get("vendor") or None,
+                          model=data.get("model") or None, run_at=run_at)
+
+
+def import_results_view(request):
+    from metrics.services.imports import import_parse_result
+
+    if not request.user.has_perm("metrics.add_benchmarkrun"):
+        raise PermissionDenied("Importing results needs the 'add benchmark run' permission.")
+    report = None
+    if request.method == "POST":
+        form = ImportResultsForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                parsed = _parse_upload(data)
+            except (CommandError, ValueError, UnicodeDecodeError, KeyError) as exc:
+                form.add_error("file", f"Could not read this file as {data['format']}: {exc}")
+            else:
+                report = import_parse_result(
+                    parsed, source=data["source"] or f"admin-import:{data['format']}",
+                    publish=not data["unpublished"])
+                messages.success(request, report.summary())
+    else:
+        form = ImportResultsForm()
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "admin/import_results.html", {
+        **admin.site.each_context(request), "title": "Import a results file", "form": form,
+        "report": report, "unmapped": sorted(report.unmapped.items()) if report else [],
+    }, status=status)
+
+
+def overview_view(request):
+    from metrics.selectors.overview import admin_overview
+
+    return render(request, "admin/overview.html", {
+        **admin.site.each_context(request), "title": "Overview", **admin_overview(),
+    })
+
+
+def _with_exacto_urls(get_urls):
+    def urls():
+        return [
+            path("overview/", admin.site.admin_view(overview_view), name="overview"),
+            path("import-results/", admin.site.admin_view(import_results_view),
+                 name="import-results"),
+            *get_urls(),
+        ]
+    return urls
+
+
+if not getattr(admin.site, "_exacto_urls", False):
+    admin.site.get_urls = _with_exacto_urls(admin.site.get_urls)
+    admin.site._exacto_urls = True

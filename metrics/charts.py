@@ -120,3 +120,23 @@ def series_chart(series: dict[str, list[tuple]], title: str, x: str, y: str) -> 
                      "dash": ["solid", "dash", "dot", "dashdot"][(i // len(OKABE_ITO)) % 4]},
         })
     return {"data": data, "layout": _layout(title, x, y)}
+
+
+def spread_chart(cards: list[dict]) -> dict:
+    """Per model, the range of provider accuracies, with the pool's members marked."""
+    cards = [c for c in cards if c["spread"]]
+    names = [c["model"].slug for c in cards]
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines+markers", "name": "provider accuracy range",
+             "x": [_pct(v) for c in cards for v in (*c["spread"], None)],
+             "y": [n for n in names for _ in range(3)],
+             "line": {"color": "#999999"}, "marker": {"color": "#999999", "size": 8}},
+            {"type": "scatter", "mode": "markers", "name": "in the exacto pool",
+             "x": [_pct(r["tool_calls"]["accuracy"]) for c in cards for r in c["pool"]],
+             "y": [c["model"].slug for c in cards for _ in c["pool"]],
+             "marker": {"color": OKABE_ITO[2], "size": 10, "symbol": "diamond"}},
+        ],
+        "layout": _layout("Accuracy spread across providers, per model", "Accuracy (%)", "Model",
+                          height=120 + 50 * len(cards)),
+    }

@@ -43,7 +43,8 @@ def home(request):
     for model in models:
         rows = model_endpoints(model, viewer)
         cards.append(_pool_summary(model, rows, latest_snapshot(model)))
-    return render(request, "dashboard/home.html", {"cards": cards})
+    return render(request, "dashboard/home.html",
+                  {"cards": cards, "spread_figure": charts.spread_chart(cards)})
 
 
 def model_page(request, slug):
@@ -163,8 +164,8 @@ def exports(request):
     model = LLMModel.objects.filter(slug=model_slug).first() if model_slug else None
     if model_slug and model is None:
         raise Http404("Unknown model")
-    days = min(int(request.GET.get("days", 30) or 30), 366) if str(
-        request.GET.get("days", "30")).isdigit() else 30
+    raw_days = request.GET.get("days", "30")
+    days = min(max(int(raw_days), 1), 366) if raw_days.isdigit() else 30
     rows = daily_export_rows(model, days=days)
     stamp = timezone.now().date().isoformat()
     name = f"exacto-{(model.slug.replace('/', '_') if model else 'all')}-{stamp}"

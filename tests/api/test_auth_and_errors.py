@@ -1,7 +1,6 @@
 """Contract: API.md "Auth" and "Errors"."""
 
 import io
-import json
 
 import pytest
 from django.core.management import call_command
@@ -81,15 +80,6 @@ def test_body_over_limit_is_413_json(ingest_client, settings):
     events = [good(f"e{i}") for i in range(20)]
     body = assert_json_error(post_events(ingest_client, events), 413)
     assert "limit" in body["error"] or "large" in body["error"].lower()
-
-
-def test_body_over_limit_without_content_length_is_413(ingest_client, settings):
-    """A chunked body (no Content-Length) is refused by the parser instead of the middleware."""
-    settings.EXACTO_MAX_BODY_BYTES = 2000
-    payload = json.dumps({"events": [good(f"e{i}") for i in range(20)]}).encode()
-    response = ingest_client.generic("POST", "/api/v1/tool-calls/", payload,
-                                     content_type="application/json", CONTENT_LENGTH="")
-    assert_json_error(response, 413)
 
 
 def test_more_than_1000_items_is_400(ingest_client):

@@ -1,0 +1,174 @@
+"""Admin automation API (admin-scoped tokens): rotation, recompute, publish, share, overview.
+
+Each view parses input, calls one service or selector and renders (API.md "Admin").
+"""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from metrics.api.serializers import ErrorOut
+from metrics.choices import RecomputeTrigger
+from metrics.selectors.overview import admin_overview
+from metrics.services.pools import recompute_all, recompute_model
+from metrics.services.publication import publish, share_results
+from providers.api.permissions import AdminScope
+from providers.choices import RotationStatus
+from providers.models import Endpoint, LLMModel
+from providers.services.endpoints import EndpointResolver
+from providers.services.rotation import set_rotation_by_admin
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class RotationIn(serializers.Serializer):
+    model = serializers.CharField(max_length=128)
+    provider = serializers.CharField(max_length=64)
+    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=[RotationStatus.ACTIVE.value, RotationStatus.ADMIN_REMOVED.value])
+    reason = serializers.CharField(min_length=3, max_length=5000,
+                                   help_text="Required: kept in the endpoint's audit log.")
+
+
+class RotationOut(serializers.Serializer):
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    quantization = serializers.CharField()
+    rotation_status = serializers.CharField()
+    changed = serializers.BooleanField()
+
+
+class RecomputeIn(serializers.Serializer):
+    model = serializers.CharField(max_length=128, required=False,
+                                  help_text="One model; all models when absent.")
+
+
+class SnapshotOut(serializers.Serializer):
+    model = serializers.CharField()
+    sequence = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    fallback = serializers.BooleanField()
+    pool = serializers.ListField(child=serializers.CharField())
+
+
+class RecomputeOut(serializers.Serializer):
+    snapshots = SnapshotOut(many=True)
+
+
+class PublishIn(serializers.Serializer):
+    model = serializers.CharField(max_length=128)
+    provider = serializers.CharField(max_length=64, required=False,
+                                     help_text="One provider's endpoints; all when absent.")
+    through = serializers.DateField(required=False,
+                                    help_text="Last public day of tool-call figures "
+                                              "(default: yesterday).")
+
+
+class ShareIn(serializers.Serializer):
+    model = serializers.CharField(max_length=128)
+    provider = serializers.CharField(max_length=64, required=False)
+    embargo_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+
+
+class CountOut(serializers.Serializer):
+    endpoints = serializers.IntegerField()
+
+
+def _valid(serializer_class, request) -> dict:
+    data = serializer_class(data=request.data if isinstance(request.data, dict) else {})
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+def _model(slug: str) -> LLMModel:
+    try:
+        return LLMModel.objects.get(slug=slug)
+    except LLMModel.DoesNotExist as exc:
+        raise exceptions.NotFound(f"Unknown model {slug!r}.") from exc
+
+
+def _endpoints(data: dict) -> list[Endpoint]:
+    model = _model(data["model"])
+    query = Q(model=model)
+    if data.get("provider"):
+        query &= Q(provider__slug=data["provider"])
+    endpoints = list(Endpoint.objects.filter(query))
+    if not endpoints:
+        raise exceptions.NotFound(f"No endpoint of {model.slug} at {data.get('provider')!r}.")
+    return endpoints
+
+
+class AdminAPIView(APIView):
+    permission_classes = [AdminScope]
+
+
+class RotationView(AdminAPIView):
+    @extend_schema(
+        summary="Remove an endpoint from rotation or put it back (reason required, audited)",
+        request=RotationIn, responses={200: RotationOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _valid(RotationIn, request)
+        resolver = EndpointResolver([(data["model"], data["provider"])])
+        try:
+            endpoint = resolver.resolve(data["model"], data["provider"], data.get("quantization"))
+        except ValueError as exc:
+            raise exceptions.NotFound(str(exc)) from exc
+        changed = set_rotation_by_admin(endpoint, data["status"], data["reason"])
+        endpoint.refresh_from_db()
+        return Response({
+            "model": endpoint.model.slug, "provider": endpoint.provider.slug,
+            "quantization": endpoint.quantization, "rotation_status": endpoint.rotation_status,
+            "changed": changed,
+        })
+
+
+class RecomputeView(AdminAPIView):
+    @extend_schema(
+        summary="Recompute the exacto pool of one model, or of all models",
+        request=RecomputeIn, responses={200: RecomputeOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _valid(RecomputeIn, request)
+        if data.get("model"):
+            snapshots = [recompute_model(_model(data["model"]), trigger=RecomputeTrigger.API)]
+        else:
+            snapshots = recompute_all(trigger=RecomputeTrigger.API)
+        return Response({"snapshots": [
+            {"model": s.model.slug, "sequence": s.sequence, "computed_at": s.computed_at,
+             "fallback": s.fallback, "pool": [str(k) for k in s.figures.get("pool", [])]}
+            for s in snapshots
+        ]})
+
+
+class PublishView(AdminAPIView):
+    @extend_schema(
+        summary="Publish the results of a model's endpoints now (ends their embargo)",
+        request=PublishIn, responses={200: CountOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _valid(PublishIn, request)
+        return Response({"endpoints": publish(_endpoints(data), through=data.get("through"))})
+
+
+class ShareView(AdminAPIView):
+    @extend_schema(
+        summary="Share results privately with providers and start the embargo",
+        request=ShareIn, responses={200: CountOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _valid(ShareIn, request)
+        return Response({"endpoints": share_results(_endpoints(data),
+                                                    embargo_days=data.get("embargo_days"))})
+
+
+class OverviewView(AdminAPIView):
+    @extend_schema(
+        summary="Admin overview: holds, pool changes of the last day, open feedback, ingest",
+        responses={200: {"type": "object"}, 401: ErrorOut, 403: ErrorOut},
+    )
+    def get(self, request):
+        return Response(admin_overview())

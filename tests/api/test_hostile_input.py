@@ -1,0 +1,130 @@
+"""Hostile input never stalls or crashes ingestion, and never touches the network (METHODOLOGY §1)."""
+
+import json
+import socket
+import time
+
+import pytest
+
+from tests.api.helpers import endpoint_row, event, post_events, register, tool_call
+
+pytestmark = pytest.mark.django_db
+
+REMOTE_REF_TOOL = {"type": "function", "function": {
+    "name": "remote",
+    "parameters": {"type": "object",
+                   "properties": {"x": {"$ref": "http://example.invalid/schema.json"}}},
+}}
+EVIL_PATTERN_TOOL = {"type": "function", "function": {
+    "name": "evil",
+    "parameters": {"type": "object", "properties": {"s": {"type": "string", "pattern": "^(a+)+$"}},
+                   "required": ["s"]},
+}}
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, str | bytes):  # AF_UNIX path
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    return host in ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture
+def network_guard(monkeypatch):
+    """Records (and refuses) every attempt to reach a non-loopback address."""
+    attempts = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_create = socket.create_connection
+
+    def connect(self, address):
+        if self.family != socket.AF_UNIX and not _is_local(address):
+            attempts.append(address)
+            raise OSError(f"network access attempted: {address!r}")
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if self.family != socket.AF_UNIX and not _is_local(address):
+            attempts.append(address)
+            raise OSError(f"network access attempted: {address!r}")
+        return real_connect_ex(self, address)
+
+    def create_connection(address, *args, **kwargs):
+        if not _is_local(address):
+            attempts.append(address)
+            raise OSError(f"network access attempted: {address!r}")
+        return real_create(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return attempts
+
+
+def test_network_guard_catches_outbound_connections(network_guard):
+    with pytest.raises(OSError):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.01)
+    assert network_guard == [("192.0.2.1", 80)]
+
+
+def test_remote_ref_and_catastrophic_pattern_are_answered_fast_without_network(
+    ingest_client, admin_client_api, network_guard
+):
+    register(ingest_client)
+    batch = [
+        event("remote-ref", [tool_call("remote", '{"x": {"y": 1}}')], tools=[REMOTE_REF_TOOL]),
+        event("redos", [tool_call("evil", json.dumps({"s": "a" * 40 + "!"}))],
+              tools=[EVIL_PATTERN_TOOL]),
+        event("redos-ok", [tool_call("evil", json.dumps({"s": "a" * 40}))],
+              tools=[EVIL_PATTERN_TOOL]),
+    ]
+    started = time.monotonic()
+    response = post_events(ingest_client, batch)
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
+    assert elapsed < 5.0
+    assert network_guard == []
+    tc = endpoint_row(admin_client_api)["tool_calls"]
+    assert tc["unchecked"] == 1  # the remote $ref cannot be checked
+    assert tc["schema_mismatch"] == 1  # re2 decides "a"*40+"!" does not match
+    assert tc["valid"] == 1
+
+
+def test_body_nested_10000_deep_is_400_not_500(ingest_client):
+    body = b'{"events": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    response = ingest_client.generic("POST", "/api/v1/tool-calls/", body,
+                                     content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+def test_arguments_nested_5000_deep_are_stored_not_a_500(ingest_client, admin_client_api):
+    register(ingest_client)
+    deep = '{"city": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = post_events(ingest_client, [event("deep-args", [tool_call("get_weather", deep)])])
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 1
+    tc = endpoint_row(admin_client_api)["tool_calls"]
+    assert tc["calls"] == 1
+    assert tc["valid"] == 0
+
+
+def test_huge_enum_is_answered_quickly(ingest_client, admin_client_api):
+    register(ingest_client)
+    enum = [f"value-{i}" for i in range(100_000)]
+    tool = {"type": "function", "function": {
+        "name": "pick", "parameters": {"type": "object",
+                                       "properties": {"v": {"type": "string", "enum": enum}}}}}
+    batch = [event(f"enum-{i}", [tool_call("pick", json.dumps({"v": f"value-{99_999 - i}"}))],
+                   tools=[tool]) for i in range(3)]
+    started = time.monotonic()
+    response = post_events(ingest_client, batch)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 3
+    assert elapsed < 5.0
+    tc = endpoint_row(admin_client_api)["tool_calls"]
+    assert tc["calls"] == 3
+    assert tc["valid"] + tc["unchecked"] == 3
