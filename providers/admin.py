@@ -35,7 +35,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class RotationEventInline(ReadOnlyInline):
     model = RotationEvent
-    fields = ("at", "old_status", "new_status", "actor", "user", "reason")
+    fields = ("at", "old_status", "new_status", "actor", "user", "source", "reason")
     readonly_fields = fields
     ordering = ("-at",)
 
@@ -135,7 +135,7 @@ class EndpointAdmin(admin.ModelAdmin):
 
 @admin.register(RotationEvent)
 class RotationEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "endpoint", "old_status", "new_status", "actor", "user", "reason")
+    list_display = ("at", "endpoint", "old_status", "new_status", "actor", "user", "source", "reason")
     list_filter = ("actor", "new_status", "endpoint__model", "endpoint__provider")
     search_fields = ("endpoint__model__slug", "endpoint__provider__slug", "reason")
     list_select_related = ("endpoint__model", "endpoint__provider", "user")
@@ -205,6 +205,7 @@ class ReplyInline(admin.StackedInline):
     readonly_fields = ("from_admin", "author", "created_at")
     verbose_name = "reply"
     verbose_name_plural = "replies"
+    can_delete = False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -250,7 +251,7 @@ class ProviderResponseAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not ProviderResponse:
             return super().save_formset(request, form, formset, change)
-        for reply in formset.save(commit=False):
-            if reply.pk is None:
-                post_admin_reply(form.instance, request.user, reply.text, reply.links)
-        formset.save_m2m()
+        formset.new_objects = [
+            post_admin_reply(form.instance, request.user, reply.text, reply.links)
+            for reply in formset.save(commit=False) if reply.pk is None
+        ]

@@ -146,6 +146,9 @@ class RotationEvent(models.Model):
     )
     reason = models.TextField()
     figures = models.JSONField(default=dict, blank=True)
+    source = models.CharField(
+        max_length=160, blank=True, help_text="Where the change came from: admin site, api:<token>."
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics.api.serializers import ErrorOut
+from metrics.api.views import source_of
 from metrics.choices import RecomputeTrigger
 from metrics.selectors.overview import admin_overview
 from metrics.services.pools import recompute_all, recompute_model
@@ -117,7 +118,8 @@ class RotationView(AdminAPIView):
             endpoint = resolver.resolve(data["model"], data["provider"], data.get("quantization"))
         except ValueError as exc:
             raise exceptions.NotFound(str(exc)) from exc
-        changed = set_rotation_by_admin(endpoint, data["status"], data["reason"])
+        changed = set_rotation_by_admin(endpoint, data["status"], data["reason"],
+                                        source=f"api:{source_of(request)}")
         endpoint.refresh_from_db()
         return Response({
             "model": endpoint.model.slug, "provider": endpoint.provider.slug,

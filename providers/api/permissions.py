@@ -37,6 +37,8 @@ class AdminScope(permissions.BasePermission):
     """Admin automation endpoints: an `admin` token (or a staff session for reads)."""
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS and request.user and request.user.is_staff:
-            return True
+        if token_of(request) is None and request.method in permissions.SAFE_METHODS:
+            # A staff session may read; tokens are judged by their scope alone.
+            return bool(getattr(request.user, "is_staff", False)) or _require(
+                request, TokenScope.ADMIN)
         return _require(request, TokenScope.ADMIN)

@@ -20,6 +20,7 @@ def change_rotation(
     reason: str,
     user=None,
     figures: dict | None = None,
+    source: str = "",
 ) -> bool:
     """Set an endpoint's rotation status with an audit record. Returns True if it changed."""
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -33,6 +34,7 @@ def change_rotation(
         user=user,
         reason=reason,
         figures=figures or {},
+        source=source,
     )
     endpoint.rotation_status = new_status
     endpoint.rotation_reason = reason
@@ -41,12 +43,15 @@ def change_rotation(
     return True
 
 
-def set_rotation_by_admin(endpoint: Endpoint, status: str, reason: str, *, user=None) -> bool:
+def set_rotation_by_admin(
+    endpoint: Endpoint, status: str, reason: str, *, user=None, source: str = "admin site"
+) -> bool:
     """An admin's toggle: a reason is required. Putting back in rotation re-arms the rule."""
     if not reason or not reason.strip():
         raise RotationReasonRequired("A reason is required to change rotation.")
     if status not in RotationStatus.values:
         raise ValueError(f"Unknown rotation status {status!r}.")
     return change_rotation(
-        endpoint, status, actor=RotationActor.ADMIN, reason=reason.strip(), user=user
+        endpoint, status, actor=RotationActor.ADMIN, reason=reason.strip(), user=user,
+        source=source,
     )

@@ -13,3 +13,12 @@ def endpoint(db):
 @pytest.fixture
 def ingest_key(db):
     return ApiToken.issue("ingest-only", "ingest")[1]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

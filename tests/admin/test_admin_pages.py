@@ -86,3 +86,12 @@ def test_import_page_needs_vendor_model_and_date_for_k2vv_summary(admin_client):
                                  {"format": "k2vv-summary", "file": upload})
     assert response.status_code == 400
     assert "k2vv-summary needs" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/providers/endpoint/", "/admin/providers/llmmodel/", "/admin/providers/feedback/",
+    "/admin/providers/providerresponse/", "/admin/providers/providerresponse/add/",
+    "/admin/metrics/pooloverride/add/", "/admin/import-results/",
+])
+def test_admin_pages_render_for_staff(admin_client, endpoint, url):
+    assert admin_client.get(url).status_code == 200

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from metrics.models import Benchmark, BenchmarkRun
+from providers.choices import RotationActor
 from providers.models import Endpoint, ProviderUser, RotationEvent
 from providers.services.rotation import set_rotation_by_admin
 from tests.api.helpers import MODEL, endpoint_row, now_iso
@@ -94,7 +95,8 @@ def test_run_below_reference_minus_tolerance_holds_then_in_range_run_restores(
 
     events = list(RotationEvent.objects.filter(endpoint=endpoints[HOST]).order_by("at", "id"))
     assert [(e.old_status, e.new_status, e.actor) for e in events] == [
-        ("active", "benchmark_hold", "benchmark_rule"), ("benchmark_hold", "active", "benchmark_rule")]
+        ("active", "benchmark_hold", RotationActor.BENCHMARK_RULE),
+        ("benchmark_hold", "active", RotationActor.BENCHMARK_RULE)]
     held = events[0]
     assert "76.9" in held.reason and "80" in held.reason
     verdict = held.figures["verdicts"][0]
@@ -157,7 +159,7 @@ def test_admin_removal_survives_a_good_run(ingest_client, admin_client_api, endp
     post_runs(ingest_client, [run(HOST, 60.0, hours_ago=2)])
     assert status_of(admin_client_api, HOST) == ("admin_removed", False)
     assert list(RotationEvent.objects.filter(endpoint=endpoints[HOST]).values_list("actor", flat=True)) \
-        == ["admin"]
+        == [RotationActor.ADMIN]
 
 
 def test_provider_users_are_emailed_on_hold_and_restore(

@@ -5,6 +5,10 @@ it (it requests `transactional_db`), so the demo data would have to be reseeded 
 test. Instead this module runs pytest-django's own LiveServer helper (same static-file
 handling: django.contrib.staticfiles finders) once per module, over data committed
 outside any test transaction, and flushes the database when the module ends.
+
+Browser tests carry `django_db` (plain, not transactional) so pytest-django creates the
+test database at all (it only does for tests that ask for one); each test then runs in
+an atomic block that is rolled back, which leaves the seeded, committed rows alone.
 """
 
 import os
@@ -21,9 +25,19 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
+def _assert_test_database():
+    """Never seed or flush a real database: only pytest-django's test database."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert name.startswith("test_") or "memorydb" in name or "mode=memory" in name, (
+        f"refusing to seed/flush {name!r}: not a test database (mark the tests django_db)")
+
+
 @pytest.fixture(scope="module")
 def demo_server(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        _assert_test_database()
         call_command("seed_demo", "--admin-password", "pw", "--days", "10",
                      "--requests-per-day", "40", verbosity=0)
         server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
@@ -33,6 +47,7 @@ def demo_server(django_db_setup, django_db_blocker):
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
+            _assert_test_database()
             call_command("flush", interactive=False, verbosity=0)
 
 
@@ -44,10 +59,21 @@ def browser(demo_server):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API keeps an asyncio loop in this thread; the per-test `db`
+    # transaction (main thread, no browser call in flight) is safe, as pytest-playwright
+    # documents for Django. Only while this module's browser is open.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class PageWatch:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.conftest import ROOT
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 KIMI = "moonshotai/kimi-k2-0905"
 PAGES = [
