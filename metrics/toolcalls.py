@@ -94,6 +94,58 @@ def _function_of(entry: object) -> dict | None:
     return function
 
 
+@dataclass(frozen=True, slots=True)
+class _ToolInfo:
+    has_parameters: bool
+    canonical: str | None
+    score: int
+
+
+class _ToolInfoCache:
+    """Per-tool facts (canonical schema, complexity) by exact serialization of the function.
+
+    Requests offer varying subsets of an app's tools in varying order, so whole lists
+    rarely repeat while single tools always do; the costly work is done once per tool.
+    """
+
+    def __init__(self, maxsize: int = 8192, max_key_bytes: int = 256 * 1024) -> None:
+        self._infos: OrderedDict[bytes, _ToolInfo] = OrderedDict()
+        self._lock = threading.Lock()
+        self._maxsize = maxsize
+        self._max_key_bytes = max_key_bytes
+
+    def info(self, function: dict) -> _ToolInfo:
+        parameters = function.get("parameters")
+        try:
+            key = marshal.dumps(parameters)
+        except (ValueError, TypeError, RecursionError):  # not plain data, or too deep
+            return _tool_info(parameters)
+        if len(key) > self._max_key_bytes:
+            return _tool_info(parameters)
+        with self._lock:
+            info = self._infos.get(key)
+            if info is not None:
+                self._infos.move_to_end(key)
+                return info
+        info = _tool_info(parameters)
+        with self._lock:
+            self._infos[key] = info
+            while len(self._infos) > self._maxsize:
+                self._infos.popitem(last=False)
+        return info
+
+
+def _tool_info(parameters: object) -> _ToolInfo:
+    return _ToolInfo(
+        has_parameters=parameters is not None,
+        canonical=canonical_json(parameters) if parameters is not None else None,
+        score=complexity_score(parameters),
+    )
+
+
+_infos = _ToolInfoCache()
+
+
 def _build_table(tools: list) -> _ToolTable:
     """Name -> tool for the request's function tools; the first of duplicate names wins."""
     by_name: dict[str, _Tool] = {}
@@ -102,14 +154,13 @@ def _build_table(tools: list) -> _ToolTable:
         function = _function_of(entry)
         if function is None or function["name"] in by_name:
             continue
-        parameters = function.get("parameters")
-        score = complexity_score(parameters)
-        top_score = max(top_score, score)
+        info = _infos.info(function)
+        top_score = max(top_score, info.score)
         by_name[function["name"]] = _Tool(
             index=index,
-            has_parameters=parameters is not None,
-            canonical=canonical_json(parameters) if parameters is not None else None,
-            bucket=bucket_for(score),
+            has_parameters=info.has_parameters,
+            canonical=info.canonical,
+            bucket=bucket_for(info.score),
         )
     # §3: the request's bucket is that of its most complex offered tool.
     return _ToolTable(by_name, bucket_for(top_score))
@@ -123,7 +174,7 @@ class _TableCache:
     an equal list and the table (names, canonical schemas, buckets) is reused.
     """
 
-    def __init__(self, maxsize: int = 512, max_key_bytes: int = 256 * 1024) -> None:
+    def __init__(self, maxsize: int = 4096, max_key_bytes: int = 256 * 1024) -> None:
         self._tables: OrderedDict[bytes, _ToolTable] = OrderedDict()
         self._lock = threading.Lock()
         self._maxsize = maxsize

@@ -14,7 +14,12 @@ from django.utils import timezone
 from metrics import charts
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
-from metrics.selectors.endpoints import latest_snapshot, model_endpoints
+from metrics.selectors.endpoints import (
+    home_cards,
+    latest_snapshot,
+    model_endpoints,
+    provider_endpoints,
+)
 from metrics.selectors.exports import EXPORT_COLUMNS, daily_export_rows
 from metrics.selectors.toolcall_stats import daily_figures
 from providers.choices import OPEN_FEEDBACK_STATUSES
@@ -24,25 +29,8 @@ from providers.visibility import Viewer
 METHODOLOGY_PATH = Path(settings.BASE_DIR) / "docs" / "METHODOLOGY.md"
 
 
-def _pool_summary(model, rows, snapshot):
-    members = [r for r in rows if (r.get("exacto") or {}).get("member")]
-    accuracies = [r["tool_calls"]["accuracy"] for r in rows if r["tool_calls"]["accuracy"] is not None]
-    return {
-        "model": model,
-        "endpoints": len(rows),
-        "pool": members,
-        "spread": (min(accuracies), max(accuracies)) if accuracies else None,
-        "snapshot": snapshot,
-    }
-
-
 def home(request):
-    viewer = Viewer.from_request(request)
-    models = LLMModel.objects.annotate(n=Count("endpoints")).order_by("slug")
-    cards = []
-    for model in models:
-        rows = model_endpoints(model, viewer)
-        cards.append(_pool_summary(model, rows, latest_snapshot(model)))
+    cards = home_cards(Viewer.from_request(request))
     return render(request, "dashboard/home.html",
                   {"cards": cards, "spread_figure": charts.spread_chart(cards)})
 
@@ -112,13 +100,14 @@ def pool_history(request, slug):
 def provider_page(request, slug):
     provider = get_object_or_404(Provider, slug=slug)
     viewer = Viewer.from_request(request)
-    sections = []
-    for model in LLMModel.objects.filter(endpoints__provider=provider).distinct():
-        rows = [r for r in model_endpoints(model, viewer) if r["provider"] == provider.slug]
-        sections.append({"model": model, "rows": rows})
+    sections: dict = {}
+    for row in provider_endpoints(provider, viewer):
+        sections.setdefault(row["_endpoint"].model, []).append(row)
     runs = visible_runs(viewer).filter(endpoint__provider=provider).order_by("-run_at")[:100]
     return render(request, "dashboard/provider.html", {
-        "provider": provider, "sections": sections, "runs": runs})
+        "provider": provider,
+        "sections": [{"model": m, "rows": rows} for m, rows in sections.items()],
+        "runs": runs})
 
 
 def benchmarks(request):

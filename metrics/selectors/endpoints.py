@@ -1,25 +1,44 @@
-"""The per-endpoint figures that the API and the pages share (API.md GET /endpoints/)."""
+"""The per-endpoint figures that the API and the pages share (API.md GET /endpoints/).
 
+Every function here issues a fixed number of queries per call (plus one per model for
+ignore rates), whatever the number of endpoints or days.
+"""
+
+from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from metrics.models import PoolSnapshot
+from metrics.models import PoolSnapshot, PoolVerdict
 from metrics.selectors.ignores import ignore_rates
-from metrics.selectors.toolcall_stats import bucket_figures, endpoint_stats, model_comparisons
-from providers.models import Endpoint, LLMModel
+from metrics.selectors.toolcall_stats import (
+    EndpointStats,
+    bucket_figures,
+    endpoint_stats,
+    model_comparisons,
+)
+from providers.models import Endpoint, LLMModel, Provider
 from providers.visibility import Viewer
 
 
-def latest_snapshot(model: LLMModel) -> PoolSnapshot | None:
-    return (
-        PoolSnapshot.objects.filter(model=model).order_by("-sequence")
-        .prefetch_related("verdicts").first()
+def latest_snapshots(model_ids) -> dict[int, PoolSnapshot]:
+    """The newest snapshot of each model, with its verdicts, in two queries."""
+    newest = PoolSnapshot.objects.filter(model_id=OuterRef("model_id")).order_by("-sequence")
+    snapshots = (
+        PoolSnapshot.objects.filter(model_id__in=list(model_ids))
+        .filter(sequence=Subquery(newest.values("sequence")[:1]))
+        .prefetch_related("verdicts")
     )
+    return {s.model_id: s for s in snapshots}
 
 
-def exacto_of(verdict) -> dict | None:
+def latest_snapshot(model: LLMModel) -> PoolSnapshot | None:
+    return latest_snapshots([model.pk]).get(model.pk)
+
+
+def exacto_of(verdict: PoolVerdict | None) -> dict | None:
     """API.md `exacto` object of one stored verdict."""
     if verdict is None:
         return None
@@ -32,49 +51,105 @@ def exacto_of(verdict) -> dict | None:
     }
 
 
+def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, verdict,
+         viewer: Viewer) -> dict:
+    return {
+        "model": endpoint.model.slug,
+        "provider": endpoint.provider.slug,
+        "quantization": endpoint.quantization,
+        "reference": endpoint.is_reference,
+        "in_rotation": endpoint.in_rotation,
+        "rotation_status": endpoint.rotation_status,
+        "tool_calls": {"window_days": days, **stats.total.figures()},
+        "ignore_rate": ignores["ignore_rate"],
+        "exacto": exacto_of(verdict),
+        # Extensions beyond API.md v1:
+        "window": {
+            "start": stats.window_start.isoformat() if stats.window_start else None,
+            "end": stats.window_end.isoformat() if stats.window_end else None,
+        },
+        "published_until": (
+            endpoint.published_until.isoformat() if endpoint.published_until else None
+        ),
+        "private": viewer.sees_private(endpoint),
+        "ignores": ignores,
+        "buckets": bucket_figures(stats),
+        "_endpoint": endpoint,
+    }
+
+
+def endpoint_rows(
+    endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
+    today: date | None = None,
+) -> tuple[list[dict], dict[int, EndpointStats], dict[int, PoolSnapshot]]:
+    days = days or settings.EXACTO_WINDOW_DAYS
+    today = today or timezone.now().date()
+    stats = endpoint_stats(endpoints, viewer, days=days, today=today)
+    by_model: dict[int, list[Endpoint]] = defaultdict(list)
+    for endpoint in endpoints:
+        by_model[endpoint.model_id].append(endpoint)
+    ignores: dict[int, dict] = {}
+    for group in by_model.values():
+        windows = {
+            e.pk: (stats[e.pk].window_start, stats[e.pk].window_end)
+            if stats[e.pk].window_end else None for e in group
+        }
+        ignores.update(ignore_rates(group[0].model, group, windows))
+    snapshots = latest_snapshots(by_model)
+    verdicts = {v.endpoint_id: v for s in snapshots.values() for v in s.verdicts.all()}
+    rows = [
+        _row(e, stats[e.pk], days, ignores[e.pk], verdicts.get(e.pk), viewer) for e in endpoints
+    ]
+    return rows, stats, snapshots
+
+
 def model_endpoints(
     model: LLMModel, viewer: Viewer, *, days: int | None = None, today: date | None = None
 ) -> list[dict]:
-    days = days or settings.EXACTO_WINDOW_DAYS
-    today = today or timezone.now().date()
+    """Every endpoint of a model, with the figures that compare it to the others (§3, §4)."""
     endpoints = list(
         Endpoint.objects.filter(model=model).select_related("provider", "model")
         .order_by("provider__slug", "quantization")
     )
-    stats = endpoint_stats(endpoints, viewer, days=days, today=today)
+    rows, stats, _ = endpoint_rows(endpoints, viewer, days=days, today=today)
     comparisons = model_comparisons(stats)
-    windows = {
-        pk: (s.window_start, s.window_end) if s.window_end else None for pk, s in stats.items()
-    }
-    ignores = ignore_rates(model, endpoints, windows)
-    snapshot = latest_snapshot(model)
-    verdicts = {v.endpoint_id: v for v in snapshot.verdicts.all()} if snapshot else {}
-    rows = []
-    for endpoint in endpoints:
-        s = stats[endpoint.pk]
-        tool_calls = {"window_days": days, **s.total.figures()}
-        rows.append({
-            "model": model.slug,
-            "provider": endpoint.provider.slug,
-            "quantization": endpoint.quantization,
-            "reference": endpoint.is_reference,
-            "in_rotation": endpoint.in_rotation,
-            "rotation_status": endpoint.rotation_status,
-            "tool_calls": tool_calls,
-            "ignore_rate": ignores[endpoint.pk]["ignore_rate"],
-            "exacto": exacto_of(verdicts.get(endpoint.pk)),
-            # Extensions beyond API.md v1:
-            "window": {
-                "start": s.window_start.isoformat() if s.window_start else None,
-                "end": s.window_end.isoformat() if s.window_end else None,
-            },
-            "published_until": (
-                endpoint.published_until.isoformat() if endpoint.published_until else None
-            ),
-            "private": viewer.sees_private(endpoint),
-            "ignores": ignores[endpoint.pk],
-            "buckets": bucket_figures(s),
-            **comparisons[endpoint.pk],
-            "_endpoint": endpoint,
-        })
+    for row in rows:
+        row.update(comparisons[row["_endpoint"].pk])
     return rows
+
+
+def provider_endpoints(provider: Provider, viewer: Viewer) -> list[dict]:
+    endpoints = list(
+        Endpoint.objects.filter(provider=provider).select_related("provider", "model")
+        .order_by("model__slug", "quantization")
+    )
+    return endpoint_rows(endpoints, viewer)[0]
+
+
+def home_cards(viewer: Viewer) -> list[dict]:
+    """Per model: endpoint count, accuracy spread, pool and last recompute, in fixed queries."""
+    models = list(LLMModel.objects.order_by("slug"))
+    endpoints = list(Endpoint.objects.select_related("provider", "model"))
+    stats = endpoint_stats(endpoints, viewer)
+    snapshots = latest_snapshots([m.pk for m in models])
+    by_model: dict[int, list[Endpoint]] = defaultdict(list)
+    for endpoint in endpoints:
+        by_model[endpoint.model_id].append(endpoint)
+    cards = []
+    for model in models:
+        accuracy = {e.pk: stats[e.pk].total.figures()["accuracy"] for e in by_model[model.pk]}
+        known = [a for a in accuracy.values() if a is not None]
+        snapshot = snapshots.get(model.pk)
+        members = sorted((v for v in snapshot.verdicts.all() if v.member),
+                         key=lambda v: (v.position is None, v.position or 0)) if snapshot else []
+        provider_of = {e.pk: e.provider.slug for e in by_model[model.pk]}
+        cards.append({
+            "model": model,
+            "endpoints": len(by_model[model.pk]),
+            "pool": [{"provider": provider_of.get(v.endpoint_id, "?"),
+                      "tool_calls": {"accuracy": accuracy.get(v.endpoint_id)}}
+                     for v in members],
+            "spread": (min(known), max(known)) if known else None,
+            "snapshot": snapshot,
+        })
+    return cards
