@@ -39,12 +39,20 @@ def pool_settings() -> PoolSettings:
     )
 
 
-def model_figures(model: LLMModel, endpoints: list[Endpoint], today=None) -> list[EndpointFigures]:
-    """Plain figures of every endpoint: all data, published or not (pools route traffic now)."""
-    stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
-    windows = {pk: (s.window_start, s.window_end) for pk, s in stats.items()}
+def model_figures(
+    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None
+) -> list[EndpointFigures]:
+    """Plain figures of every endpoint: all data, published or not (pools route traffic now).
+
+    `stats` and `overrides` may be preloaded for many models at once (recompute_all).
+    """
+    if stats is None:
+        stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+    windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
     ignores = ignore_rates(model, endpoints, windows)
-    overrides = {o.endpoint_id: o for o in PoolOverride.objects.filter(endpoint__in=endpoints)}
+    if overrides is None:
+        overrides = {o.endpoint_id: o
+                     for o in PoolOverride.objects.filter(endpoint__in=endpoints)}
     figures = []
     for endpoint in endpoints:
         capped = stats[endpoint.pk].total.capped
@@ -76,14 +84,18 @@ def _shared_figures(result: PoolResult) -> dict:
 
 @transaction.atomic
 def recompute_model(
-    model: LLMModel, *, trigger: str, now: datetime | None = None, today=None
+    model: LLMModel, *, trigger: str, now: datetime | None = None, today=None,
+    stats=None, overrides=None,
 ) -> PoolSnapshot:
     now = now or timezone.now()
     # The row lock serialises recomputes of one model across workers (PostgreSQL);
     # SQLite's single writer (IMMEDIATE transactions) does the same there.
     model = LLMModel.objects.select_for_update().get(pk=model.pk)
     endpoints = list(Endpoint.objects.filter(model=model).select_related("provider"))
-    result = judge_pool(model_figures(model, endpoints, today=today), pool_settings())
+    if stats is not None and any(e.pk not in stats for e in endpoints):
+        stats = None  # an endpoint registered since the preload: measure afresh
+    figures = model_figures(model, endpoints, today=today, stats=stats, overrides=overrides)
+    result = judge_pool(figures, pool_settings())
     previous = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
     previous_state = None
     if previous is not None:
@@ -107,19 +119,26 @@ def recompute_model(
         )
         for v in result.verdicts
     ])
-    PoolChange.objects.bulk_create([
+    endpoint_ids = {e.pk for e in endpoints}
+    changes = [
         PoolChange(snapshot=snapshot, endpoint_id=int(c.key), change=c.change,
                    rules=list(c.rules), reason=c.reason)
-        for c in diff_pools(previous_state, result)
-        if int(c.key) in {e.pk for e in endpoints}
-    ])
+        for c in diff_pools(previous_state, result) if int(c.key) in endpoint_ids
+    ]
+    if changes:
+        PoolChange.objects.bulk_create(changes)
     return snapshot
 
 
 def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
+    """Every model; figures of all endpoints are read in one query up front."""
+    endpoints = list(Endpoint.objects.all())
+    stats = endpoint_stats(endpoints, Viewer.everything())
+    overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
     snapshots = []
     for model in LLMModel.objects.order_by("slug"):
-        snapshots.append(recompute_model(model, trigger=trigger))
+        snapshots.append(recompute_model(model, trigger=trigger, stats=stats,
+                                         overrides=overrides))
         if progress is not None:
             progress.update(1)
     return snapshots
