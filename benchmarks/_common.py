@@ -51,8 +51,9 @@ def progress(label: str, done: int, total: int, started: float) -> None:
 
 def _ensure_database(url: str) -> None:
     """Create the PostgreSQL database named in ``url`` if it does not exist."""
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     parts = urlparse(url)
     if not parts.scheme.startswith("postgres"):

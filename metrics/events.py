@@ -3,6 +3,7 @@
 Pure: no Django. Structural checks only; classification lives in toolcalls.py.
 """
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -82,6 +83,8 @@ def _id(item: dict) -> str:
         raise ItemError("id is required (a non-empty string).")
     if len(value) > MAX_ID_LENGTH:
         raise ItemError(f"id is longer than {MAX_ID_LENGTH} characters.")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise ItemError("id must not contain NUL characters.")
     return value
 
 
@@ -107,6 +110,8 @@ def _label(item: dict, field: str, required: bool = False) -> str | None:
         raise ItemError(f"{field} must be a string.")
     if len(value) > MAX_LABEL_LENGTH:
         raise ItemError(f"{field} is longer than {MAX_LABEL_LENGTH} characters.")
+    if "\x00" in value and field != "user":  # users are only hashed; other labels are stored
+        raise ItemError(f"{field} must not contain NUL characters.")
     return value
 
 
@@ -189,6 +194,8 @@ def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
     detail = item.get("detail", {})
     if not isinstance(detail, dict):
         raise ItemError("detail must be an object.")
+    if "\\u0000" in json.dumps(detail):  # PostgreSQL jsonb cannot hold NUL
+        raise ItemError("detail must not contain NUL characters.")
     return BenchmarkRunItem(
         id=_id(item),
         model=_model(item.get("model")),

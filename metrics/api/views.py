@@ -42,6 +42,8 @@ def source_of(request) -> str:
 def get_model(slug: str | None) -> LLMModel:
     if not slug:
         raise exceptions.ValidationError({"model": "The model parameter is required."})
+    if "\x00" in slug:  # PostgreSQL cannot even compare text holding NUL: no such model
+        raise exceptions.NotFound("Unknown model (the slug holds a NUL character).")
     try:
         return LLMModel.objects.get(slug=slug)
     except LLMModel.DoesNotExist as exc:
@@ -130,6 +132,8 @@ class BenchmarkRunsView(APIView):
         model = get_model(request.query_params.get("model"))
         runs = visible_runs(Viewer.from_request(request)).filter(endpoint__model=model)
         if request.query_params.get("benchmark"):
+            if "\x00" in request.query_params["benchmark"]:
+                raise exceptions.ValidationError({"benchmark": "benchmark must not hold NUL."})
             runs = runs.filter(benchmark__slug=request.query_params["benchmark"])
         return Response(s.BenchmarkRunOut(runs.order_by("run_at", "id")[:5000], many=True).data)
 

@@ -161,9 +161,9 @@ def _store_failure_samples(failures: list) -> None:
         new.append(
             FailureSample(
                 endpoint=endpoint, day=day, outcome=str(call.outcome), event_id=event.id,
-                app=event.app, tool_name=call.tool_name[:200],
-                parameters=_bounded_json(call.parameters), arguments=call.arguments,
-                message=call.message[:2000],
+                app=event.app, tool_name=_no_nul(call.tool_name)[:200],
+                parameters=_bounded_json(call.parameters), arguments=_no_nul(call.arguments),
+                message=_no_nul(call.message)[:2000],
             )
         )
     FailureSample.objects.bulk_create(new)
@@ -175,5 +175,12 @@ def _bounded_json(value: object) -> object:
         text = json.dumps(value)
     except (TypeError, ValueError, RecursionError):
         return None
+    if "\\u0000" in text:  # PostgreSQL jsonb cannot hold NUL
+        return {"note": "schema holding NUL characters not kept"}
     return value if len(text) <= 20_000 else {"note": f"schema of {len(text)} bytes not kept"}
+
+
+def _no_nul(text: str) -> str:
+    """Evidence text with NUL shown as U+FFFD: PostgreSQL text cannot hold NUL."""
+    return text.replace("\x00", "\ufffd")
 

@@ -22,7 +22,8 @@ def _chunks(rows: list, size: int = CHUNK):
 
 def claim_event_keys(kind: str, keys: Iterable[str]) -> set[str]:
     """Stores idempotency keys; returns those that were new (not stored before)."""
-    unique = list(dict.fromkeys(keys))
+    # Sorted: concurrent batches sharing ids take the unique-index locks in one order.
+    unique = sorted(set(keys))
     if not unique:
         return set()
     table = EventKey._meta.db_table

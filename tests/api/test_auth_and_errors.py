@@ -133,3 +133,31 @@ def test_route_errors_are_json(anon_client, query):
     response = anon_client.get("/api/v1/route/", query)
     assert 400 <= response.status_code < 500
     assert_json_error(response, response.status_code)
+
+
+ADMIN_WRITES = ["/api/v1/admin/pools/recompute/", "/api/v1/admin/publish/",
+                "/api/v1/admin/endpoints/rotation/", "/api/v1/admin/share/"]
+
+
+@pytest.mark.parametrize("path", ADMIN_WRITES)
+def test_admin_endpoints_refuse_ingest_key_with_403_and_no_key_with_401(
+    ingest_client, anon_client, path
+):
+    body = assert_json_error(ingest_client.post(path, {}, format="json"), 403)
+    assert "admin" in body["error"]
+    assert_json_error(anon_client.post(path, {}, format="json"), 401)
+
+
+def test_admin_key_may_recompute_pools(ingest_client, admin_client_api):
+    register(ingest_client)
+    response = admin_client_api.post("/api/v1/admin/pools/recompute/", {"model": MODEL},
+                                     format="json")
+    assert response.status_code == 200
+    assert response.json()["snapshots"][0]["model"] == MODEL
+    route = admin_client_api.get("/api/v1/route/", {"model": f"{MODEL}:exacto"}).json()
+    assert route["computed_at"] is not None
+
+
+def test_admin_overview_read_needs_admin(ingest_client, admin_client_api):
+    assert_json_error(ingest_client.get("/api/v1/admin/overview/"), 403)
+    assert admin_client_api.get("/api/v1/admin/overview/").status_code == 200

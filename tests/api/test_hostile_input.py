@@ -128,3 +128,78 @@ def test_huge_enum_is_answered_quickly(ingest_client, admin_client_api):
     tc = endpoint_row(admin_client_api)["tool_calls"]
     assert tc["calls"] == 3
     assert tc["valid"] + tc["unchecked"] == 3
+
+
+# NUL characters: PostgreSQL text and jsonb cannot hold them, so they must be refused or
+# dropped before they reach the database, never turned into a 500.
+
+@pytest.mark.parametrize("path", ["/api/v1/endpoints/", "/api/v1/route/",
+                                  "/api/v1/benchmark-runs/", "/api/v1/burn-in/"])
+def test_nul_in_model_query_is_a_json_4xx_not_500(anon_client, path):
+    response = anon_client.get(path, {"model": "acme/x\x00y"})
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]
+
+
+def test_nul_in_benchmark_query_is_not_500(ingest_client, anon_client):
+    register(ingest_client)
+    response = anon_client.get("/api/v1/benchmark-runs/",
+                               {"model": "acme/tool-model", "benchmark": "a\x00b"})
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("field", ["id", "app", "quantization", "user"])
+def test_nul_in_event_labels_rejects_the_item_not_the_batch(ingest_client, admin_client_api, field):
+    register(ingest_client)
+    bad = event("bad-nul", [tool_call("get_weather", '{"city": "x"}')])
+    bad[field] = "evil\x00value"
+    ok = event("ok", [tool_call("get_weather", '{"city": "x"}')])
+    response = post_events(ingest_client, [ok, bad])
+    assert response.status_code == 200
+    body = response.json()
+    if field == "user":  # users are hashed on receipt: a NUL is harmless
+        assert body["accepted"] == 2
+    else:
+        assert body["accepted"] == 1
+        assert [r["index"] for r in body["rejected"]] == [1]
+    assert endpoint_row(admin_client_api)["tool_calls"]["calls"] == body["accepted"]
+
+
+def test_nul_in_failing_arguments_and_schema_is_stored_as_a_sample(ingest_client, admin_client_api):
+    from metrics.models import FailureSample
+
+    register(ingest_client)
+    tool = {"type": "function", "function": {
+        "name": "get_weather", "description": "nul \x00 here",
+        "parameters": {"type": "object", "description": "x\x00y",
+                       "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    batch = [
+        event("nul-json", [tool_call("get_weather", '{"city": "a\x00')], tools=[tool]),
+        event("nul-mismatch", [tool_call("get_weather", '{"city": 1, "k\\u0000": "\\u0000"}')],
+              tools=[tool]),
+        event("nul-unknown", [tool_call("get\x00weather", "{}")], tools=[tool]),
+    ]
+    response = post_events(ingest_client, batch)
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 3
+    tc = endpoint_row(admin_client_api)["tool_calls"]
+    assert (tc["invalid_json"], tc["schema_mismatch"], tc["unknown_tool"]) == (1, 1, 1)
+    assert FailureSample.objects.count() == 3
+
+
+def test_nul_in_ignore_and_benchmark_items_is_not_500(ingest_client):
+    register(ingest_client)
+    response = ingest_client.post("/api/v1/ignores/", {"events": [
+        {"id": "i\x00d", "user": "u", "provider": "fastinfer", "action": "ignore"}]}, format="json")
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 0 and len(response.json()["rejected"]) == 1
+    response = ingest_client.post("/api/v1/benchmark-runs/", {"runs": [
+        {"id": "r1", "model": "acme/tool-model", "provider": "fastinfer", "benchmark": "aime25",
+         "score": 50, "source": "in\x00ternal"},
+        {"id": "r2", "model": "acme/tool-model", "provider": "fastinfer", "benchmark": "aime25",
+         "score": 50, "detail": {"note": "a\x00b"}},
+        {"id": "r3", "model": "acme/tool-model", "provider": "fastinfer", "benchmark": "aime25",
+         "score": 50}]}, format="json")
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 1
+    assert sorted(r["id"] for r in response.json()["rejected"]) == ["r1", "r2"]

@@ -11,6 +11,8 @@ does not work with pytest 9 (it reads the removed `Function._nodeid`).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -25,7 +27,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 
 
 @pytest.fixture
-def ingest_key(db):
+def keep_test_connection():
+    """Calls go through the real WSGI handler, whose request signals close "old" DB connections.
+
+    Inside the test transaction that would close PostgreSQL's connection mid-test; Django's own
+    test client disconnects the same handler for the same reason.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def ingest_key(db, keep_test_connection):
     _, key = ApiToken.issue("schemathesis", "ingest")
     return key
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,6 +69,10 @@ def browser(demo_server):
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             yield chromium
+            # Tests ran with Playwright's greenlet active, where Django's connection
+            # handler (context-local) opened its own connection: close it here, or it
+            # outlives the run and blocks dropping the PostgreSQL test database.
+            connections.close_all()
             chromium.close()
     finally:
         if previous is None:
