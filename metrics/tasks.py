@@ -1,6 +1,7 @@
 """Celery tasks: thin, idempotent, safe to retry; each calls one service."""
 
 from celery import shared_task
+from django.conf import settings
 
 from metrics.choices import RecomputeTrigger
 from metrics.services.pools import recompute_all, recompute_model
@@ -10,11 +11,21 @@ from providers.models import LLMModel
 
 @shared_task(name="metrics.recompute_pools")
 def recompute_pools(model_slug: str | None = None, trigger: str = RecomputeTrigger.SCHEDULE) -> int:
-    """Recomputes one model's pool, or every model's; returns the number of snapshots."""
+    """Recomputes one model's pool, or every model's.
+
+    With real workers the all-models run fans out one task per model, so N workers share
+    the work (the per-model row lock keeps concurrent runs of one model in order);
+    in-process it runs them all here. Returns the number of snapshots written or queued.
+    """
     if model_slug:
         model = LLMModel.objects.filter(slug=model_slug).first()
         return 0 if model is None else int(bool(recompute_model(model, trigger=trigger)))
-    return len(recompute_all(trigger=trigger))
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return len(recompute_all(trigger=trigger))
+    slugs = list(LLMModel.objects.order_by("slug").values_list("slug", flat=True))
+    for slug in slugs:
+        recompute_pools.delay(slug, trigger)
+    return len(slugs)
 
 
 @shared_task(name="metrics.end_embargoes")
