@@ -65,6 +65,21 @@ class BenchmarkRun(models.Model):
         return f"{self.benchmark.slug} {self.score:g} for {self.endpoint} on {self.run_at:%Y-%m-%d}"
 
 
+# The counters of a rollup row, in one place for ingestion (writes) and selectors (reads).
+ROLLUP_COUNTS = (
+    "requests_with_tools",
+    "errored_requests",
+    "propensity_requests",
+    "propensity_requests_with_calls",
+    "calls",
+    "valid",
+    "unchecked",
+    "invalid_json",
+    "unknown_tool",
+    "schema_mismatch",
+)
+
+
 class ToolCallRollup(models.Model):
     """Daily counts per endpoint × app × complexity bucket (METHODOLOGY §1–§4)."""
 

@@ -13,23 +13,12 @@ from django.conf import settings
 from django.db import connection
 
 from metrics.complexity import Bucket
-from metrics.models import ToolCallRollup
+from metrics.models import ROLLUP_COUNTS, ToolCallRollup
 from metrics.stats import app_matched_delta, rate, total_variation, wilson_interval
 from providers.models import Endpoint
 from providers.visibility import Viewer
 
-COUNT_FIELDS = (
-    "requests_with_tools",
-    "errored_requests",
-    "propensity_requests",
-    "propensity_requests_with_calls",
-    "calls",
-    "valid",
-    "unchecked",
-    "invalid_json",
-    "unknown_tool",
-    "schema_mismatch",
-)
+COUNT_FIELDS = ROLLUP_COUNTS
 FAILURE_FIELDS = ("invalid_json", "unknown_tool", "schema_mismatch")
 
 
@@ -127,10 +116,17 @@ def endpoint_stats(
 def _query(windows: dict[int, tuple[date, date]], cap: int, by: tuple[str, ...] = ("app", "bucket")):
     """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests)."""
     table = ToolCallRollup._meta.db_table
-    conditions = " OR ".join(["(endpoint_id = %s AND day BETWEEN %s AND %s)"] * len(windows))
-    params: list = []
-    for endpoint_id, (start, end) in windows.items():
-        params += [endpoint_id, start, end]
+    # One condition per distinct window (usually one): a branch per endpoint would make
+    # PostgreSQL plan thousands of ORs when all endpoints are read at once.
+    by_window: dict[tuple[date, date], list[int]] = defaultdict(list)
+    for endpoint_id, window in windows.items():
+        by_window[window].append(endpoint_id)
+    clauses, params = [], []
+    for (start, end), ids in sorted(by_window.items()):
+        clauses.append(f"(endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
+                       "AND day BETWEEN %s AND %s)")
+        params += [*sorted(ids), start, end]
+    conditions = " OR ".join(clauses)
     raw_sums = ", ".join(f"SUM(r.{f})" for f in COUNT_FIELDS)
     capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in COUNT_FIELDS)
     group = ", ".join(f"r.{column}" for column in by)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
 from metrics.events import ItemError, ToolCallEvent, item_id, parse_tool_call_event
-from metrics.models import FailureSample, IngestBatch
+from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
 from metrics.services.upserts import (
     claim_event_keys,
@@ -29,18 +29,6 @@ from providers.services.endpoints import EndpointResolver
 
 _cache: ValidatorCache | None = None
 
-ROLLUP_FIELDS = (
-    "requests_with_tools",
-    "errored_requests",
-    "propensity_requests",
-    "propensity_requests_with_calls",
-    "calls",
-    "valid",
-    "unchecked",
-    "invalid_json",
-    "unknown_tool",
-    "schema_mismatch",
-)
 
 
 def validator_cache() -> ValidatorCache:
@@ -125,7 +113,7 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
             for call in outcome.calls:
                 if call.outcome in FAILURE_OUTCOMES:
                     failures.append((endpoint, day, event, call))
-        increment_rollups(rollups, ROLLUP_FIELDS)
+        increment_rollups(rollups, ROLLUP_COUNTS)
         record_user_activity(activity)
         _store_failure_samples(failures)
         if ready or result.rejected:
