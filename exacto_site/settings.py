@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["providers.api.permissions.ReadOrIngestScope"],
-    "DEFAULT_PARSER_CLASSES": ["exacto_site.api_errors.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["exacto_site.json_body.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "exacto_site.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
