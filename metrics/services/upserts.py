@@ -1,23 +1,49 @@
 """Concurrency-safe writes shared by the ingestion services.
 
 `INSERT … ON CONFLICT` works the same on PostgreSQL and SQLite (3.35+), so many web
-workers can ingest at once without lost increments or double-counted events.
+workers can ingest at once without lost increments or double-counted events. Rows are
+written in sorted order so concurrent batches take row locks in one order (no deadlock).
+
+On PostgreSQL the rows travel as one array per column through `unnest(...)`: the
+statement text stays short and fixed, where a VALUES list of thousands of placeholders
+costs more to build and convert than to execute. SQLite gets the VALUES list.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection
 from django.utils import timezone
 
 from metrics.models import EventKey, ToolCallRollup, UserActivity
 
-# Rows per statement: keeps parameter counts under SQLite's and PostgreSQL's limits.
+# Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
 CHUNK = 500
 
 
-def _chunks(rows: list, size: int = CHUNK):
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: list[tuple],
+            suffix: str, *, returning: bool = False) -> list[tuple]:
+    """INSERT many rows with an ON CONFLICT `suffix`; returns RETURNING rows if asked."""
+    found: list[tuple] = []
+    column_list = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in pg_types)
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT * FROM unnest({arrays}) {suffix}",  # noqa: S608
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return cursor.fetchall() if returning else found
+        placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) "  # noqa: S608
+                f"VALUES {', '.join([placeholder] * len(chunk))} {suffix}",
+                [value for row in chunk for value in row],
+            )
+            if returning:
+                found.extend(cursor.fetchall())
+    return found
 
 
 def claim_event_keys(kind: str, keys: Iterable[str]) -> set[str]:
@@ -26,20 +52,13 @@ def claim_event_keys(kind: str, keys: Iterable[str]) -> set[str]:
     unique = sorted(set(keys))
     if not unique:
         return set()
-    table = EventKey._meta.db_table
     now = timezone.now()
-    new: set[str] = set()
-    with connection.cursor() as cursor:
-        for chunk in _chunks(unique):
-            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            params = [p for key in chunk for p in (kind, key, now)]
-            cursor.execute(
-                f"INSERT INTO {table} (kind, key, received_at) VALUES {values} "  # noqa: S608
-                "ON CONFLICT (kind, key) DO NOTHING RETURNING key",
-                params,
-            )
-            new.update(row[0] for row in cursor.fetchall())
-    return new
+    rows = _insert(
+        EventKey._meta.db_table, ("kind", "key", "received_at"),
+        ("text", "text", "timestamptz"), [(kind, key, now) for key in unique],
+        "ON CONFLICT (kind, key) DO NOTHING RETURNING key", returning=True,
+    )
+    return {row[0] for row in rows}
 
 
 def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[str, ...]) -> None:
@@ -47,34 +66,24 @@ def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[s
     if not deltas:
         return
     table = ToolCallRollup._meta.db_table
-    columns = ("endpoint_id", "app", "bucket", "day", *fields)
     updates = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in fields)
-    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    # Sorted keys: concurrent batches lock rows in the same order and cannot deadlock.
     rows = [
         (*key, *(int(deltas[key].get(f, 0)) for f in fields))
         for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3]))
     ]
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 200):
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                f"VALUES {', '.join([placeholder] * len(chunk))} "
-                f"ON CONFLICT (endpoint_id, app, bucket, day) DO UPDATE SET {updates}",
-                [v for row in chunk for v in row],
-            )
+    _insert(
+        table, ("endpoint_id", "app", "bucket", "day", *fields),
+        ("bigint", "text", "text", "date", *(["bigint"] * len(fields))), rows,
+        f"ON CONFLICT (endpoint_id, app, bucket, day) DO UPDATE SET {updates}",
+    )
 
 
 def record_user_activity(rows: set[tuple[int, str, object]]) -> None:
     """Marks (model_id, user_hash, day) as active; repeated marks are no-ops."""
     if not rows:
         return
-    table = UserActivity._meta.db_table
-    with connection.cursor() as cursor:
-        for chunk in _chunks(sorted(rows, key=lambda r: (r[0], r[1], r[2]))):
-            cursor.execute(
-                f"INSERT INTO {table} (model_id, user_hash, day) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "
-                "ON CONFLICT (model_id, user_hash, day) DO NOTHING",
-                [v for row in chunk for v in row],
-            )
+    _insert(
+        UserActivity._meta.db_table, ("model_id", "user_hash", "day"),
+        ("bigint", "text", "date"), sorted(rows, key=lambda r: (r[0], r[1], r[2])),
+        "ON CONFLICT (model_id, user_hash, day) DO NOTHING",
+    )
