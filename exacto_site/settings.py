@@ -190,6 +190,9 @@ EXACTO_WINDOW_DAYS = env.int("EXACTO_WINDOW_DAYS", default=7)
 EXACTO_APP_DAILY_CAP = env.int("EXACTO_APP_DAILY_CAP", default=1000)
 # Failing calls kept per endpoint × day × outcome for providers to debug.
 EXACTO_FAILURE_SAMPLES_PER_DAY = env.int("EXACTO_FAILURE_SAMPLES_PER_DAY", default=20)
+# Retention of raw rows, expired daily by a periodic task (rollups are kept).
+EXACTO_FAILURE_SAMPLE_RETENTION_DAYS = env.int("EXACTO_FAILURE_SAMPLE_RETENTION_DAYS", default=90)
+EXACTO_EVENT_KEY_RETENTION_DAYS = env.int("EXACTO_EVENT_KEY_RETENTION_DAYS", default=30)
 # §6 default tolerance of a new benchmark (points).
 EXACTO_DEFAULT_TOLERANCE = env.float("EXACTO_DEFAULT_TOLERANCE", default=3.0)
 # §7 pool rules and the recompute period.

@@ -3,16 +3,17 @@
 from django.conf import settings
 
 PERIODIC = {
-    "Recompute exacto pools": ("metrics.recompute_pools", "EXACTO_POOL_RECOMPUTE_SECONDS"),
-    "Publish results whose embargo ended": ("metrics.end_embargoes", None),
+    "Recompute exacto pools": ("metrics.recompute_pools", "EXACTO_POOL_RECOMPUTE_SECONDS", 0),
+    "Publish results whose embargo ended": ("metrics.end_embargoes", None, 3600),
+    "Expire old failure samples and event keys": ("metrics.expire_old_rows", None, 86400),
 }
 
 
 def ensure_periodic_tasks(**kwargs) -> None:
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    for name, (task, setting) in PERIODIC.items():
-        seconds = getattr(settings, setting) if setting else 3600
+    for name, (task, setting, default) in PERIODIC.items():
+        seconds = getattr(settings, setting) if setting else default
         every, _ = IntervalSchedule.objects.get_or_create(every=seconds,
                                                           period=IntervalSchedule.SECONDS)
         # get_or_create: an admin's later change of the interval is never overwritten.

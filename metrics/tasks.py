@@ -6,6 +6,7 @@ from django.conf import settings
 from metrics.choices import RecomputeTrigger
 from metrics.services.pools import recompute_all, recompute_model
 from metrics.services.publication import end_embargoes
+from metrics.services.retention import expire_old_rows
 from providers.models import LLMModel
 
 
@@ -31,3 +32,8 @@ def recompute_pools(model_slug: str | None = None, trigger: str = RecomputeTrigg
 @shared_task(name="metrics.end_embargoes")
 def publish_due_results() -> int:
     return end_embargoes()
+
+
+@shared_task(name="metrics.expire_old_rows")
+def expire_rows() -> dict:
+    return expire_old_rows()
