@@ -140,3 +140,23 @@ def spread_chart(cards: list[dict]) -> dict:
         "layout": _layout("Accuracy spread across providers, per model", "Accuracy (%)", "Model",
                           height=120 + 50 * len(cards)),
     }
+
+
+def table_of(figure: dict) -> dict:
+    """The numbers of a figure as a table (x by trace), shown beside every chart."""
+    traces = [t for t in figure["data"] if t.get("x") is not None]
+    xs: list = []
+    for trace in traces:
+        for x in trace["x"]:
+            if x is not None and x not in xs:
+                xs.append(x)
+    values = {
+        trace.get("name", ""): {x: y for x, y in zip(trace["x"], trace["y"], strict=False)
+                                if x is not None}
+        for trace in traces
+    }
+    x_title = figure["layout"].get("xaxis", {}).get("title", {}).get("text", "")
+    return {
+        "columns": [x_title, *values],
+        "rows": [[x, *(values[name].get(x) for name in values)] for x in xs],
+    }

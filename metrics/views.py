@@ -29,6 +29,12 @@ from providers.visibility import Viewer
 METHODOLOGY_PATH = Path(settings.BASE_DIR) / "docs" / "METHODOLOGY.md"
 
 
+def _burn_in_x(point: dict):
+    """Days since release; the run date when the model's release date is unknown."""
+    days = point["days_since_release"]
+    return days if days is not None else point["run_at"][:10]
+
+
 def home(request):
     cards = home_cards(Viewer.from_request(request))
     return render(request, "dashboard/home.html",
@@ -66,7 +72,7 @@ def model_page(request, slug):
     }
     for slug, series in runs.items():
         figures[f"burnin-{slug}"] = charts.series_chart(
-            {name: [(p["days_since_release"], p["score"]) for p in pts]
+            {name: [(_burn_in_x(p), p["score"]) for p in pts]
              for name, pts in series.items()},
             f"{slug}: score against days since release", "Days since release", "Score",
         )
@@ -128,7 +134,7 @@ def benchmark_page(request, slug):
     for model in by_model:
         series = burn_in(model, viewer).get(benchmark.slug, {})
         figures[model.slug] = charts.series_chart(
-            {name: [(p["days_since_release"], p["score"]) for p in pts]
+            {name: [(_burn_in_x(p), p["score"]) for p in pts]
              for name, pts in series.items()},
             f"{model.slug}: burn-in", "Days since release", f"Score ({benchmark.unit})",
         )

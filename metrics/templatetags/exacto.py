@@ -28,3 +28,10 @@ def get(mapping, key):
 @register.filter
 def sortval(value):
     return "" if value is None else value
+
+
+@register.filter
+def chart_table(figure):
+    from metrics.charts import table_of
+
+    return table_of(figure) if figure else {"rows": []}
