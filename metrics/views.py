@@ -61,7 +61,9 @@ def model_page(request, slug):
     )
     for row in rows:
         row["open_feedback"] = open_feedback.get(row["provider"], 0)
-        row["verdict"] = _verdict_detail(snapshot, row["_endpoint"])
+        # Verdict reasons quote figures computed on all data, published or not.
+        if viewer.sees_private(row["_endpoint"]):
+            row["verdict"] = _verdict_detail(snapshot, row["_endpoint"])
     figures = {
         "accuracy": charts.accuracy_chart(rows),
         "failures": charts.failure_modes_chart(rows),
@@ -94,11 +96,16 @@ def _verdict_detail(snapshot, endpoint):
 
 def pool_history(request, slug):
     model = get_object_or_404(LLMModel, slug=slug)
+    viewer = Viewer.from_request(request)
     snapshots = PoolSnapshot.objects.filter(model=model).order_by("-sequence")[:50]
-    changes = (
+    changes = list(
         PoolChange.objects.filter(snapshot__model=model)
         .select_related("snapshot", "endpoint__provider").order_by("-snapshot__sequence", "id")[:200]
     )
+    for change in changes:
+        # The reason quotes figures computed on all data; the rules alone are public.
+        change.visible_reason = (change.reason if viewer.sees_private(change.endpoint)
+                                 else "")
     return render(request, "dashboard/pool_history.html", {
         "model": model, "snapshots": snapshots, "changes": changes})
 

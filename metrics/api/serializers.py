@@ -178,7 +178,6 @@ class RouteProviderOut(serializers.Serializer):
     quantization = serializers.CharField()
     tier = serializers.CharField(allow_null=True)
     forced = serializers.BooleanField()
-    accuracy_lower = serializers.FloatField(required=False, allow_null=True)
 
 
 class RouteExcludedOut(serializers.Serializer):

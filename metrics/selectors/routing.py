@@ -1,4 +1,8 @@
-"""The routing answer (API.md GET /route/), read from the latest stored pool snapshot."""
+"""The routing answer (API.md GET /route/), read from the latest stored pool snapshot.
+
+Public: it names providers, tiers and failed rules, never the figures behind them
+(those may not be published yet).
+"""
 
 from metrics.models import PoolSnapshot
 from providers.models import Endpoint, LLMModel
@@ -45,8 +49,7 @@ def _exacto_route(model: LLMModel) -> dict:
         "fallback": snapshot.fallback,
         "providers": [
             {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
-             "tier": v.tier, "forced": v.forced == "force_in",
-             "accuracy_lower": v.accuracy_lower}
+             "tier": v.tier, "forced": v.forced == "force_in"}
             for v in members
         ],
         "excluded": [

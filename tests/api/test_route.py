@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from metrics.models import ToolCallRollup
+from metrics.models import PoolVerdict, ToolCallRollup
 from metrics.services.pools import recompute_model
 from providers.models import Endpoint, LLMModel
 from providers.services.rotation import set_rotation_by_admin
@@ -68,8 +68,12 @@ def test_exacto_pool_orders_members_by_accuracy_lower_bound(anon_client, scenari
     assert [p["provider"] for p in body["providers"]] == ["alpha", "gamma", "beta"]
     assert all(p["tier"] == "verified" and p["forced"] is False for p in body["providers"])
     assert all(p["quantization"] == "fp8" for p in body["providers"])
-    lowers = [p["accuracy_lower"] for p in body["providers"]]
+    # The route names no figures (they may be unpublished): order is checked on stored verdicts.
+    assert all("accuracy_lower" not in p for p in body["providers"])
+    verdicts = PoolVerdict.objects.filter(member=True).order_by("position")
+    lowers = [v.accuracy_lower for v in verdicts]
     assert lowers == sorted(lowers, reverse=True)
+    assert [v.endpoint.provider.slug for v in verdicts] == ["alpha", "gamma", "beta"]
 
 
 def test_excluded_endpoints_name_their_failed_rule_and_tier(anon_client, scenario):
