@@ -46,8 +46,12 @@ def model_page(request, slug):
     viewer = Viewer.from_request(request)
     rows = model_endpoints(model, viewer)
     snapshot = latest_snapshot(model)
-    band = (snapshot.figures.get("propensity_range") if snapshot else None)
     endpoints = [r["_endpoint"] for r in rows]
+    # The band comes from every endpoint's unpublished days too: admins and the model's
+    # providers see it; the public sees each provider's published propensity.
+    band = None
+    if snapshot and any(viewer.sees_private(e) for e in endpoints):
+        band = snapshot.figures.get("propensity_range")
     daily = daily_figures(endpoints, viewer, days=30)
     over_time = {
         endpoint_label(e): [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
