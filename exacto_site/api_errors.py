@@ -14,7 +14,7 @@ def _first_message(detail) -> tuple[str, str | None]:
     if isinstance(detail, dict):
         for key, value in detail.items():
             message, sub = _first_message(value)
-            field = key if key != "non_field_errors" else None
+            field = key if key not in ("non_field_errors", "detail") else None
             if sub:
                 field = f"{field}.{sub}" if field else sub
             return message, field

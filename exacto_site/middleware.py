@@ -1,4 +1,4 @@
-"""Refuse oversized request bodies before anything reads them (API.md "Errors": 413)."""
+"""Request guards that run before any view: body size (API.md "Errors": 413) and NULs."""
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -19,4 +19,24 @@ class BodySizeLimitMiddleware:
                 {"error": f"Request body of {length} bytes exceeds the limit of {limit} bytes."},
                 status=413,
             )
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL in the path or a query/form value is refused with 400.
+
+    PostgreSQL text cannot hold NUL: such a value would turn a lookup into a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        values = [request.path, *request.GET.keys(), *request.GET.values()]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data"
+        ):
+            values += [*request.POST.keys(), *request.POST.values()]
+        if any("\x00" in value for value in values):
+            return JsonResponse({"error": "NUL characters are not allowed."}, status=400)
         return self.get_response(request)

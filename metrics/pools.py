@@ -212,7 +212,7 @@ def accuracy_rule(
     passed = interval[1] >= threshold
     reason = (
         f"upper 95% bound {_pct(interval[1])} {'≥' if passed else '<'} "
-        f"{_pct(threshold)} = best lower bound {_pct(best_lower)} ({best_key}) "
+        f"{_pct(threshold)} = best lower bound {_pct(best_lower)} "
         f"− {_pct(margin)}"
     )
     figures = {

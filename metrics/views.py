@@ -170,8 +170,10 @@ def exports(request):
     model = LLMModel.objects.filter(slug=model_slug).first() if model_slug else None
     if model_slug and model is None:
         raise Http404("Unknown model")
-    raw_days = request.GET.get("days", "30")
-    days = min(max(int(raw_days), 1), 366) if raw_days.isdigit() else 30
+    try:
+        days = min(max(int(request.GET.get("days", "30")), 1), 366)
+    except ValueError:
+        days = 30
     rows = daily_export_rows(model, days=days)
     stamp = timezone.now().date().isoformat()
     name = f"exacto-{(model.slug.replace('/', '_') if model else 'all')}-{stamp}"

@@ -108,6 +108,9 @@ class EndpointAdmin(admin.ModelAdmin):
     inlines = [RotationEventInline]
     actions = ["change_rotation"]
 
+    def after_rotation_change(self, endpoints, status):
+        """Hook for the metrics app: re-apply the benchmark rule after a restore."""
+
     @admin.action(description="Change rotation (reason required, audited)")
     def change_rotation(self, request, queryset):
         if "apply" in request.POST:
@@ -118,6 +121,7 @@ class EndpointAdmin(admin.ModelAdmin):
                         endpoint, form.cleaned_data["status"], form.cleaned_data["reason"],
                         user=request.user,
                     )
+                self.after_rotation_change(list(queryset), form.cleaned_data["status"])
                 self.message_user(
                     request, f"Rotation changed for {queryset.count()} endpoint(s).",
                     messages.SUCCESS,

@@ -4,6 +4,7 @@ Each view parses input, calls one service or selector and renders (API.md "Admin
 """
 
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from metrics.api.serializers import ErrorOut
 from metrics.api.views import source_of
 from metrics.choices import RecomputeTrigger
 from metrics.selectors.overview import admin_overview
+from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.pools import recompute_all, recompute_model
 from metrics.services.publication import publish, share_results
 from providers.api.permissions import AdminScope
@@ -65,7 +67,13 @@ class PublishIn(serializers.Serializer):
                                      help_text="One provider's endpoints; all when absent.")
     through = serializers.DateField(required=False,
                                     help_text="Last public day of tool-call figures "
-                                              "(default: yesterday).")
+                                              "(default: yesterday; at most today).")
+
+    def validate_through(self, value):
+        # A future date would publish each new day as it is ingested: no private preview.
+        if value > timezone.now().date():
+            raise serializers.ValidationError("through cannot be in the future.")
+        return value
 
 
 class ShareIn(serializers.Serializer):
@@ -120,6 +128,9 @@ class RotationView(AdminAPIView):
             raise exceptions.NotFound(str(exc)) from exc
         changed = set_rotation_by_admin(endpoint, data["status"], data["reason"],
                                         source=f"api:{source_of(request)}")
+        if data["status"] == RotationStatus.ACTIVE:
+            # Back in rotation by an admin: the benchmark range rule applies again at once.
+            evaluate_rotation([endpoint.model_id])
         endpoint.refresh_from_db()
         return Response({
             "model": endpoint.model.slug, "provider": endpoint.provider.slug,

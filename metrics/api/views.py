@@ -143,7 +143,11 @@ class BenchmarkRunsView(APIView):
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
-        result = ingest_benchmark_runs(batch_items(request, "runs"), source=source_of(request))
+        token = token_of(request)
+        result = ingest_benchmark_runs(
+            batch_items(request, "runs"), source=source_of(request),
+            may_publish=token is not None and token.scope == "admin",
+        )
         return Response(result.as_dict())
 
 

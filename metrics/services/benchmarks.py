@@ -54,9 +54,14 @@ def ensure_benchmarks(specs: dict[str, BenchmarkDefaults]) -> dict[str, Benchmar
 
 
 def ingest_benchmark_runs(
-    items: list, *, source: str, publish: bool = False, now: datetime | None = None
+    items: list, *, source: str, publish: bool = False, may_publish: bool = False,
+    now: datetime | None = None,
 ) -> BatchResult:
-    """The API batch: parse, store new runs, then re-evaluate rotation."""
+    """The API batch: parse, store new runs, then re-evaluate rotation.
+
+    An item's `"published": true` is honoured only when `may_publish` (an admin token):
+    results go to the provider privately first.
+    """
     now = now or timezone.now()
     result = BatchResult()
     parsed: list[tuple[int, BenchmarkRunItem]] = []
@@ -74,7 +79,8 @@ def ingest_benchmark_runs(
             result.reject(index, items[index], str(exc))
     published = {
         run.id for index, run in parsed
-        if publish or (isinstance(items[index], dict) and items[index].get("published") is True)
+        if publish or (may_publish and isinstance(items[index], dict)
+                       and items[index].get("published") is True)
     }
     store_runs(ready, result, source=source, published_ids=published, now=now)
     return result

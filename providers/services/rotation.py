@@ -46,7 +46,8 @@ def change_rotation(
 def set_rotation_by_admin(
     endpoint: Endpoint, status: str, reason: str, *, user=None, source: str = "admin site"
 ) -> bool:
-    """An admin's toggle: a reason is required. Putting back in rotation re-arms the rule."""
+    """An admin's toggle: a reason is required. Callers in the metrics app re-apply the
+    benchmark range rule after a restore (metrics.services.benchmarks.evaluate_rotation)."""
     if not reason or not reason.strip():
         raise RotationReasonRequired("A reason is required to change rotation.")
     if status not in RotationStatus.values:

@@ -136,7 +136,9 @@ def test_clearly_less_accurate_endpoint_is_deranked():
     assert bad.tier == Tier.DERANKED
     assert result.best_endpoint == "good"
     assert result.best_lower_bound == pytest.approx(wilson_interval(950, 1000)[0])
-    assert "(good)" in bad.rules[Rule.ACCURACY].reason
+    # The reason is shown to providers: it gives the threshold, not who set it.
+    assert "good" not in bad.rules[Rule.ACCURACY].reason
+    assert bad.rules[Rule.ACCURACY].figures["best_endpoint"] == "good"
 
 
 def test_overlapping_intervals_both_pass_accuracy():
