@@ -8,13 +8,13 @@ from rest_framework.views import APIView
 
 from metrics.api import serializers as s
 from metrics.selectors.benchmarks import burn_in, visible_runs
-from metrics.selectors.endpoints import model_endpoints
+from metrics.selectors.endpoints import endpoint_rows, model_endpoints
 from metrics.selectors.routing import EXACTO, parse_route_model, route
-from metrics.services.benchmarks import ingest_benchmark_runs
+from metrics.services.benchmarks import evaluate_rotation, ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from providers.api.permissions import token_of
-from providers.models import LLMModel
+from providers.models import Endpoint, LLMModel
 from providers.services.endpoints import register_endpoint
 from providers.visibility import Viewer
 
@@ -82,21 +82,26 @@ class EndpointsView(APIView):
     @extend_schema(
         summary="Register an endpoint (idempotent)",
         request=s.EndpointRegisterIn,
-        responses={200: s.EndpointBriefOut, 201: s.EndpointBriefOut, **ERRORS},
+        responses={200: s.EndpointOut, 201: s.EndpointOut, **ERRORS},
     )
     def post(self, request):
         data = s.EndpointRegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
+        was_reference = Endpoint.objects.filter(
+            model__slug=data.validated_data["model"], is_reference=True
+        ).values_list("pk", flat=True).first()
         endpoint, created = register_endpoint(
             data.validated_data["model"], data.validated_data["provider"],
             data.validated_data["quantization"], data.validated_data["reference"],
         )
-        body = {
-            "model": endpoint.model.slug, "provider": endpoint.provider.slug,
-            "quantization": endpoint.quantization, "reference": endpoint.is_reference,
-            "in_rotation": endpoint.in_rotation, "rotation_status": endpoint.rotation_status,
-        }
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if endpoint.is_reference and endpoint.pk != was_reference:
+            # A new reference moves every endpoint's acceptable range (METHODOLOGY §6).
+            evaluate_rotation([endpoint.model_id])
+            endpoint.refresh_from_db()
+        rows, _, _ = endpoint_rows([endpoint], Viewer.from_request(request))
+        rows[0].pop("_endpoint")
+        return Response(rows[0],
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ToolCallsView(APIView):

@@ -12,7 +12,7 @@ from metrics.services.ingest_ignores import ALL_MODELS
 def ignore_rates(
     model, endpoints, windows: dict[int, tuple[date, date] | None]
 ) -> dict[int, dict]:
-    """{endpoint_id: {"ignore_rate", "ignoring_users", "active_users"}} — one query per window."""
+    """{endpoint_id: {"ignore_rate", "ignoring_users", "active_users"}} — two queries per window."""
     activity = UserActivity._meta.db_table
     states = IgnoreState._meta.db_table
     by_window = defaultdict(list)
@@ -24,29 +24,39 @@ def ignore_rates(
     for (start, end), group in by_window.items():
         provider_ids = sorted({e.provider_id for e in group})
         marks = ", ".join(["%s"] * len(provider_ids))
-        sql = f"""
-            WITH users AS (
-                SELECT DISTINCT user_hash FROM {activity}
-                WHERE model_id = %s AND day BETWEEN %s AND %s
-            )
-            SELECT NULL, COUNT(*) FROM users
-            UNION ALL
-            SELECT s.provider_id, COUNT(DISTINCT s.user_hash)
-            FROM {states} s JOIN users u ON u.user_hash = s.user_hash
-            WHERE s.ignoring AND s.provider_id IN ({marks})
-              AND (s.model_id = %s OR s.scope = %s)
-            GROUP BY s.provider_id
-        """  # noqa: S608
+        users = (f"SELECT DISTINCT user_hash FROM {activity} "  # noqa: S608
+                 "WHERE model_id = %s AND day BETWEEN %s AND %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [model.pk, start, end, *provider_ids, model.pk, ALL_MODELS])
-            rows = cursor.fetchall()
-        active = next(count for provider_id, count in rows if provider_id is None)
-        ignoring = {provider_id: count for provider_id, count in rows if provider_id is not None}
+            cursor.execute(f"SELECT COUNT(*) FROM ({users}) AS u", [model.pk, start, end])  # noqa: S608
+            active = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT s.user_hash, s.provider_id, s.scope, s.ignoring FROM {states} s "  # noqa: S608
+                f"JOIN ({users}) AS u ON u.user_hash = s.user_hash "
+                f"WHERE s.provider_id IN ({marks}) AND (s.model_id = %s OR s.scope = %s)",
+                [model.pk, start, end, *provider_ids, model.pk, ALL_MODELS],
+            )
+            ignoring = _ignoring_users(cursor.fetchall())
         for endpoint in group:
-            n = ignoring.get(endpoint.provider_id, 0)
+            n = len(ignoring.get(endpoint.provider_id, ()))
             out[endpoint.pk] = {
                 "ignore_rate": n / active if active else None,
                 "ignoring_users": n,
                 "active_users": active,
             }
+    return out
+
+
+def _ignoring_users(rows) -> dict[int, set[str]]:
+    """Users ignoring each provider: a model-specific state wins over an all-models one,
+    so "ignore everywhere, but not for this model" does not count for this model (§5)."""
+    decided: dict[tuple[str, int], tuple[bool, bool]] = {}
+    for user_hash, provider_id, scope, ignoring in rows:
+        specific = scope != ALL_MODELS
+        key = (user_hash, provider_id)
+        if key not in decided or (specific and not decided[key][0]):
+            decided[key] = (specific, bool(ignoring))
+    out: dict[int, set[str]] = defaultdict(set)
+    for (user_hash, provider_id), (_, ignoring) in decided.items():
+        if ignoring:
+            out[provider_id].add(user_hash)
     return out

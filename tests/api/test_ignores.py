@@ -116,3 +116,13 @@ def test_bad_and_unknown_items_are_rejected(ingest_client, users):
     assert sorted((r["index"], r["id"] or "") for r in body["rejected"]) == [
         (1, "bad-action"), (2, "no-provider"), (3, "no-model"), (4, "no-user"), (5, "")]
     assert all(r["error"] for r in body["rejected"])
+
+
+def test_unignoring_for_this_model_overrides_an_all_models_ignore(ingest_client,
+                                                                   admin_client_api, users):
+    post_ignores(ingest_client, [
+        ignore("g1", "user-1", model=None, minutes_ago=30),  # everywhere
+        ignore("g2", "user-2", model=None, minutes_ago=30),
+        ignore("m1", "user-1", action="unignore", minutes_ago=5),  # but not for MODEL
+    ])
+    assert rate(admin_client_api) == pytest.approx(1 / 10)

@@ -77,3 +77,26 @@ def test_errors_without_a_field_do_not_name_one(endpoints):
     body = Client().get("/api/v1/endpoints/", {"model": "nope/x"}).json()
     assert body == {"error": "Unknown model 'nope/x'."}
     assert LLMModel.objects.count() == 1
+
+
+def test_registering_returns_the_endpoint_object(ingest_client):
+    body = ingest_client.post("/api/v1/endpoints/", {"model": "acme/n", "provider": "p"},
+                              format="json").json()
+    assert body["tool_calls"]["calls"] == 0 and body["rotation_status"] == "active"
+    assert {"exacto", "ignore_rate", "in_rotation", "reference"} <= set(body)
+
+
+def test_a_new_reference_re_evaluates_rotation_at_once(ingest_client, endpoints):
+    ingest_client.post(RUNS, {"runs": [run("a", "ref", 90), run("b", "other", 80),
+                                       run("c", "third", 79)]}, format="json")
+    # "third" is not registered yet: register it and make "other" the reference instead.
+    register_endpoint("acme/m", "third", "fp8")
+    ingest_client.post(RUNS, {"runs": [run("c", "third", 79)]}, format="json")
+    assert Endpoint.objects.get(provider__slug="other").rotation_status == "benchmark_hold"
+    response = ingest_client.post("/api/v1/endpoints/", {
+        "model": "acme/m", "provider": "other", "quantization": "fp8", "reference": True},
+        format="json")
+    assert response.status_code == 200 and response.json()["reference"] is True
+    statuses = dict(Endpoint.objects.values_list("provider__slug", "rotation_status"))
+    # Against reference 80: "other" is back, "third" (79) within 3, "ref" (90) above.
+    assert statuses == {"other": "active", "third": "active", "ref": "active"}
