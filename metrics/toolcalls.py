@@ -101,38 +101,38 @@ class _ToolInfo:
     score: int
 
 
-class _ToolInfoCache:
-    """Per-tool facts (canonical schema, complexity) by exact serialization of the function.
+class _ExactCache:
+    """LRU of values computed from parsed JSON, keyed by its exact ``marshal`` encoding.
 
-    Requests offer varying subsets of an app's tools in varying order, so whole lists
-    rarely repeat while single tools always do; the costly work is done once per tool.
+    ``marshal`` is a fast, exact encoding of parsed JSON: equal bytes mean equal data.
+    Values that cannot be encoded, or whose encoding is too large, are computed uncached.
     """
 
-    def __init__(self, maxsize: int = 8192, max_key_bytes: int = 256 * 1024) -> None:
-        self._infos: OrderedDict[bytes, _ToolInfo] = OrderedDict()
+    def __init__(self, build, maxsize: int, max_key_bytes: int = 256 * 1024) -> None:
+        self._build = build
+        self._values: OrderedDict[bytes, object] = OrderedDict()
         self._lock = threading.Lock()
         self._maxsize = maxsize
         self._max_key_bytes = max_key_bytes
 
-    def info(self, function: dict) -> _ToolInfo:
-        parameters = function.get("parameters")
+    def get(self, data: object):
         try:
-            key = marshal.dumps(parameters)
+            key = marshal.dumps(data)
         except (ValueError, TypeError, RecursionError):  # not plain data, or too deep
-            return _tool_info(parameters)
+            return self._build(data)
         if len(key) > self._max_key_bytes:
-            return _tool_info(parameters)
+            return self._build(data)
         with self._lock:
-            info = self._infos.get(key)
-            if info is not None:
-                self._infos.move_to_end(key)
-                return info
-        info = _tool_info(parameters)
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+                return value
+        value = self._build(data)
         with self._lock:
-            self._infos[key] = info
-            while len(self._infos) > self._maxsize:
-                self._infos.popitem(last=False)
-        return info
+            self._values[key] = value
+            while len(self._values) > self._maxsize:
+                self._values.popitem(last=False)
+        return value
 
 
 def _tool_info(parameters: object) -> _ToolInfo:
@@ -143,7 +143,9 @@ def _tool_info(parameters: object) -> _ToolInfo:
     )
 
 
-_infos = _ToolInfoCache()
+# Requests offer varying subsets of an app's tools in varying order, so whole lists
+# rarely repeat while single tools always do: schema facts are cached per tool too.
+_infos = _ExactCache(_tool_info, maxsize=8192)
 
 
 def _build_table(tools: list) -> _ToolTable:
@@ -154,7 +156,7 @@ def _build_table(tools: list) -> _ToolTable:
         function = _function_of(entry)
         if function is None or function["name"] in by_name:
             continue
-        info = _infos.info(function)
+        info = _infos.get(function.get("parameters"))
         top_score = max(top_score, info.score)
         by_name[function["name"]] = _Tool(
             index=index,
@@ -166,42 +168,9 @@ def _build_table(tools: list) -> _ToolTable:
     return _ToolTable(by_name, bucket_for(top_score))
 
 
-class _TableCache:
-    """Tool tables by exact serialization of the tools list.
-
-    Gateways send the same tools list with every request of a conversation;
-    ``marshal`` is a fast, exact encoding of parsed JSON, so equal bytes mean
-    an equal list and the table (names, canonical schemas, buckets) is reused.
-    """
-
-    def __init__(self, maxsize: int = 4096, max_key_bytes: int = 256 * 1024) -> None:
-        self._tables: OrderedDict[bytes, _ToolTable] = OrderedDict()
-        self._lock = threading.Lock()
-        self._maxsize = maxsize
-        self._max_key_bytes = max_key_bytes
-
-    def table(self, tools: list) -> _ToolTable:
-        try:
-            key = marshal.dumps(tools)
-        except (ValueError, TypeError, RecursionError):  # not plain data, or too deep
-            return _build_table(tools)
-        if len(key) > self._max_key_bytes:
-            return _build_table(tools)
-        with self._lock:
-            table = self._tables.get(key)
-            if table is not None:
-                self._tables.move_to_end(key)
-                return table
-        table = _build_table(tools)
-        with self._lock:
-            self._tables[key] = table
-            while len(self._tables) > self._maxsize:
-                self._tables.popitem(last=False)
-        return table
-
-
 _default_cache = ValidatorCache()
-_tables = _TableCache()
+# Gateways send the same tools list with every request of a conversation.
+_tables = _ExactCache(_build_table, maxsize=4096)
 
 
 # --- the rules ----------------------------------------------------------------
@@ -324,7 +293,7 @@ def classify(
     are ``invalid_json`` (no string arguments) or ``unknown_tool``.
     """
     tool_list = tools if isinstance(tools, list) else []
-    table = _tables.table(tool_list) if tool_list else _EMPTY_TABLE
+    table = _tables.get(tool_list) if tool_list else _EMPTY_TABLE
     offered = bool(table.by_name)
     validator_cache = cache if cache is not None else _default_cache
     calls = [
