@@ -83,7 +83,10 @@ def model_page(request, slug):
             f"{slug}: score against days since release", "Days since release", "Score",
         )
     return render(request, "dashboard/model.html", {
-        "model": model, "rows": rows, "snapshot": snapshot, "band": band, "figures": figures,
+        "model": model,
+        # Endpoints known only from benchmark files have no telemetry: listed apart.
+        "rows": [r for r in rows if r["tool_calls"]["calls"]],
+        "quiet_rows": [r for r in rows if not r["tool_calls"]["calls"]], "snapshot": snapshot, "band": band, "figures": figures,
         "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
         "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
     })
