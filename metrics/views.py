@@ -86,7 +86,8 @@ def model_page(request, slug):
         "model": model,
         # Endpoints known only from benchmark files have no telemetry: listed apart.
         "rows": [r for r in rows if r["tool_calls"]["calls"]],
-        "quiet_rows": [r for r in rows if not r["tool_calls"]["calls"]], "snapshot": snapshot, "band": band, "figures": figures,
+        "quiet_rows": [r for r in rows if not r["tool_calls"]["calls"]],
+        "snapshot": snapshot, "band": band, "figures": figures,
         "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
         "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
     })
