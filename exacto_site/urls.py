@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("providers.urls")),
+    path("portal/", include("metrics.portal_urls")),
     path("", include("metrics.urls")),
     path("healthz", site_views.healthz, name="healthz"),
 ]

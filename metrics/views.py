@@ -16,7 +16,6 @@ from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
 from metrics.selectors.endpoints import (
     home_cards,
-    latest_snapshot,
     model_endpoints,
     provider_endpoints,
 )
@@ -44,8 +43,7 @@ def home(request):
 def model_page(request, slug):
     model = get_object_or_404(LLMModel, slug=slug)
     viewer = Viewer.from_request(request)
-    rows = model_endpoints(model, viewer)
-    snapshot = latest_snapshot(model)
+    rows, snapshot = model_endpoints(model, viewer)
     endpoints = [r["_endpoint"] for r in rows]
     # The band comes from every endpoint's unpublished days too: admins and the model's
     # providers see it; the public sees each provider's published propensity.
@@ -66,8 +64,8 @@ def model_page(request, slug):
     for row in rows:
         row["open_feedback"] = open_feedback.get(row["provider"], 0)
         # Verdict reasons quote figures computed on all data, published or not.
-        if viewer.sees_private(row["_endpoint"]):
-            row["verdict"] = _verdict_detail(snapshot, row["_endpoint"])
+        if viewer.sees_private(row["_endpoint"]) and row["_verdict"] is not None:
+            row["verdict"] = row["_verdict"].detail
     figures = {
         "accuracy": charts.accuracy_chart(rows),
         "failures": charts.failure_modes_chart(rows),
@@ -93,15 +91,6 @@ def model_page(request, slug):
     })
 
 
-def _verdict_detail(snapshot, endpoint):
-    if snapshot is None:
-        return None
-    for verdict in snapshot.verdicts.all():
-        if verdict.endpoint_id == endpoint.pk:
-            return verdict.detail
-    return None
-
-
 def pool_history(request, slug):
     model = get_object_or_404(LLMModel, slug=slug)
     viewer = Viewer.from_request(request)
@@ -122,7 +111,8 @@ def provider_page(request, slug):
     provider = get_object_or_404(Provider, slug=slug)
     viewer = Viewer.from_request(request)
     sections: dict = {}
-    for row in provider_endpoints(provider, viewer):
+    rows, _ = provider_endpoints(provider, viewer)
+    for row in rows:
         sections.setdefault(row["_endpoint"].model, []).append(row)
     runs = visible_runs(viewer).filter(endpoint__provider=provider).order_by("-run_at")[:100]
     return render(request, "dashboard/provider.html", {

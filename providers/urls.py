@@ -1,17 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
 from providers import views
-
-portal = ([
-    path("", views.portal_home, name="home"),
-    path("endpoints/<int:endpoint_id>/respond/", views.portal_respond, name="respond"),
-], "portal")
 
 urlpatterns = [
     path("feedback/", views.feedback, name="feedback"),
     path("feedback/thanks/", views.feedback_thanks, name="feedback-thanks"),
-    path("portal/", include(portal)),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(),

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from metrics.api import serializers as s
 from metrics.selectors.benchmarks import burn_in, visible_runs
-from metrics.selectors.endpoints import endpoint_rows, model_endpoints
+from metrics.selectors.endpoints import endpoint_rows, model_endpoints, public_row
 from metrics.selectors.routing import EXACTO, parse_route_model, route
 from metrics.services.benchmarks import evaluate_rotation, ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
@@ -74,10 +74,8 @@ class EndpointsView(APIView):
     )
     def get(self, request):
         model = get_model(request.query_params.get("model"))
-        rows = model_endpoints(model, Viewer.from_request(request), days=days_param(request))
-        for row in rows:
-            row.pop("_endpoint")
-        return Response(rows)
+        rows, _ = model_endpoints(model, Viewer.from_request(request), days=days_param(request))
+        return Response([public_row(row) for row in rows])
 
     @extend_schema(
         summary="Register an endpoint (idempotent)",
@@ -99,8 +97,7 @@ class EndpointsView(APIView):
             evaluate_rotation([endpoint.model_id])
             endpoint.refresh_from_db()
         rows, _, _ = endpoint_rows([endpoint], Viewer.from_request(request))
-        rows[0].pop("_endpoint")
-        return Response(rows[0],
+        return Response(public_row(rows[0]),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

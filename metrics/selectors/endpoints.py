@@ -34,10 +34,6 @@ def latest_snapshots(model_ids) -> dict[int, PoolSnapshot]:
     return {s.model_id: s for s in snapshots}
 
 
-def latest_snapshot(model: LLMModel) -> PoolSnapshot | None:
-    return latest_snapshots([model.pk]).get(model.pk)
-
-
 def exacto_of(verdict: PoolVerdict | None) -> dict | None:
     """API.md `exacto` object of one stored verdict."""
     if verdict is None:
@@ -74,7 +70,9 @@ def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, ver
         "private": viewer.sees_private(endpoint),
         "ignores": ignores,
         "buckets": bucket_figures(stats),
+        # For pages (not the API): the objects behind the row.
         "_endpoint": endpoint,
+        "_verdict": verdict,
     }
 
 
@@ -105,25 +103,35 @@ def endpoint_rows(
 
 def model_endpoints(
     model: LLMModel, viewer: Viewer, *, days: int | None = None, today: date | None = None
-) -> list[dict]:
-    """Every endpoint of a model, with the figures that compare it to the others (§3, §4)."""
+) -> tuple[list[dict], PoolSnapshot | None]:
+    """Every endpoint of a model, with the figures that compare it to the others (§3, §4),
+    and the model's latest pool snapshot."""
     endpoints = list(
         Endpoint.objects.filter(model=model).select_related("provider", "model")
         .order_by("provider__slug", "quantization")
     )
-    rows, stats, _ = endpoint_rows(endpoints, viewer, days=days, today=today)
+    rows, stats, snapshots = endpoint_rows(endpoints, viewer, days=days, today=today)
     comparisons = model_comparisons(stats)
     for row in rows:
         row.update(comparisons[row["_endpoint"].pk])
-    return rows
+    return rows, snapshots.get(model.pk)
 
 
-def provider_endpoints(provider: Provider, viewer: Viewer) -> list[dict]:
+def provider_endpoints(
+    provider: Provider, viewer: Viewer
+) -> tuple[list[dict], dict[int, PoolSnapshot]]:
+    """The provider's endpoints across models, and the latest snapshot of each model."""
     endpoints = list(
         Endpoint.objects.filter(provider=provider).select_related("provider", "model")
         .order_by("model__slug", "quantization")
     )
-    return endpoint_rows(endpoints, viewer)[0]
+    rows, _, snapshots = endpoint_rows(endpoints, viewer)
+    return rows, snapshots
+
+
+def public_row(row: dict) -> dict:
+    """A row as the API serves it: without the page-only objects."""
+    return {key: value for key, value in row.items() if not key.startswith("_")}
 
 
 def home_cards(viewer: Viewer) -> list[dict]:
