@@ -156,7 +156,7 @@ class PoolOverrideAdmin(admin.ModelAdmin):
 
 # --- Endpoint and model actions that need metrics code (providers must not import metrics).
 
-from metrics.services.benchmarks import evaluate_rotation  # noqa: E402
+from metrics.services.endpoint_admin import set_rotation  # noqa: E402
 from metrics.services.pools import recompute_model  # noqa: E402
 from metrics.services.publication import publish, share_results  # noqa: E402
 
@@ -164,9 +164,8 @@ from metrics.services.publication import publish, share_results  # noqa: E402
 class EndpointAdmin(BaseEndpointAdmin):
     actions = ["change_rotation", "share_results_action", "publish_now_action"]
 
-    def after_rotation_change(self, endpoints, status):
-        if status == "active":
-            evaluate_rotation({e.model_id for e in endpoints})
+    def apply_rotation(self, endpoint, status, reason, user):
+        set_rotation(endpoint, status, reason, user=user)
 
     @admin.action(description="Share results with provider (start embargo)")
     def share_results_action(self, request, queryset):

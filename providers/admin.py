@@ -108,8 +108,9 @@ class EndpointAdmin(admin.ModelAdmin):
     inlines = [RotationEventInline]
     actions = ["change_rotation"]
 
-    def after_rotation_change(self, endpoints, status):
-        """Hook for the metrics app: re-apply the benchmark rule after a restore."""
+    def apply_rotation(self, endpoint, status, reason, user):
+        """The audited change; the metrics app's admin also re-applies the range rule."""
+        set_rotation_by_admin(endpoint, status, reason, user=user)
 
     @admin.action(description="Change rotation (reason required, audited)")
     def change_rotation(self, request, queryset):
@@ -117,11 +118,8 @@ class EndpointAdmin(admin.ModelAdmin):
             form = RotationReasonForm(request.POST)
             if form.is_valid():
                 for endpoint in queryset:
-                    set_rotation_by_admin(
-                        endpoint, form.cleaned_data["status"], form.cleaned_data["reason"],
-                        user=request.user,
-                    )
-                self.after_rotation_change(list(queryset), form.cleaned_data["status"])
+                    self.apply_rotation(endpoint, form.cleaned_data["status"],
+                                        form.cleaned_data["reason"], request.user)
                 self.message_user(
                     request, f"Rotation changed for {queryset.count()} endpoint(s).",
                     messages.SUCCESS,

@@ -14,14 +14,13 @@ from metrics.api.serializers import ErrorOut
 from metrics.api.views import source_of
 from metrics.choices import RecomputeTrigger
 from metrics.selectors.overview import admin_overview
-from metrics.services.benchmarks import evaluate_rotation
+from metrics.services.endpoint_admin import set_rotation
 from metrics.services.pools import recompute_all, recompute_model
 from metrics.services.publication import publish, share_results
 from providers.api.permissions import AdminScope
 from providers.choices import RotationStatus
 from providers.models import Endpoint, LLMModel
 from providers.services.endpoints import EndpointResolver
-from providers.services.rotation import set_rotation_by_admin
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
@@ -126,11 +125,8 @@ class RotationView(AdminAPIView):
             endpoint = resolver.resolve(data["model"], data["provider"], data.get("quantization"))
         except ValueError as exc:
             raise exceptions.NotFound(str(exc)) from exc
-        changed = set_rotation_by_admin(endpoint, data["status"], data["reason"],
-                                        source=f"api:{source_of(request)}")
-        if data["status"] == RotationStatus.ACTIVE:
-            # Back in rotation by an admin: the benchmark range rule applies again at once.
-            evaluate_rotation([endpoint.model_id])
+        changed = set_rotation(endpoint, data["status"], data["reason"],
+                               source=f"api:{source_of(request)}")
         endpoint.refresh_from_db()
         return Response({
             "model": endpoint.model.slug, "provider": endpoint.provider.slug,

@@ -10,12 +10,12 @@ from metrics.api import serializers as s
 from metrics.selectors.benchmarks import burn_in, visible_runs
 from metrics.selectors.endpoints import endpoint_rows, model_endpoints, public_row
 from metrics.selectors.routing import EXACTO, parse_route_model, route
-from metrics.services.benchmarks import evaluate_rotation, ingest_benchmark_runs
+from metrics.services.benchmarks import ingest_benchmark_runs
+from metrics.services.endpoint_admin import register
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from providers.api.permissions import token_of
-from providers.models import Endpoint, LLMModel
-from providers.services.endpoints import register_endpoint
+from providers.models import LLMModel
 from providers.visibility import Viewer
 
 ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 413: s.ErrorOut}
@@ -85,17 +85,10 @@ class EndpointsView(APIView):
     def post(self, request):
         data = s.EndpointRegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
-        was_reference = Endpoint.objects.filter(
-            model__slug=data.validated_data["model"], is_reference=True
-        ).values_list("pk", flat=True).first()
-        endpoint, created = register_endpoint(
+        endpoint, created = register(
             data.validated_data["model"], data.validated_data["provider"],
             data.validated_data["quantization"], data.validated_data["reference"],
         )
-        if endpoint.is_reference and endpoint.pk != was_reference:
-            # A new reference moves every endpoint's acceptable range (METHODOLOGY §6).
-            evaluate_rotation([endpoint.model_id])
-            endpoint.refresh_from_db()
         rows, _, _ = endpoint_rows([endpoint], Viewer.from_request(request))
         return Response(public_row(rows[0]),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
