@@ -40,6 +40,10 @@ class IgnoreAction(models.TextChoices):
     UNIGNORE = "unignore", "Unignore"
 
 
+# Scope of an ignore preference that covers every model of a provider (API.md: model null).
+ALL_MODELS = "*"
+
+
 class PoolChangeKind(models.TextChoices):
     ENTERED = "entered", "Entered"
     LEFT = "left", "Left"

@@ -6,7 +6,7 @@ Pure: no Django. Structural checks only; classification lives in toolcalls.py.
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 MAX_ID_LENGTH = 200
@@ -58,6 +58,21 @@ class BenchmarkRunItem:
     source: str
     run_at: datetime
     detail: dict
+
+
+@dataclass
+class BatchResult:
+    """The answer to a batch (API.md): counts, and each refused item with its reason."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict] = field(default_factory=list)
+
+    def reject(self, index: int, item: object, error: str) -> None:
+        self.rejected.append({"index": index, "id": item_id(item), "error": error})
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
 def parse_time(value: object, field: str, now: datetime) -> datetime:

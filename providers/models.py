@@ -87,10 +87,6 @@ class LLMModel(models.Model):
     def display_name(self) -> str:
         return self.name or self.slug
 
-    @property
-    def reference_endpoint(self):
-        return self.endpoints.filter(is_reference=True).first()
-
 
 class Endpoint(models.Model):
     """One model at one provider with one quantization: the unit of stats, rotation and pools."""

@@ -159,15 +159,6 @@ class EndpointOut(serializers.Serializer):
     app_matched = AppMatchedOut()
 
 
-class EndpointBriefOut(serializers.Serializer):
-    model = serializers.CharField()
-    provider = serializers.CharField()
-    quantization = serializers.CharField()
-    reference = serializers.BooleanField()
-    in_rotation = serializers.BooleanField()
-    rotation_status = serializers.CharField()
-
-
 class ErrorOut(serializers.Serializer):
     error = serializers.CharField()
     field = serializers.CharField(required=False)

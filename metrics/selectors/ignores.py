@@ -5,8 +5,8 @@ from datetime import date
 
 from django.db import connection
 
+from metrics.choices import ALL_MODELS
 from metrics.models import IgnoreState, UserActivity
-from metrics.services.ingest_ignores import ALL_MODELS
 
 
 def ignore_rates(

@@ -18,17 +18,16 @@ from metrics.stats import app_matched_delta, rate, total_variation, wilson_inter
 from providers.models import Endpoint
 from providers.visibility import Viewer
 
-COUNT_FIELDS = ROLLUP_COUNTS
 FAILURE_FIELDS = ("invalid_json", "unknown_tool", "schema_mismatch")
 
 
 @dataclass
 class Counts:
-    raw: dict = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
-    capped: dict = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0.0))
+    raw: dict = field(default_factory=lambda: dict.fromkeys(ROLLUP_COUNTS, 0))
+    capped: dict = field(default_factory=lambda: dict.fromkeys(ROLLUP_COUNTS, 0.0))
 
     def add(self, raw: dict, capped: dict) -> None:
-        for name in COUNT_FIELDS:
+        for name in ROLLUP_COUNTS:
             self.raw[name] += raw[name]
             self.capped[name] += capped[name]
 
@@ -103,9 +102,9 @@ def endpoint_stats(
         return result
     for row in _query(windows, settings.EXACTO_APP_DAILY_CAP):
         endpoint_id, app, bucket = row[0], row[1], row[2]
-        n = len(COUNT_FIELDS)
-        raw = dict(zip(COUNT_FIELDS, row[3 : 3 + n], strict=True))
-        capped = dict(zip(COUNT_FIELDS, (float(v) for v in row[3 + n :]), strict=True))
+        n = len(ROLLUP_COUNTS)
+        raw = dict(zip(ROLLUP_COUNTS, row[3 : 3 + n], strict=True))
+        capped = dict(zip(ROLLUP_COUNTS, (float(v) for v in row[3 + n :]), strict=True))
         stats = result[endpoint_id]
         stats.total.add(raw, capped)
         stats.buckets[bucket].add(raw, capped)
@@ -127,8 +126,8 @@ def _query(windows: dict[int, tuple[date, date]], cap: int, by: tuple[str, ...] 
                        "AND day BETWEEN %s AND %s)")
         params += [*sorted(ids), start, end]
     conditions = " OR ".join(clauses)
-    raw_sums = ", ".join(f"SUM(r.{f})" for f in COUNT_FIELDS)
-    capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in COUNT_FIELDS)
+    raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
+    capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
     group = ", ".join(f"r.{column}" for column in by)
     sql = f"""
         WITH w AS (SELECT * FROM {table} WHERE {conditions}),
@@ -200,11 +199,11 @@ def daily_figures(
     out: dict[int, list] = {e.pk: [] for e in endpoints}
     if not windows:
         return out
-    n = len(COUNT_FIELDS)
+    n = len(ROLLUP_COUNTS)
     for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=("day",)):
         counts = Counts()
-        counts.add(dict(zip(COUNT_FIELDS, row[2 : 2 + n], strict=True)),
-                   dict(zip(COUNT_FIELDS, (float(v) for v in row[2 + n :]), strict=True)))
+        counts.add(dict(zip(ROLLUP_COUNTS, row[2 : 2 + n], strict=True)),
+                   dict(zip(ROLLUP_COUNTS, (float(v) for v in row[2 + n :]), strict=True)))
         day = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1]))
         out[row[0]].append((day, counts.figures()))
     for series in out.values():

@@ -14,14 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics.choices import IngestKind
-from metrics.events import BenchmarkRunItem, ItemError, parse_benchmark_run
+from metrics.events import BatchResult, BenchmarkRunItem, ItemError, parse_benchmark_run
 from metrics.models import Benchmark, BenchmarkRun, IngestBatch
-from metrics.services.ingest_tool_calls import BatchResult
 from providers.choices import RotationActor, RotationStatus
 from providers.models import Endpoint
 from providers.rotation_rules import RunFigure, next_status, range_check, reference_for
 from providers.services.endpoints import EndpointResolver
-from providers.services.notify import notify_provider
+from providers.services.notify import notify_provider_on_commit
 from providers.services.rotation import change_rotation
 
 
@@ -194,4 +193,4 @@ def _tell_provider(endpoint: Endpoint, status: str, reason: str) -> None:
     else:
         subject = f"{endpoint} back in rotation"
         body = f"Your endpoint {endpoint} is back in range and in rotation.\n\n{reason}\n"
-    transaction.on_commit(lambda: notify_provider(endpoint.provider, subject, body))
+    notify_provider_on_commit(endpoint.provider, subject, body)

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from metrics.events import BenchmarkRunItem
+from metrics.events import BatchResult, BenchmarkRunItem
 from metrics.importers.records import ParseResult
 from metrics.services.benchmarks import BenchmarkDefaults, store_runs
-from metrics.services.ingest_tool_calls import BatchResult
 from providers.models import Endpoint
 from providers.services.aliases import AliasMap
 from providers.services.endpoints import register_endpoint

@@ -9,15 +9,12 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from metrics.choices import IgnoreAction, IngestKind
-from metrics.events import ItemError, parse_ignore_item
+from metrics.choices import ALL_MODELS, IgnoreAction, IngestKind
+from metrics.events import BatchResult, ItemError, parse_ignore_item
 from metrics.models import IgnoreEvent, IgnoreState, IngestBatch
-from metrics.services.ingest_tool_calls import BatchResult
 from metrics.services.upserts import claim_event_keys
 from metrics.services.user_hash import hash_user
 from providers.models import LLMModel, Provider
-
-ALL_MODELS = "*"
 
 
 def ingest_ignores(items: list, *, source: str, now: datetime | None = None) -> BatchResult:

@@ -7,7 +7,6 @@ or not at all, and a resent batch changes nothing.
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
-from metrics.events import ItemError, ToolCallEvent, item_id, parse_tool_call_event
+from metrics.events import BatchResult, ItemError, ToolCallEvent, parse_tool_call_event
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
 from metrics.services.upserts import (
@@ -36,19 +35,6 @@ def validator_cache() -> ValidatorCache:
     if _cache is None:
         _cache = ValidatorCache(maxsize=settings.EXACTO_VALIDATOR_CACHE_SIZE)
     return _cache
-
-
-@dataclass
-class BatchResult:
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: list[dict] = field(default_factory=list)
-
-    def reject(self, index: int, item: object, error: str) -> None:
-        self.rejected.append({"index": index, "id": item_id(item), "error": error})
-
-    def as_dict(self) -> dict:
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
 def add_outcome(counts: dict, outcome: RequestOutcome) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from metrics.models import BenchmarkRun
 from providers.models import Endpoint
-from providers.services.notify import notify_provider
+from providers.services.notify import notify_provider_on_commit
 
 
 @transaction.atomic
@@ -26,7 +26,7 @@ def share_results(endpoints, *, embargo_days: int | None = None) -> int:
         endpoint.embargo_until = until
         endpoint.save(update_fields=["embargo_until"])
         count += 1
-        _notify(endpoint, f"Results shared for {endpoint}",
+        notify_provider_on_commit(endpoint.provider, f"Results shared for {endpoint}",
                 f"Your results for {endpoint} are in your portal. They will be published on "
                 f"{until:%Y-%m-%d}; you can respond or dispute them there until then.")
     return count
@@ -47,7 +47,7 @@ def publish(endpoints, *, through: date | None = None) -> int:
         BenchmarkRun.objects.filter(endpoint=endpoint, published_at__isnull=True,
                                     run_at__lte=now).update(published_at=now)
         count += 1
-        _notify(endpoint, f"Results published for {endpoint}",
+        notify_provider_on_commit(endpoint.provider, f"Results published for {endpoint}",
                 f"Figures of {endpoint} through {through:%Y-%m-%d} are now public.")
     return count
 
@@ -56,7 +56,3 @@ def end_embargoes() -> int:
     """Publishes every endpoint whose embargo has ended (run by a periodic task)."""
     due = list(Endpoint.objects.filter(embargo_until__lte=timezone.now()))
     return publish(due) if due else 0
-
-
-def _notify(endpoint, subject, body):
-    transaction.on_commit(lambda: notify_provider(endpoint.provider, subject, body))

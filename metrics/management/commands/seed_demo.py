@@ -23,6 +23,7 @@ from metrics.models import IngestBatch
 from metrics.services.imports import import_parse_result
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
+from metrics.services.pools import recompute_all
 from providers.models import Endpoint, LLMModel, Provider, ProviderUser
 from providers.services.aliases import load_alias_file
 from providers.services.endpoints import register_endpoint
@@ -104,10 +105,6 @@ class Command(BaseCommand):
             endpoint.save(update_fields=["published_until", "embargo_until"])
 
     def _recompute(self):
-        try:
-            from metrics.services.pools import recompute_all
-        except ImportError:
-            return
         recompute_all(trigger="command")
 
     def _users(self, admin_password):
