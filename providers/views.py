@@ -3,40 +3,24 @@ lives in metrics/portal_views.py: providers never imports metrics)."""
 
 import hashlib
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 
 from .forms import FeedbackForm
-from .models import Feedback
-
-FEEDBACK_LIMIT = 5  # per client per hour
-FEEDBACK_WINDOW = 3600
-
-
-def _client_hash(request) -> str:
-    ip = request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
+from .services.feedback import client_key, over_limit, submit
 
 
 def feedback(request):
     if request.method == "POST":
         form = FeedbackForm(request.POST)
-        client = _client_hash(request)
-        key = f"feedback:{client}"
-        if cache.get(key, 0) >= FEEDBACK_LIMIT:
+        client = client_key(request.META.get("REMOTE_ADDR", ""))
+        if over_limit(client):
             form.add_error(None, "Too many reports from your connection in the last hour; "
                                  "please try again later.")
             return render(request, "providers/feedback.html", {"form": form}, status=429)
         if form.is_valid():
-            data = form.cleaned_data
-            Feedback.objects.create(
-                model=data["model"], provider=data["provider"], endpoint=data.get("endpoint"),
-                category=data["category"], description=data["description"],
-                request_id=data["request_id"], email=data["email"], client_hash=client,
-            )
-            cache.set(key, cache.get(key, 0) + 1, FEEDBACK_WINDOW)
+            submit(form.cleaned_data, client)
             return redirect("feedback-thanks")
         return render(request, "providers/feedback.html", {"form": form}, status=400)
     initial = {k: request.GET[k] for k in ("model", "provider") if k in request.GET}
