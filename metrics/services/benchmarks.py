@@ -32,6 +32,7 @@ class BenchmarkDefaults:
     tolerance: float | None = None
     description: str = ""
     link: str = ""
+    item_count: int | None = None
 
 
 def ensure_benchmarks(specs: dict[str, BenchmarkDefaults]) -> dict[str, Benchmark]:
@@ -47,6 +48,7 @@ def ensure_benchmarks(specs: dict[str, BenchmarkDefaults]) -> dict[str, Benchmar
                     "tolerance": spec.tolerance if spec.tolerance is not None
                     else settings.EXACTO_DEFAULT_TOLERANCE,
                     "description": spec.description, "link": spec.link,
+                    "item_count": spec.item_count,
                 },
             )
     return found
@@ -123,7 +125,7 @@ def store_runs(
         kind=IngestKind.BENCHMARK_RUNS, source=source[:128], accepted=result.accepted,
         duplicates=result.duplicates, rejected=len(result.rejected),
     )
-    return evaluate_rotation({run.endpoint.model_id for run in new})
+    return evaluate_rotation({run.endpoint.model_id for run in new}, source=source)
 
 
 def latest_runs(model_id: int) -> dict[int, dict[int, BenchmarkRun]]:
@@ -138,17 +140,22 @@ def latest_runs(model_id: int) -> dict[int, dict[int, BenchmarkRun]]:
     return latest
 
 
+def run_figure(run: BenchmarkRun, is_reference: bool = False) -> RunFigure:
+    """The figures of a stored run the range rule needs, with the benchmark's item count
+    for the §6 standard error (``run.benchmark`` must be loaded)."""
+    return RunFigure(endpoint=str(run.endpoint_id), score=run.score, stderr=run.stderr,
+                     run_at=run.run_at, is_reference=is_reference, samples=run.samples,
+                     items=run.benchmark.item_count)
+
+
 def range_verdicts(model_id: int, endpoints: Iterable[Endpoint]) -> dict[int, list]:
     """Every endpoint's range verdict on every benchmark of the model (§6)."""
     reference_ids = {e.pk for e in endpoints if e.is_reference}
     verdicts: dict[int, list] = defaultdict(list)
     for runs in latest_runs(model_id).values():
         benchmark = next(iter(runs.values())).benchmark
-        figures = [
-            RunFigure(endpoint=str(endpoint_id), score=run.score, stderr=run.stderr,
-                      run_at=run.run_at, is_reference=endpoint_id in reference_ids)
-            for endpoint_id, run in runs.items()
-        ]
+        figures = [run_figure(run, endpoint_id in reference_ids)
+                   for endpoint_id, run in runs.items()]
         reference = reference_for(figures)
         if reference is None:
             continue
@@ -160,26 +167,34 @@ def range_verdicts(model_id: int, endpoints: Iterable[Endpoint]) -> dict[int, li
     return verdicts
 
 
-def evaluate_rotation(model_ids: Iterable[int]) -> list[tuple[Endpoint, str, str]]:
-    """Applies the range rule to every endpoint of the models; returns the changes made."""
+def evaluate_rotation(model_ids: Iterable[int], *, source: str = ""
+                      ) -> list[tuple[Endpoint, str, str]]:
+    """Applies the range rule to every endpoint of the models; returns the changes made.
+    ``source`` (who stored the runs that triggered this, e.g. a probe run) goes into the
+    audit record with the ids of the runs judged."""
     changes = []
     for model_id in sorted(set(model_ids)):
         endpoints = list(Endpoint.objects.filter(model_id=model_id).select_related(
             "provider", "model"))
         verdicts = range_verdicts(model_id, endpoints)
+        latest = None
         for endpoint in endpoints:
             mine = verdicts.get(endpoint.pk, [])
             status, reason = next_status(RotationStatus(endpoint.rotation_status), mine)
             if status == endpoint.rotation_status:
                 continue
+            latest = latest if latest is not None else latest_runs(model_id)
+            judged = {runs[endpoint.pk].benchmark.slug: runs[endpoint.pk].external_id
+                      for runs in latest.values() if endpoint.pk in runs}
             figures = {"verdicts": [
                 {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
-                 "reference": v.reference, "threshold": v.threshold, "kind": v.kind}
+                 "reference": v.reference, "threshold": v.threshold, "kind": v.kind,
+                 "run": judged.get(v.benchmark)}
                 for v in mine
             ]}
             old = endpoint.rotation_status
             change_rotation(endpoint, status, actor=RotationActor.BENCHMARK_RULE, reason=reason,
-                            figures=figures)
+                            figures=figures, source=source[:160])
             changes.append((endpoint, old, str(status)))
             _tell_provider(endpoint, str(status), reason)
     return changes
