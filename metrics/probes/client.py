@@ -108,6 +108,9 @@ def _send(pool: urllib3.PoolManager, url: str, headers: dict, case_id: str, body
             raw = response.read(MAX_RESPONSE_BYTES + 1)
         finally:
             response.release_conn()
+    except urllib3.exceptions.NewConnectionError as exc:  # a TimeoutError subclass in urllib3
+        return ProbeResponse(case_id, ERROR, None, None, elapsed(),
+                             f"request failed: cannot connect: {str(exc)[:300]}")
     except urllib3.exceptions.TimeoutError:
         return ProbeResponse(case_id, TIMEOUT, None, None, elapsed(),
                              f"no answer within {budget:.1f} s")

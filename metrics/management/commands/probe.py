@@ -36,7 +36,9 @@ class Command(BaseCommand):
         try:
             endpoint = resolve_endpoint(model, provider, quantization)
             cases = len(get_suite(suite).first(limit))
-            with tqdm(total=cases, desc="Probing", unit="case", disable=verbosity == 0) as bar:
+            # The bar goes to the command's stderr stream (raw, so "\r" updates stay on a line).
+            with tqdm(total=cases, desc="Probing", unit="case", disable=verbosity == 0,
+                      file=self.stderr._out) as bar:
                 run = run_probe(endpoint, base_url=base_url, api_key_env=api_key_env, suite=suite,
                                 limit=limit, upstream_model=upstream_model,
                                 trigger=ProbeTrigger.COMMAND, concurrency=concurrency,
