@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+from django.db import models
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -168,9 +169,13 @@ from metrics.services.endpoint_admin import set_rotation  # noqa: E402
 from metrics.services.pools import recompute_model  # noqa: E402
 from metrics.services.publication import publish, share_results  # noqa: E402
 
+# Probe base URLs are typed with their scheme; a bare host means https (Django 6's default).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class ProbeSettingsInline(admin.StackedInline):
     model = ProbeSettings
+    formfield_overrides = URL_FIELDS
     extra = 0
     max_num = 1
     fields = ("base_url", "upstream_model", "api_key_env", "suite", "every_hours", "enabled",
@@ -250,6 +255,7 @@ for _model, _admin in ((Endpoint, EndpointAdmin), (LLMModel, LLMModelAdmin)):
 
 @admin.register(ProbeSettings)
 class ProbeSettingsAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ("endpoint", "base_url", "api_key_env", "suite", "every_hours", "enabled",
                     "last_started_at")
     list_filter = ("enabled", "suite", "endpoint__model", "endpoint__provider")

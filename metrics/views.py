@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from metrics import charts
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
-from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
+from metrics.selectors.benchmarks import (
+    burn_in,
+    endpoint_label,
+    leaderboard,
+    probe_results,
+    stderr_used,
+    visible_runs,
+)
 from metrics.selectors.endpoints import (
     home_cards,
     model_endpoints,
@@ -87,6 +94,7 @@ def model_page(request, slug):
         "quiet_rows": [r for r in rows if not r["tool_calls"]["calls"]],
         "snapshot": snapshot, "band": band, "figures": figures,
         "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
+        "probes": probe_results(visible_runs(viewer).filter(endpoint__model=model)),
         "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
     })
 
@@ -134,6 +142,7 @@ def benchmark_page(request, slug):
     board = leaderboard(benchmark, viewer)
     by_model: dict = {}
     for run in board:
+        run.se_used = stderr_used(run)  # §6: the standard error the range rule uses
         by_model.setdefault(run.endpoint.model, []).append(run)
     figures = {}
     for model in by_model:
