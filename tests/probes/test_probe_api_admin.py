@@ -61,7 +61,7 @@ def test_api_needs_an_admin_key(ingest_client, anon_client, fake, endpoint):
     assert not fake.requests
 
 
-def test_schedule_claims_due_endpoints_once_and_runs_them(fake, endpoint):
+def test_schedule_claims_due_endpoints_once_and_runs_them(fake, endpoint, eager_tasks):
     assert PERIODIC["Run due probes"][0] == "metrics.run_due_probes"
     due = ProbeSettings.objects.create(endpoint=endpoint, base_url=fake.base_url)
     other = EndpointFactory(model=endpoint.model, provider=ProviderFactory(slug="off"),
@@ -80,7 +80,7 @@ def test_schedule_claims_due_endpoints_once_and_runs_them(fake, endpoint):
     assert run.trigger == "schedule" and run.endpoint == endpoint and run.cases == 113
 
 
-def test_admin_edits_probe_settings_and_probes_now(admin_client, fake, endpoint):
+def test_admin_edits_probe_settings_and_probes_now(admin_client, fake, endpoint, eager_tasks):
     add = admin_client.post("/admin/metrics/probesettings/add/", {
         "endpoint": endpoint.pk, "base_url": fake.base_url, "upstream_model": "",
         "api_key_env": "sk-live-123 oops", "suite": "exacto-core", "every_hours": 24,
