@@ -17,7 +17,8 @@ from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 SECRET_CALLS = 7777  # total calls of B, only reachable with unpublished days included
 SECRET_SCORE = 12.345  # B's unpublished benchmark run
 SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
-SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS)
+SECRET_PROBE = 23.456  # B's unpublished probe score (METHODOLOGY §11, shown on model pages)
+SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_PROBE))
 
 
 def _patterns(resolver, prefix=""):
@@ -66,6 +67,11 @@ def planted(db):
     bench = Benchmark.objects.create(slug="secret-bench", name="Secret bench")
     BenchmarkRun.objects.create(external_id="run-b", endpoint=b, benchmark=bench,
                                 score=SECRET_SCORE, run_at=timezone.now(), source="internal")
+    probe = Benchmark.objects.create(slug="probe-tool-call-f1", name="Probe: tool-call F1")
+    BenchmarkRun.objects.create(external_id="probe:1:probe-tool-call-f1", endpoint=b,
+                                benchmark=probe, score=SECRET_PROBE, samples=113,
+                                run_at=timezone.now(), source="Exacto probe",
+                                detail={"probe_run": 1, "suite": "exacto-core", "cases": 113})
     FailureSample.objects.create(endpoint=b, day=today, outcome="schema_mismatch",
                                  event_id="e1", tool_name="t", arguments=SECRET_ARGS,
                                  message="m")
