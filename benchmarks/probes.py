@@ -36,7 +36,7 @@ def main() -> None:
     from providers.services.endpoints import register_endpoint
 
     c.log(c.machine())
-    suite = load_suite(settings.EXACTO_PROBE_SUITES_DIR, "exacto-core")
+    suite = load_suite(settings.PROBE_SUITES_DIR, "exacto-core")
     n = len(suite.cases)
     endpoint, _ = register_endpoint("bench/probe-model", "bench-provider", "fp8")
     bodies = [(case.id, case.request("bench/probe-model", suite.sampling)) for case in suite.cases]

@@ -196,9 +196,10 @@ EXACTO_FAILURE_SAMPLE_RETENTION_DAYS = env.int("EXACTO_FAILURE_SAMPLE_RETENTION_
 EXACTO_EVENT_KEY_RETENTION_DAYS = env.int("EXACTO_EVENT_KEY_RETENTION_DAYS", default=30)
 # §6 default tolerance of a new benchmark (points).
 EXACTO_DEFAULT_TOLERANCE = env.float("EXACTO_DEFAULT_TOLERANCE", default=3.0)
-# §11 active probes: where suites live, the default suite, the default schedule of an
-# endpoint, how often beat looks for due probes, and the limits that keep a run from hanging.
-EXACTO_PROBE_SUITES_DIR = Path(env.str("EXACTO_PROBE_SUITES_DIR", default=str(BASE_DIR / "data" / "probes")))
+# §11 active probes: the default suite, the default schedule of an endpoint, how often beat
+# looks for due probes, and the limits that keep a run from hanging. Where suites live is not
+# an EXACTO_* figure (the methodology page lists those publicly, and this is a server path).
+PROBE_SUITES_DIR = Path(env.str("PROBE_SUITES_DIR", default=str(BASE_DIR / "data" / "probes")))
 EXACTO_PROBE_DEFAULT_SUITE = env.str("EXACTO_PROBE_DEFAULT_SUITE", default="exacto-core")
 EXACTO_PROBE_EVERY_HOURS = env.int("EXACTO_PROBE_EVERY_HOURS", default=24)
 EXACTO_PROBE_CHECK_SECONDS = env.int("EXACTO_PROBE_CHECK_SECONDS", default=900)

@@ -341,7 +341,7 @@ class ProbeSettings(models.Model):
         return f"probe {self.endpoint} with {self.suite}"
 
     def clean(self):
-        from metrics.services.probes import suite_error
+        from metrics.services.probes import suite_error  # services import this module
 
         error = suite_error(self.suite)
         if error:

@@ -114,7 +114,7 @@ def _send(pool: urllib3.PoolManager, url: str, headers: dict, case_id: str, body
     except urllib3.exceptions.TimeoutError:
         return ProbeResponse(case_id, TIMEOUT, None, None, elapsed(),
                              f"no answer within {budget:.1f} s")
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
+    except Exception as exc:  # any failure of one case is that case's finding, never the run's
         return ProbeResponse(case_id, ERROR, None, None, elapsed(),
                              f"request failed: {type(exc).__name__}: {str(exc)[:300]}")
     status = response.status

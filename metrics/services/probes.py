@@ -56,7 +56,7 @@ class ProbeError(ValueError):
 def suite_error(name: str) -> str | None:
     """Why ``name`` is not a usable suite, or None."""
     try:
-        load_suite(settings.EXACTO_PROBE_SUITES_DIR, name)
+        load_suite(settings.PROBE_SUITES_DIR, name)
     except SuiteError as exc:
         return str(exc)
     return None
@@ -64,14 +64,14 @@ def suite_error(name: str) -> str | None:
 
 def get_suite(name: str | None = None) -> ProbeSuite:
     try:
-        return load_suite(settings.EXACTO_PROBE_SUITES_DIR,
+        return load_suite(settings.PROBE_SUITES_DIR,
                           name or settings.EXACTO_PROBE_DEFAULT_SUITE)
     except SuiteError as exc:
         raise ProbeError(str(exc)) from exc
 
 
 def suite_names() -> list[str]:
-    return available_suites(settings.EXACTO_PROBE_SUITES_DIR)
+    return available_suites(settings.PROBE_SUITES_DIR)
 
 
 def _api_key(env_name: str) -> str:

@@ -60,3 +60,9 @@ def test_a_closed_port_is_an_error_not_a_timeout(suite):
 def test_base_url_gets_the_openai_path():
     assert chat_completions_url("https://api.example.com/v1/") == (
         "https://api.example.com/v1/chat/completions")
+
+
+def test_an_unusable_base_url_is_each_cases_error_not_a_crash(suite):
+    answers = send_cases(bodies(suite, 2), base_url="ftp://127.0.0.1:1/v1")
+    assert [a.status for a in answers] == ["error", "error"]
+    assert answers[0].error.startswith("request failed: ")
