@@ -1,4 +1,6 @@
-"""Sends probe cases to an OpenAI-compatible ``base_url`` (METHODOLOGY §11). Pure: no Django.
+"""Sends probe cases to an OpenAI-compatible ``base_url`` (METHODOLOGY §11).
+
+Pure: no Django.
 
 Concurrency-limited (a thread per slot), every request with a timeout, the whole run with
 a deadline: a case not answered by then is recorded as a timeout and the run returns, so

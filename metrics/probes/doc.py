@@ -1,4 +1,6 @@
-"""Writes the case-by-case table of a probe suite into docs/probes.md. Pure: no Django.
+"""Writes the case-by-case table of a probe suite into docs/probes.md.
+
+Pure: no Django.
 
 ``python -m metrics.probes.doc [docs/probes.md]`` replaces the text between the
 ``<!-- cases:begin -->`` and ``<!-- cases:end -->`` markers with the table of the shipped

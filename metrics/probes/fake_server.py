@@ -6,6 +6,8 @@ the behaviour: ``correct``; ``broken_json`` (arguments cut short, a broken tool-
 parser); ``wrong_names`` (names prefixed ``functions.``, as some parsers leak);
 ``never_calls``; ``always_calls`` (also calls where no call is expected, with ``{}``);
 ``slow`` (answers correctly after ``delay`` seconds); ``http_500``. Binds 127.0.0.1 only.
+
+Pure: no Django.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Scores of a probe run (METHODOLOGY §11). Pure: no Django."""
+"""Scores of a probe run (METHODOLOGY §11).
+
+Pure: no Django.
+"""
 
 from __future__ import annotations
 

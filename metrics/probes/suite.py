@@ -4,7 +4,9 @@ A suite file holds its tools once and cases that reference them by name. Loading
 the file against ``suite.schema.json`` and then what a schema cannot say: tool references
 exist, ``tool_choice`` agrees with the expected decision, and every example call of the
 reference behaviour is itself a valid call by §1 (so the suite cannot expect the
-impossible). Pure: no Django.
+impossible).
+
+Pure: no Django.
 """
 
 from __future__ import annotations
