@@ -32,14 +32,18 @@ class FakeOpenAI:
     """``with FakeOpenAI(suite, "correct") as fake: fake.base_url`` → ``http://127.0.0.1:P/v1``.
 
     ``behaviour`` and ``delay`` may be changed while it runs (a provider fixing its parser).
-    ``latency`` adds a fixed service time to every answer (benchmarks).
+    ``latency`` adds a fixed service time to every answer (benchmarks). ``every`` = n applies
+    the behaviour to every n-th case of the suite only (by position), the rest correct: a
+    provider that fails sometimes (demo data).
     """
 
     def __init__(self, suite: ProbeSuite, behaviour: str = "correct", *, delay: float = 5.0,
-                 latency: float = 0.0) -> None:
+                 latency: float = 0.0, every: int = 1) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}")
         self.cases = {case_key(list(c.messages)): c for c in suite.cases}
+        self.position = {c.id: i for i, c in enumerate(suite.cases)}
+        self.every = max(1, every)
         self.behaviour = behaviour
         self.delay = delay
         self.latency = latency
@@ -67,6 +71,8 @@ class FakeOpenAI:
         if case is None:
             return 400, {"error": {"message": "unknown case", "type": "invalid_request_error"}}
         behaviour = self.behaviour
+        if self.position[case.id] % self.every:
+            behaviour = "correct"
         if behaviour == "http_500":
             return 500, {"error": {"message": "internal error", "type": "server_error"}}
         if behaviour == "slow":
