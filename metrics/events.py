@@ -253,9 +253,15 @@ def _number(value: object, field: str, *, required: bool) -> float | None:
         if required:
             raise ItemError(f"{field} is required.")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ItemError(f"{field} must be a finite number.")
-    return float(value)
+    try:
+        number = float(value)  # an integer of 400 digits overflows here
+    except OverflowError as exc:
+        raise ItemError(f"{field} must be a finite number.") from exc
+    if not math.isfinite(number):
+        raise ItemError(f"{field} must be a finite number.")
+    return number
 
 
 def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
