@@ -57,4 +57,4 @@ def test_beat_starts_due_probes_that_a_worker_runs(transactional_db):
     # The daily schedule: each endpoint was started once, however many beat ticks passed.
     assert ProbeRun.objects.filter(endpoint=reference).count() == 1
     hold = RotationEvent.objects.get(endpoint=broken, new_status="benchmark_hold")
-    assert hold.source == runs[0].label
+    assert hold.source.endswith(f"from {runs[0].label}")

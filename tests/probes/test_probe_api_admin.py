@@ -1,6 +1,7 @@
 """POST /api/v1/admin/probes/, the schedule, the admin's settings and "probe now", and who
 sees probe results (private until published, like every figure)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -43,12 +44,15 @@ def test_api_runs_a_probe_and_answers_the_summary(admin_client_api, fake, endpoi
     ({"api_key_env": "not a name"}, 400, ""),
     ({"limit": 0}, 400, ""),
     ({"base_url": "not a url"}, 400, ""),
+    ({"upstream_model": "m\ud800"}, 400, "valid text"),
+    ({"provider": "\ud800"}, 400, "valid text"),
 ])
 def test_api_refuses_bad_input_with_the_reason(admin_client_api, fake, endpoint, body, status,
                                                message):
     data = {"model": "acme/tool-model", "provider": "fastinfer", "base_url": fake.base_url,
             **body}
-    answer = admin_client_api.post(URL, data, format="json")
+    # json.dumps escapes lone surrogates as \ud800, as a hostile client would send them.
+    answer = admin_client_api.post(URL, json.dumps(data), content_type="application/json")
     assert answer.status_code == status
     assert message in answer.json()["error"]
     assert not fake.requests

@@ -155,10 +155,15 @@ def test_broken_parser_is_held_by_the_range_rule_and_a_fix_restores_it(suite, fa
     assert endpoint.rotation_status == "benchmark_hold"
     hold = RotationEvent.objects.get(endpoint=endpoint, new_status="benchmark_hold")
     assert hold.actor == "benchmark_range"
-    assert hold.source == f"probe run {broken.pk} (exacto-core 1.0.0)"
+    assert hold.source == (f"rule:benchmark_range run:probe:{broken.pk}:probe-schema-accuracy,"
+                           f"probe:{broken.pk}:probe-tool-call-f1 from {broken.label}")
+    assert broken.label == f"probe run {broken.pk} (exacto-core 1.0.0)"
     assert "probe-schema-accuracy: score 0.0 < threshold 97.0 = reference 100.0" in hold.reason
+    assert hold.figures["trigger_runs"] == [f"probe:{broken.pk}:probe-schema-accuracy",
+                                            f"probe:{broken.pk}:probe-tool-call-f1"]
+    assert hold.figures["sender"] == broken.label
     verdicts = {v["benchmark"]: v for v in hold.figures["verdicts"]}
-    assert verdicts["probe-schema-accuracy"]["run"] == f"probe:{broken.pk}:probe-schema-accuracy"
+    assert verdicts["probe-schema-accuracy"]["in_range"] is False
     assert verdicts["probe-tool-call-f1"]["in_range"] is True
     reference.refresh_from_db()
     assert reference.rotation_status == "active"
@@ -168,7 +173,7 @@ def test_broken_parser_is_held_by_the_range_rule_and_a_fix_restores_it(suite, fa
     endpoint.refresh_from_db()
     assert endpoint.rotation_status == "active"
     restore = RotationEvent.objects.get(endpoint=endpoint, new_status="active")
-    assert restore.source == fixed.label and "hold lifted" in restore.reason
+    assert restore.source.endswith(f"from {fixed.label}") and "hold lifted" in restore.reason
 
 
 def test_command_prints_the_summary_alone_on_its_last_line(suite, fake, endpoint, monkeypatch):
