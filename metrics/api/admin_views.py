@@ -257,9 +257,6 @@ class ProbesView(AdminAPIView):
     )
     def post(self, request):
         data = _valid(ProbeIn, request)
-        bad = [k for k, v in data.items() if isinstance(v, str) and has_surrogates(v)]
-        if bad:  # PostgreSQL cannot hold them; such names match nothing anyway
-            raise exceptions.ValidationError({bad[0]: "must be valid text (no lone surrogates)."})
         try:
             endpoint = resolve_endpoint(data["model"], data["provider"],
                                         data.get("quantization") or None)

@@ -44,8 +44,8 @@ def test_api_runs_a_probe_and_answers_the_summary(admin_client_api, fake, endpoi
     ({"api_key_env": "not a name"}, 400, ""),
     ({"limit": 0}, 400, ""),
     ({"base_url": "not a url"}, 400, ""),
-    ({"upstream_model": "m\ud800"}, 400, "valid text"),
-    ({"provider": "\ud800"}, 400, "valid text"),
+    ({"upstream_model": "m\ud800"}, 400, "Surrogate characters are not allowed"),
+    ({"provider": "\ud800"}, 400, "Surrogate characters are not allowed"),
 ])
 def test_api_refuses_bad_input_with_the_reason(admin_client_api, fake, endpoint, body, status,
                                                message):
