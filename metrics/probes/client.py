@@ -29,6 +29,7 @@ class ProbeResponse:
     body: dict | None  # the chat completion, when status is ok
     latency_ms: float
     error: str = ""
+    sent: bool = True  # False when the run's deadline passed before the request went out
 
 
 def chat_completions_url(base_url: str) -> str:
@@ -82,7 +83,7 @@ def send_cases(
     for index, (case_id, _) in enumerate(requests):
         if results[index] is None:
             results[index] = ProbeResponse(case_id, TIMEOUT, None, None, 0.0,
-                                           "run deadline passed before an answer")
+                                           "run deadline passed before an answer", sent=False)
             if on_done is not None:
                 on_done(results[index])
     pool.clear()
@@ -95,7 +96,7 @@ def _send(pool: urllib3.PoolManager, url: str, headers: dict, case_id: str, body
     budget = min(timeout_s, end - started)
     if budget <= 0:
         return ProbeResponse(case_id, TIMEOUT, None, None, 0.0,
-                             "run deadline passed before the case was sent")
+                             "run deadline passed before the case was sent", sent=False)
 
     def elapsed() -> float:
         return round((time.monotonic() - started) * 1000, 1)

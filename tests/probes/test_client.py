@@ -47,6 +47,7 @@ def test_the_run_deadline_ends_a_run_that_would_take_longer(suite, fake):
                          timeout_s=1.0, deadline_s=1.5)
     assert time.monotonic() - started < 3.5
     assert len(answers) == 10 and {a.status for a in answers} == {"timeout"}
+    assert answers[0].sent and not answers[-1].sent  # the last ones never went out
 
 
 def test_a_closed_port_is_an_error_not_a_timeout(suite):
