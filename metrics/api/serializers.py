@@ -86,6 +86,8 @@ class ToolCallFigures(serializers.Serializer):
     invalid_json = serializers.IntegerField()
     unknown_tool = serializers.IntegerField()
     schema_mismatch = serializers.IntegerField()
+    other = serializers.IntegerField(help_text="Calls of non-function tools (custom, hosted): "
+                                     "not judged, not in `calls` (METHODOLOGY §1).")
     accuracy = serializers.FloatField(allow_null=True, help_text="(valid + unchecked) / calls "
                                       "on capped counts (§4).")
     accuracy_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,

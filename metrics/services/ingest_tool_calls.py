@@ -7,6 +7,7 @@ or not at all, and a resent batch changes nothing.
 
 import json
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
@@ -17,13 +18,14 @@ from metrics.choices import FAILURE_OUTCOMES, IngestKind
 from metrics.events import BatchResult, ItemError, ToolCallEvent, parse_tool_call_event
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
+from metrics.services.ingest_names import name_mapper
 from metrics.services.upserts import (
     claim_event_keys,
     increment_rollups,
     record_user_activity,
 )
 from metrics.services.user_hash import hash_user
-from metrics.toolcalls import RequestOutcome, classify
+from metrics.toolcalls import RequestOutcome, classify_exchange
 from providers.services.endpoints import EndpointResolver
 
 _cache: ValidatorCache | None = None
@@ -46,6 +48,8 @@ def add_outcome(counts: dict, outcome: RequestOutcome) -> None:
     if outcome.propensity_eligible:
         request_row["propensity_requests"] += 1
         request_row["propensity_requests_with_calls"] += outcome.called
+    if outcome.other:
+        request_row["other"] += outcome.other
     for call in outcome.calls:
         row = counts[call.bucket]
         row["calls"] += 1
@@ -56,11 +60,19 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
     now = now or timezone.now()
     result = BatchResult()
     parsed: list[tuple[int, ToolCallEvent]] = []
+    names = name_mapper() if items else None
     for index, item in enumerate(items):
         try:
-            parsed.append((index, parse_tool_call_event(item, now)))
-        except ItemError as exc:
+            event = parse_tool_call_event(item, now)
+            model, model_note = names.model(event.model)
+            provider, provider_note = names.provider(event.provider)
+        except (ItemError, ValueError) as exc:
             result.reject(index, item, str(exc))
+            continue
+        for note in (model_note, provider_note):
+            if note:
+                result.warn(index, item, note)
+        parsed.append((index, replace(event, model=model, provider=provider)))
 
     resolver = EndpointResolver((event.model, event.provider) for _, event in parsed)
     cache = validator_cache()
@@ -72,8 +84,7 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
         except ValueError as exc:
             result.reject(index, items[index], str(exc))
             continue
-        outcome = classify(event.tools, event.tool_choice, event.response, cache=cache,
-                           budget_ms=budget)
+        outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget)
         ready.append((event, endpoint, outcome))
 
     with transaction.atomic():

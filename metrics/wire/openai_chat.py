@@ -1,0 +1,152 @@
+"""OpenAI Chat Completions: a whole completion, or its chunk list reassembled as a client would.
+
+Pure: no Django.
+"""
+
+from __future__ import annotations
+
+from metrics.wire.types import WireCall, WireError
+
+
+def _tokens(usage: object, *keys: str) -> int | None:
+    if not isinstance(usage, dict):
+        return None
+    for key in keys:
+        value = usage.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
+
+
+def completion_tokens(usage: object) -> int | None:
+    """METHODOLOGY §10: `completion_tokens`, or `output_tokens` (Responses, Anthropic)."""
+    return _tokens(usage, "completion_tokens", "output_tokens")
+
+
+def _call(entry: object) -> WireCall | None:
+    """A judged call, or None for a call of a non-function tool (counted as `other`)."""
+    if not isinstance(entry, dict):
+        return WireCall(name=None, arguments=None, present=False)  # malformed: invalid_json
+    kind = entry.get("type", "function")
+    if kind != "function" and kind is not None:
+        return None
+    function = entry.get("function")
+    if not isinstance(function, dict):
+        return WireCall(name=None, arguments=None, present=False)
+    return WireCall(
+        name=function.get("name"), arguments=function.get("arguments"),
+        present="arguments" in function,
+    )
+
+
+def parse_completion(response: object) -> tuple[list[WireCall], int, int | None]:
+    """(calls, other calls, completion tokens) of `choices[*].message.tool_calls`."""
+    if not isinstance(response, dict) or not isinstance(response.get("choices"), list):
+        raise WireError("an OpenAI chat completion is an object with a `choices` list.")
+    calls: list[WireCall] = []
+    other = 0
+    for position, choice in enumerate(response["choices"]):
+        if not isinstance(choice, dict):
+            raise WireError(f"choices[{position}] is not an object.")
+        message = choice.get("message")
+        if message is None:
+            continue
+        if not isinstance(message, dict):
+            raise WireError(f"choices[{position}].message is not an object.")
+        tool_calls = message.get("tool_calls")
+        if tool_calls is None:
+            continue
+        if not isinstance(tool_calls, list):
+            raise WireError(f"choices[{position}].message.tool_calls is not a list.")
+        for entry in tool_calls:
+            call = _call(entry)
+            if call is None:
+                other += 1
+            else:
+                calls.append(call)
+    return calls, other, completion_tokens(response.get("usage"))
+
+
+class _Assembly:
+    """One streamed tool call: its fragments, concatenated as the openai SDK does."""
+
+    __slots__ = ("kind", "name", "arguments", "has_function")
+
+    def __init__(self) -> None:
+        self.kind: object = None
+        self.name: object = None
+        self.arguments: str | None = None
+        self.has_function = False
+
+    def add(self, delta: dict) -> None:
+        if delta.get("type") is not None:
+            self.kind = delta["type"]
+        function = delta.get("function")
+        if not isinstance(function, dict):
+            return
+        self.has_function = True
+        name = function.get("name")
+        if isinstance(name, str):
+            self.name = name if not isinstance(self.name, str) else self.name + name
+        elif name is not None and self.name is None:
+            self.name = name
+        fragment = function.get("arguments")
+        if isinstance(fragment, str):
+            self.arguments = fragment if self.arguments is None else self.arguments + fragment
+        elif fragment is not None:
+            # A non-string fragment cannot be concatenated: the call's arguments are not text.
+            self.arguments = fragment if self.arguments is None else self.arguments
+
+    def call(self) -> WireCall | None:
+        if self.kind not in (None, "function"):
+            return None
+        return WireCall(name=self.name, arguments=self.arguments, present=self.arguments is not None)
+
+
+def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
+    """Reassembles `choices[*].delta.tool_calls` fragments per choice and call `index`."""
+    if not isinstance(chunks, list) or not chunks:
+        raise WireError("an OpenAI chat stream is a non-empty list of chat.completion.chunk objects.")
+    calls: dict[tuple[int, int], _Assembly] = {}
+    tokens = None
+    for number, chunk in enumerate(chunks):
+        if not isinstance(chunk, dict):
+            raise WireError(f"chunk {number} is not an object.")
+        found = completion_tokens(chunk.get("usage"))
+        if found is not None:
+            tokens = found
+        choices = chunk.get("choices")
+        if choices is None:
+            continue
+        if not isinstance(choices, list):
+            raise WireError(f"chunk {number}: choices is not a list.")
+        for position, choice in enumerate(choices):
+            if not isinstance(choice, dict):
+                raise WireError(f"chunk {number}: choices[{position}] is not an object.")
+            delta = choice.get("delta")
+            deltas = delta.get("tool_calls") if isinstance(delta, dict) else None
+            if deltas is None:
+                continue
+            if not isinstance(deltas, list):
+                raise WireError(f"chunk {number}: delta.tool_calls is not a list.")
+            choice_index = choice.get("index", position)
+            for offset, entry in enumerate(deltas):
+                if not isinstance(entry, dict):
+                    raise WireError(f"chunk {number}: a delta.tool_calls entry is not an object.")
+                index = entry.get("index")
+                # Some servers omit `index`; its place in the delta list is what a client can use.
+                key = (choice_index if isinstance(choice_index, int) else position,
+                       index if isinstance(index, int) and not isinstance(index, bool) else offset)
+                assembly = calls.get(key)
+                if assembly is None:
+                    assembly = calls[key] = _Assembly()
+                assembly.add(entry)
+    judged: list[WireCall] = []
+    other = 0
+    for key in sorted(calls):
+        call = calls[key].call()
+        if call is None:
+            other += 1
+        else:
+            judged.append(call)
+    return judged, other, tokens
