@@ -89,7 +89,17 @@ def normalise(request: dict, response: object, format: object = None) -> Exchang
         tools = []
     elif not isinstance(tools, list):
         raise WireError("request.tools must be a list.")
-    function_tools, offered_other = normalise_tools(tools)
+    function_tools, other_names, offered_other = normalise_tools(tools)
+    if other_names:
+        function_names = {
+            entry["function"].get("name") for entry in function_tools
+            if isinstance(entry, dict) and isinstance(entry.get("function"), dict)
+        }
+        # A call of a named non-function tool (Anthropic's `computer`, a custom tool) is not judged.
+        judged = [c for c in calls if not (isinstance(c.name, str) and c.name in other_names
+                                            and c.name not in function_names)]
+        other += len(calls) - len(judged)
+        calls = judged
     return Exchange(
         format=kind,
         tools=function_tools,

@@ -69,6 +69,7 @@ def parse_events(events: object) -> tuple[list[WireCall], int, int | None]:
     if not isinstance(events, list) or not events:
         raise WireError("an Anthropic stream is a non-empty list of stream events.")
     blocks: dict[object, _Block] = {}
+    started: set = set()  # every block index, tool_use or not
     order: list[object] = []
     other = 0
     tokens = None
@@ -87,6 +88,7 @@ def parse_events(events: object) -> tuple[list[WireCall], int, int | None]:
             block = event.get("content_block")
             if not isinstance(block, dict):
                 raise WireError(f"event {number}: content_block is not an object.")
+            started.add(_index(event, number))
             if block.get("type") == "tool_use":
                 index = _index(event, number)
                 if index not in blocks:
@@ -97,10 +99,11 @@ def parse_events(events: object) -> tuple[list[WireCall], int, int | None]:
         elif kind == "content_block_delta":
             delta = event.get("delta")
             if isinstance(delta, dict) and delta.get("type") == "input_json_delta":
-                block = blocks.get(_index(event, number))
-                if block is None:
+                index = _index(event, number)
+                if index not in started:
                     raise WireError(f"event {number}: input_json_delta for a block never started.")
+                block = blocks.get(index)
                 fragment = delta.get("partial_json")
-                if isinstance(fragment, str):
+                if block is not None and isinstance(fragment, str):
                     block.fragments.append(fragment)
     return [blocks[index].call() for index in order], other, tokens

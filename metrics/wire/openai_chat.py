@@ -116,10 +116,8 @@ def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
         if found is not None:
             tokens = found
         choices = chunk.get("choices")
-        if choices is None:
-            continue
-        if not isinstance(choices, list):
-            raise WireError(f"chunk {number}: choices is not a list.")
+        if not isinstance(choices, list):  # the final usage chunk has `choices: []`
+            raise WireError(f"chunk {number} has no `choices` list.")
         for position, choice in enumerate(choices):
             if not isinstance(choice, dict):
                 raise WireError(f"chunk {number}: choices[{position}] is not an object.")

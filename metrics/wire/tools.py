@@ -14,13 +14,16 @@ def _is_chat_function(entry: dict) -> bool:
     return entry.get("type", "function") == "function" and isinstance(entry.get("function"), dict)
 
 
-def normalise_tools(tools: list) -> tuple[list, bool]:
-    """(function tools in OpenAI chat shape, whether any non-function tool was offered).
+def normalise_tools(tools: list) -> tuple[list, frozenset, bool]:
+    """(function tools in OpenAI chat shape, names of non-function tools, any non-function tool).
 
     A list already in chat shape is returned as it is (no copy: the common case stays cheap).
     Entries that are not objects, or function tools without a string name, are not offered.
+    Non-function tools with a name (Anthropic's computer/bash/text editor tools, custom tools)
+    are named so that their calls, which look like function calls, are counted as `other`.
     """
     other = False
+    other_names: set = set()
     converted = False
     for entry in tools:
         if not isinstance(entry, dict):
@@ -30,7 +33,7 @@ def normalise_tools(tools: list) -> tuple[list, bool]:
         converted = True
         break
     if not converted:
-        return tools, False
+        return tools, frozenset(), False
     out: list = []
     for entry in tools:
         if not isinstance(entry, dict):
@@ -43,7 +46,12 @@ def normalise_tools(tools: list) -> tuple[list, bool]:
             out.append({"type": "function", "function": function})
         elif isinstance(entry.get("type"), str):
             other = True  # custom/freeform or a hosted tool (web search, code interpreter, ...)
-    return out, other
+            name = entry.get("name")
+            if name is None and isinstance(entry.get(entry["type"]), dict):
+                name = entry[entry["type"]].get("name")  # chat custom: {"custom": {"name"}}
+            if isinstance(name, str):
+                other_names.add(name)
+    return out, frozenset(other_names), other
 
 
 def _flat_function(entry: dict) -> dict | None:
