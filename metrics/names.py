@@ -43,8 +43,16 @@ class NameMapper:
             self._providers.update(_keyed(table))
         self._provider_slugs = set(provider_slugs)
 
-    def model(self, name: str) -> tuple[str, str | None]:
-        """(slug, warning or None); ValueError when the name is neither an alias nor a slug."""
+    def model(self, name: str, provider: str | None = None) -> tuple[str, str | None]:
+        """(slug, warning or None); ValueError when the name is neither an alias nor a slug.
+
+        A LiteLLM-style `provider/model` name whose first segment names the event's provider
+        is read without it ("groq/moonshotai/kimi-k2-instruct-0905").
+        """
+        prefix, _, rest = name.partition("/")
+        if provider and rest and (prefix == provider or self._provider_of(prefix) == provider):
+            slug, _ = self.model(rest)
+            return slug, f"model {name[:128]!r} mapped to {slug!r} (provider prefix dropped)."
         target = self._models.get(alias_key(name))
         if target is not None:
             return target, None if target == name else (
@@ -53,6 +61,12 @@ class NameMapper:
             return name, None
         raise ValueError(f"model {name[:128]!r} is not a model slug (author/name) and has no "
                          "entry in the model aliases.")
+
+    def _provider_of(self, name: str) -> str | None:
+        try:
+            return self.provider(name)[0]
+        except ValueError:
+            return None
 
     def provider(self, name: str) -> tuple[str, str | None]:
         target = self._providers.get(alias_key(name))

@@ -64,8 +64,8 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
     for index, item in enumerate(items):
         try:
             event = parse_tool_call_event(item, now)
-            model, model_note = names.model(event.model)
             provider, provider_note = names.provider(event.provider)
+            model, model_note = names.model(event.model, provider)
         except (ItemError, ValueError) as exc:
             result.reject(index, item, str(exc))
             continue
