@@ -70,21 +70,21 @@ def parse_completion(response: object) -> tuple[list[WireCall], int, int | None]
 class _Assembly:
     """One streamed tool call: its fragments, concatenated as the openai SDK does."""
 
-    __slots__ = ("kind", "name", "arguments", "has_function")
+    __slots__ = ("kind", "name", "fragments", "odd")
 
     def __init__(self) -> None:
         self.kind: object = None
         self.name: object = None
-        self.arguments: str | None = None
-        self.has_function = False
+        self.fragments: list[str] = []
+        self.odd: object = None  # a non-string first `arguments`: the call's arguments are not text
 
     def add(self, delta: dict) -> None:
-        if delta.get("type") is not None:
-            self.kind = delta["type"]
+        kind = delta.get("type")
+        if kind is not None:
+            self.kind = kind
         function = delta.get("function")
         if not isinstance(function, dict):
             return
-        self.has_function = True
         name = function.get("name")
         if isinstance(name, str):
             self.name = name if not isinstance(self.name, str) else self.name + name
@@ -92,15 +92,18 @@ class _Assembly:
             self.name = name
         fragment = function.get("arguments")
         if isinstance(fragment, str):
-            self.arguments = fragment if self.arguments is None else self.arguments + fragment
-        elif fragment is not None:
-            # A non-string fragment cannot be concatenated: the call's arguments are not text.
-            self.arguments = fragment if self.arguments is None else self.arguments
+            self.fragments.append(fragment)
+        elif fragment is not None and not self.fragments and self.odd is None:
+            self.odd = fragment
 
     def call(self) -> WireCall | None:
         if self.kind not in (None, "function"):
             return None
-        return WireCall(name=self.name, arguments=self.arguments, present=self.arguments is not None)
+        if self.odd is not None and not self.fragments:
+            return WireCall(name=self.name, arguments=self.odd)
+        if not self.fragments:
+            return WireCall(name=self.name, arguments=None, present=False)
+        return WireCall(name=self.name, arguments="".join(self.fragments))
 
 
 def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
@@ -112,9 +115,9 @@ def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
     for number, chunk in enumerate(chunks):
         if not isinstance(chunk, dict):
             raise WireError(f"chunk {number} is not an object.")
-        found = completion_tokens(chunk.get("usage"))
-        if found is not None:
-            tokens = found
+        if chunk.get("usage") is not None:  # usually only the last chunk carries it
+            found = completion_tokens(chunk["usage"])
+            tokens = found if found is not None else tokens
         choices = chunk.get("choices")
         if not isinstance(choices, list):  # the final usage chunk has `choices: []`
             raise WireError(f"chunk {number} has no `choices` list.")
@@ -122,18 +125,22 @@ def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
             if not isinstance(choice, dict):
                 raise WireError(f"chunk {number}: choices[{position}] is not an object.")
             delta = choice.get("delta")
-            deltas = delta.get("tool_calls") if isinstance(delta, dict) else None
+            if not isinstance(delta, dict):
+                continue
+            deltas = delta.get("tool_calls")
             if deltas is None:
                 continue
             if not isinstance(deltas, list):
                 raise WireError(f"chunk {number}: delta.tool_calls is not a list.")
             choice_index = choice.get("index", position)
+            if not isinstance(choice_index, int):
+                choice_index = position
             for offset, entry in enumerate(deltas):
                 if not isinstance(entry, dict):
                     raise WireError(f"chunk {number}: a delta.tool_calls entry is not an object.")
                 index = entry.get("index")
                 # Some servers omit `index`; its place in the delta list is what a client can use.
-                key = (choice_index if isinstance(choice_index, int) else position,
+                key = (choice_index,
                        index if isinstance(index, int) and not isinstance(index, bool) else offset)
                 assembly = calls.get(key)
                 if assembly is None:
