@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "exacto_site.middleware.BodySizeLimitMiddleware",
     "exacto_site.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "exacto_site.middleware.ApiOptionalSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
