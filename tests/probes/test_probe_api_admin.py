@@ -133,6 +133,9 @@ def test_probe_results_are_private_until_published(client, django_user_model, fa
     client.force_login(own)
     page = client.get("/models/acme/tool-model/").content.decode()
     assert "Active probes" in page and "unpublished" in page
+    bench = client.get("/benchmarks/probe-schema-accuracy/").content.decode()
+    assert "fastinfer" in bench and 'data-stderr-basis="samples"' in bench
+    assert "binomial from 10 samples" in bench and "probe run" in bench
     portal = client.get("/portal/").content.decode()
     assert "Probe: schema accuracy" in portal and "Probe: tool-call F1" in portal
     assert "errors, 0 timeouts" in portal
