@@ -149,6 +149,8 @@ def _finish(run: ProbeRun, suite: ProbeSuite, cases: tuple[ProbeCase, ...],
             "request": {"messages": list(case.messages), "tools": list(case.tools),
                         "tool_choice": case.tool_choice},
             "response": answer.body,
+            # §10 speed fields (ignored by a parser that predates them).
+            "status": OK, "latency_ms": answer.latency_ms, "http_status": answer.http_status,
         })
     for start in range(0, len(events), INGEST_BATCH):
         result = ingest_tool_calls(events[start:start + INGEST_BATCH], source=run.label[:128])
