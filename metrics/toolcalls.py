@@ -16,6 +16,7 @@ import enum
 import json
 import marshal
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -28,7 +29,13 @@ from metrics.schema_validation import (
 )
 from metrics.wire.types import Exchange, WireCall
 
-__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "classify", "classify_exchange"]
+__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "WorkBoundExceeded", "classify",
+           "classify_exchange"]
+
+
+class WorkBoundExceeded(Exception):
+    """An event is over a work bound of METHODOLOGY §1 (calls per event, the batch's
+    validation budget): it is rejected whole, with this message, and may be resent."""
 
 # A stored raw arguments string is evidence for a human, not a payload.
 MAX_STORED_ARGUMENTS = 4000
@@ -309,25 +316,37 @@ def classify(
     *,
     cache: ValidatorCache | None = None,
     budget_ms: float = 50,
+    max_calls: int | None = None,
+    deadline: float | None = None,
 ) -> RequestOutcome:
     """Classify every tool call of an OpenAI chat completion (METHODOLOGY.md §1, §2, §3).
 
     Total on arbitrary JSON: malformed tools are not offered, malformed calls
-    are ``invalid_json`` (no string arguments) or ``unknown_tool``.
+    are ``invalid_json`` (no string arguments) or ``unknown_tool``. The only
+    exception is ``WorkBoundExceeded``: more than ``max_calls`` calls, or the
+    ``deadline`` (a ``time.monotonic()`` value, the batch's budget) passed
+    before every call was judged. Each judged call still had its own budget.
     """
     return _classify(
         tools if isinstance(tools, list) else [], tool_choice,
         [_wire_call(call) for call in _tool_calls(response)], 0, False, cache, budget_ms,
+        max_calls, deadline,
     )
 
 
 def classify_exchange(
-    exchange: Exchange, *, cache: ValidatorCache | None = None, budget_ms: float = 50
+    exchange: Exchange,
+    *,
+    cache: ValidatorCache | None = None,
+    budget_ms: float = 50,
+    max_calls: int | None = None,
+    deadline: float | None = None,
 ) -> RequestOutcome:
-    """Classify one normalised request/response pair of any wire format (§1, §2, §3)."""
+    """Classify one normalised request/response pair of any wire format (§1, §2, §3);
+    ``WorkBoundExceeded`` as ``classify``."""
     return _classify(
         exchange.tools, exchange.tool_choice, exchange.calls, exchange.other_calls,
-        exchange.offered_other, cache, budget_ms,
+        exchange.offered_other, cache, budget_ms, max_calls, deadline,
     )
 
 
@@ -339,16 +358,28 @@ def _classify(
     offered_other: bool,
     cache: ValidatorCache | None,
     budget_ms: float,
+    max_calls: int | None,
+    deadline: float | None,
 ) -> RequestOutcome:
+    held = len(wire_calls) + other  # calls of non-function tools are work too
+    if max_calls is not None and held > max_calls:
+        raise WorkBoundExceeded(
+            f"the event holds {held} tool calls, more than the {max_calls} allowed per "
+            "event; split it and resend it."
+        )
     table = _tables.get(tool_list) if tool_list else _EMPTY_TABLE
     # A request offering only non-function tools (hosted search, custom) still offered tools:
     # whether the model used one counts for propensity (§2); such calls are never judged.
     offered = bool(table.by_name) or offered_other
     validator_cache = cache if cache is not None else _default_cache
-    calls = [
-        _classify_call(call, tool_list, table, validator_cache, budget_ms)
-        for call in wire_calls
-    ]
+    calls = []
+    for call in wire_calls:
+        if deadline is not None and time.monotonic() > deadline:
+            raise WorkBoundExceeded(
+                "the batch spent its validation time budget before this event; nothing of it "
+                "was stored: resend it (in a later or smaller batch)."
+            )
+        calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
     errored = False
     for call in calls:
         if call.outcome not in OK_OUTCOMES:

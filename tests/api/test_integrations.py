@@ -11,6 +11,8 @@ import time
 import pytest
 
 from tests.api.helpers import MODEL, register
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm: no cost-map download
 from tests.wire_payloads import CALLS, WEATHER_SCHEMA
 
 pytestmark = pytest.mark.django_db
