@@ -89,6 +89,14 @@ def test_litellm_payloads_become_exactly_counted_events(
     assert resent.json()["duplicates"] == 4
 
 
+def test_litellm_ids_are_scoped_per_key(ingest_client, admin_client_api, payloads):
+    # Two gateways (two keys) may send the same LiteLLM ids (METHODOLOGY §9).
+    register(ingest_client, model="moonshotai/kimi-k2-0905", provider="groq")
+    assert ingest_client.post(LITELLM_PATH, payloads[:1], format="json").json()["accepted"] == 1
+    assert admin_client_api.post(LITELLM_PATH, payloads[:1], format="json").json()["accepted"] == 1
+    assert tool_counts(admin_client_api)["valid"] == 2
+
+
 def test_litellm_bad_lines_and_unusable_payloads_are_rejected_by_index(
         ingest_client, admin_client_api, payloads):
     register(ingest_client, model="moonshotai/kimi-k2-0905", provider="groq")
