@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SEED_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: setup run test lint bench migrate worker beat clean
@@ -22,9 +23,10 @@ migrate: setup
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo $(if $(ADMIN_PASSWORD),--admin-password $(ADMIN_PASSWORD),)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo $(if $(ADMIN_PASSWORD),--admin-password $(ADMIN_PASSWORD),) $(SEED_ARGS)
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin at /admin/, API docs at /api/v1/docs/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The web server, a Celery worker and Celery beat on a filesystem broker; Ctrl-C stops all three.
+	DEBUG=$${DEBUG:-1} $(PY) manage.py run_local --port $(PORT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

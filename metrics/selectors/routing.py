@@ -5,6 +5,7 @@ Public: it names providers, tiers and failed rules, never the figures behind the
 """
 
 from metrics.models import PoolSnapshot
+from providers.choices import RotationStatus
 from providers.models import Endpoint, LLMModel
 
 EXACTO = "exacto"
@@ -20,7 +21,7 @@ def route(model: LLMModel, variant: str | None) -> dict:
     if variant == EXACTO:
         return _exacto_route(model)
     endpoints = (
-        Endpoint.objects.filter(model=model, rotation_status="active")
+        Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE)
         .select_related("provider").order_by("provider__slug", "quantization")
     )
     return {
@@ -37,8 +38,14 @@ def route(model: LLMModel, variant: str | None) -> dict:
 def _exacto_route(model: LLMModel) -> dict:
     snapshot = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
     if snapshot is None:
-        return {"model": model.slug, "variant": EXACTO, "computed_at": None, "fallback": False,
-                "providers": [], "excluded": []}
+        # API.md 1.1: no pool yet → the in-rotation endpoints as a fallback, unjudged
+        # (no figures yet to rank them by), never an empty list while some are in rotation.
+        in_rotation = (Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE)
+                       .select_related("provider").order_by("provider__slug", "quantization"))
+        providers = [{"provider": e.provider.slug, "quantization": e.quantization,
+                      "tier": None, "forced": False} for e in in_rotation]
+        return {"model": model.slug, "variant": EXACTO, "computed_at": None,
+                "fallback": bool(providers), "providers": providers, "excluded": []}
     verdicts = list(snapshot.verdicts.select_related("endpoint__provider"))
     members = sorted((v for v in verdicts if v.member),
                      key=lambda v: (v.position is None, v.position or 0))
