@@ -177,11 +177,11 @@ CELERY_RESULT_BACKEND = env.str(
     "CELERY_RESULT_BACKEND",
     default=None if CELERY_BROKER_URL.startswith("filesystem:") else (CELERY_BROKER_URL or None),
 )
-EXACTO_QUEUE_DIR = Path(env.str("EXACTO_QUEUE_DIR", default=str(BASE_DIR / ".queue")))
+QUEUE_DIR = Path(env.str("EXACTO_QUEUE_DIR", default=str(BASE_DIR / ".queue")))
 if CELERY_BROKER_URL.startswith("filesystem:"):
-    EXACTO_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    QUEUE_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(EXACTO_QUEUE_DIR), "data_folder_out": str(EXACTO_QUEUE_DIR),
+        "data_folder_in": str(QUEUE_DIR), "data_folder_out": str(QUEUE_DIR),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         env = dict(os.environ)
         commands = []
         if not env.get("CELERY_BROKER_URL"):
-            queue = settings.EXACTO_QUEUE_DIR
+            queue = settings.QUEUE_DIR
             queue.mkdir(parents=True, exist_ok=True)
             env["CELERY_BROKER_URL"] = "filesystem://"
             env["EXACTO_QUEUE_DIR"] = str(queue)
