@@ -104,7 +104,7 @@ def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
         })
     lows = [_pct(r["tool_calls"]["accuracy_ci95"][0]) for r in rows]
     left = min([*lows, *([_pct(bar)] if bar is not None else [])])
-    layout = _layout(len(rows), x_title="Tool-call accuracy (%), 95% interval",
+    layout = _layout(len(rows), x_title="Accuracy (%)",
                      x_range=[max(0, left - 1.5), 100.5])
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     legend = _legend_tiers([_tier(r) for r in rows])
@@ -162,7 +162,7 @@ def failure_modes_chart(rows: list[dict]) -> dict:
             "hovertemplate": f"<b>%{{y}}</b><br>{FAILURE_LABELS[mode]}: %{{x:.2f}}% of calls"
                              "%{customdata}<extra></extra>",
         })
-    layout = _layout(len(rows), x_title="Failed tool calls (% of calls)", barmode="stack",
+    layout = _layout(len(rows), x_title="Failed calls (%)", barmode="stack",
                      bargap=0.35)
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     sums = {m: sum(r["tool_calls"]["failure_rates"][m] or 0 for r in rows) for m in FAILURE_COLOURS}
@@ -210,7 +210,7 @@ def propensity_chart(rows: list[dict], band) -> dict:
     if band:
         extent += [_pct(_band(band)[0]), _pct(_band(band)[1])]
     pad = max(1.0, 0.08 * (max(extent) - min(extent)))
-    layout = _layout(len(rows), x_title="Requests with a tool call (%)",
+    layout = _layout(len(rows), x_title="Requests with a call (%)",
                      x_range=[max(-1, min(extent) - pad), min(101, max(extent) + pad)])
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     legend = _legend_tiers([_tier(r) for r in rows])
@@ -339,7 +339,7 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
     extent = [*scores, *([reference - tolerance, reference + tolerance] if reference is not None
                          else [])]
     pad = max(1.0, 0.06 * (max(extent) - min(extent)))
-    layout = _layout(len(runs), x_title=f"Latest score ({unit})",
+    layout = _layout(len(runs), x_title=f"Score ({unit})",
                      x_range=[min(extent) - pad, max(extent) + pad])
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     legend = [{"label": "in range", "colour": "#0072B2", "shape": "dot"}]
@@ -399,7 +399,7 @@ def spread_chart(cards: list[dict]) -> dict:
          "hovertemplate": "<b>%{y}</b><br>%{text} (in the pool): %{x:.1f}%<extra></extra>"},
     ]
     lows = [_pct(c["spread"][0]) for c in cards]
-    layout = _layout(len(cards), x_title="Tool-call accuracy (%)",
+    layout = _layout(len(cards), x_title="Accuracy (%)",
                      x_range=[max(0, min(lows) - 2), 100.5])
     layout["height"] = 36 * len(cards) + 64
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
