@@ -358,9 +358,10 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
         ]
         legend += [{"label": f"{reference_kind} {reference:.1f}", "colour": "#1b1f24",
                     "shape": "dash"},
-                   {"label": f"tolerance {_score(tolerance, unit).replace('.0', '')}",
+                   {"label": f"tolerance {tolerance:g} {'points' if unit == '%' else unit}",
                     "colour": BAND, "shape": "band"}]
-    takeaway = (f"{names[0]} scores highest ({_score(scores[0], unit)})" if higher_is_better
+    tied = sum(1 for v in scores if v == scores[0])
+    takeaway = (f"{tied} providers share the best score ({_score(scores[0], unit)})" if tied > 1
                 else f"{names[0]} scores best ({_score(scores[0], unit)})")
     takeaway += (f"; {len(out)} of {len(runs)} out of range" if out
                  else f"; all {len(runs)} within range of the {reference_kind}"

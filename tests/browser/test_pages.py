@@ -51,7 +51,8 @@ CHART_TEXTS = """
     .filter(t => t.textContent.trim() && getComputedStyle(t).display !== 'none'
                  && getComputedStyle(t).visibility !== 'hidden' && t.getAttribute('opacity') !== '0')
     .map(t => { const r = t.getBoundingClientRect();
-                return {text: t.textContent.trim(), cls: t.getAttribute('class') || t.parentNode.getAttribute('class'),
+                return {text: t.textContent.trim(),
+                        cls: t.getAttribute('class') || t.parentNode.getAttribute('class'),
                         x0: r.left, x1: r.right, y0: r.top, y1: r.bottom}; })
     .filter(b => b.x1 - b.x0 > 0 && b.y1 - b.y0 > 0);
   return {id: plot.dataset.figure, svg: {x0: svg.left, x1: svg.right, y0: svg.top, y1: svg.bottom},
@@ -63,8 +64,11 @@ CHART_TEXTS = """
 OVERFLOWING = """
 () => {
   const vw = document.documentElement.clientWidth;
-  const scrolls = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+  const scrolls = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
     return false; };
   // Off-screen on purpose: Plotly's text-measuring SVG and the form's hidden honeypot field.
   const hidden = el => el.closest('#js-plotly-tester, [aria-hidden="true"]');
@@ -72,10 +76,27 @@ OVERFLOWING = """
     if (hidden(el)) return false;
     const r = el.getBoundingClientRect();
     return r.width > 0 && (r.right > vw + 1 || r.left < -1) && !scrolls(el);
-  }).map(el => el.tagName + '.' + (el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className)
-                + ' ' + Math.round(el.getBoundingClientRect().left) + '..' + Math.round(el.getBoundingClientRect().right));
+  }).map(el => { const r = el.getBoundingClientRect();
+                 const cls = el.className && el.className.baseVal !== undefined
+                   ? el.className.baseVal : el.className;
+                 return el.tagName + '.' + cls + ' ' + Math.round(r.left) + '..' + Math.round(r.right); });
 }
 """
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # `make setup-test` installs it (npm ci)
+AXE_RUN = ("() => axe.run(document, {runOnly: {type: 'tag', values: "
+           "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+           ".then(r => r.violations.map(v => v.id + ' (' + v.impact + '): '"
+           " + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A/AA violations of the page as drawn (charts included)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make setup-test` (npm ci) first")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_RUN)
 
 
 def origin(url: str) -> str:
@@ -166,6 +187,7 @@ def test_layout_fits_and_chart_texts_never_overlap(browser, demo_server, portal_
         assert widths["doc"] <= widths["view"], (name, width, widths)
         assert page.evaluate(OVERFLOWING) == [], (name, width)
         assert chart_problems(page) == [], (name, width)
+        assert axe_violations(page) == [], (name, width)
         assert not errors, errors
     finally:
         ctx.close()
@@ -357,6 +379,7 @@ def test_other_pages_fit_both_widths(browser, demo_server, screenshots, name, pa
             page.screenshot(path=str(screenshots / f"{name}-{width}.png"))
             assert page.evaluate(OVERFLOWING) == [], (name, width)
             assert chart_problems(page) == [], (name, width)
+            assert axe_violations(page) == [], (name, width)
             assert not errors, errors
         finally:
             ctx.close()
