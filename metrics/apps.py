@@ -10,8 +10,13 @@ class MetricsConfig(AppConfig):
     def ready(self):
         from metrics.models import PoolOverride
         from metrics.schedule import ensure_periodic_tasks
-        from metrics.signals import override_changed, rotation_event_saved
-        from providers.models import RotationEvent
+        from metrics.signals import (
+            model_saved,
+            override_changed,
+            provider_saved,
+            rotation_event_saved,
+        )
+        from providers.models import LLMModel, Provider, RotationEvent
 
         post_migrate.connect(ensure_periodic_tasks, sender=self)
         post_save.connect(rotation_event_saved, sender=RotationEvent,
@@ -20,3 +25,7 @@ class MetricsConfig(AppConfig):
                           dispatch_uid="exacto-recompute-on-override-save")
         post_delete.connect(override_changed, sender=PoolOverride,
                             dispatch_uid="exacto-recompute-on-override-delete")
+        post_save.connect(provider_saved, sender=Provider,
+                          dispatch_uid="exacto-recompute-on-provider-approval")
+        post_save.connect(model_saved, sender=LLMModel,
+                          dispatch_uid="exacto-recompute-on-model-approval")

@@ -8,7 +8,42 @@ HTML under the plot (`legend`), never inside the SVG, so they cannot cover axis 
 data; every figure carries its numbers as a table (`table`) for screen readers and copying.
 """
 
+import html
+from functools import wraps
 from statistics import median
+
+# Plotly renders a subset of HTML in every label (`<a href>`, `<b>`, `<br>`, …): a provider,
+# model or quantization name must be shown as text, never followed as a link.
+_TEXT_KEYS = frozenset({"x", "y", "name", "text", "hovertext", "ticktext", "title",
+                        "categoryarray"})
+
+
+def plotly_text(value: str) -> str:
+    """A label as Plotly must receive it: its HTML-like markup escaped as entities."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape(value, key: str | None = None):
+    """Strings under a label key (at any depth below it) escaped; ours like hovertemplate
+    kept. The HTML around the chart (takeaway, legend, table) is escaped by the template."""
+    if isinstance(value, str):
+        return plotly_text(value) if key in _TEXT_KEYS else value
+    if isinstance(value, dict):
+        return {k: _escape(v, k if k in _TEXT_KEYS else None) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escape(v, key) for v in value]
+    return value
+
+
+def escaped(chart):
+    """Every label of the figure a chart function returns is escaped for Plotly."""
+
+    @wraps(chart)
+    def wrapper(*args, **kwargs):
+        figure = chart(*args, **kwargs)
+        return {**figure, "data": _escape(figure["data"]), "layout": _escape(figure["layout"])}
+
+    return wrapper
 
 TIER_COLOURS = {"verified": "#009E73", "unverified": "#E69F00", "deranked": "#D55E00",
                 None: "#8A8F98"}
@@ -73,6 +108,7 @@ def _f1(value) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
+@escaped
 def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
     """Accuracy with its 95% Wilson interval per provider, best lower bound first (§4, §7)."""
     rows = [r for r in rows if r["tool_calls"]["accuracy"] is not None]
@@ -138,6 +174,7 @@ def _failure_interval(row: dict, mode: str):
     return intervals.get(mode)
 
 
+@escaped
 def failure_modes_chart(rows: list[dict]) -> dict:
     """How calls fail: the three failure rates per provider, stacked, fewest first (§1)."""
     rows = [r for r in rows if r["tool_calls"]["calls"]]
@@ -183,6 +220,7 @@ def failure_modes_chart(rows: list[dict]) -> dict:
     }
 
 
+@escaped
 def propensity_chart(rows: list[dict], band) -> dict:
     """How often each provider calls a tool when it may, against the normal band (§2, §7)."""
     rows = [r for r in rows if r["tool_calls"]["propensity"] is not None]
@@ -307,6 +345,7 @@ def sparklines(series: dict[str, list[tuple]], *, width: int = 220, height: int 
             "low": f"{lo:.1f}{unit}", "high": f"{hi:.1f}{unit}"}
 
 
+@escaped
 def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind: str,
                     tolerance: float, higher_is_better: bool, unit: str) -> dict:
     """Latest score per provider on one benchmark, sorted, with the range rule drawn (§6):
@@ -377,6 +416,7 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
     }
 
 
+@escaped
 def spread_chart(cards: list[dict]) -> dict:
     """Per model, the range of provider accuracies, with the pool's members marked."""
     cards = [c for c in cards if c["spread"]]
@@ -389,7 +429,6 @@ def spread_chart(cards: list[dict]) -> dict:
          "x": [_pct(v) for c in cards for v in (*c["spread"], None)],
          "y": [n for n in names for _ in range(3)],
          "line": {"color": "#b8bec6", "width": 6}, "marker": {"color": NEUTRAL, "size": 8},
-         "customdata": [c["model"].slug for c in cards for _ in range(3)],
          "hovertemplate": "<b>%{y}</b><br>a provider at %{x:.1f}%<extra></extra>"},
         {"type": "scatter", "mode": "markers", "name": "in the exacto pool",
          "x": [_pct(r["tool_calls"]["accuracy"]) for c in cards for r in c["pool"]],
@@ -424,6 +463,7 @@ def table_of(figure: dict) -> dict:
     """The numbers of a figure as a table, shown under every chart (collapsed)."""
     if figure.get("table") is not None:
         return figure["table"]
+    figure = _unescape(figure)  # the table is HTML-escaped by the template instead
     traces = [t for t in figure.get("data", []) if t.get("x") is not None]
     xs: list = []
     for trace in traces:
@@ -440,3 +480,13 @@ def table_of(figure: dict) -> dict:
         "columns": [x_title, *values],
         "rows": [[x, *(values[name].get(x) for name in values)] for x in xs],
     }
+
+
+def _unescape(value):
+    if isinstance(value, str):
+        return html.unescape(value)
+    if isinstance(value, dict):
+        return {k: _unescape(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unescape(v) for v in value]
+    return value

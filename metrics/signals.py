@@ -5,8 +5,9 @@ admin override enqueue a recompute of that model once their transaction commits,
 `:exacto` route follows within seconds instead of at the next periodic run. In-process
 (no broker) the recompute runs right after the commit; with workers it is a task.
 
-Other changes that decide membership (e.g. approving a pending endpoint) call
-`recompute_after_commit(model_id)` from their service.
+An approval (a pending provider or model saved as approved, METHODOLOGY §9) recomputes
+the models concerned the same way. Other services that change membership call
+`recompute_after_commit(model_id)`.
 """
 
 from django.db import transaction
@@ -41,3 +42,22 @@ def override_changed(sender, instance, raw=False, **kwargs) -> None:
     # Also on delete: an endpoint deleted with its override has no model left to recompute.
     if not raw and (model_id := _model_of(instance.endpoint_id)) is not None:
         recompute_after_commit(model_id)
+
+
+def _status_may_have_changed(created: bool, raw: bool, update_fields) -> bool:
+    return not created and not raw and (update_fields is None or "status" in update_fields)
+
+
+def provider_saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
+    """An approved (or re-pended) provider: every model it serves is judged again."""
+    if _status_may_have_changed(created, raw, update_fields):
+        from providers.models import Endpoint
+
+        for model_id in set(Endpoint.objects.filter(provider_id=instance.pk)
+                            .values_list("model_id", flat=True)):
+            recompute_after_commit(model_id)
+
+
+def model_saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
+    if _status_may_have_changed(created, raw, update_fields):
+        recompute_after_commit(instance.pk)

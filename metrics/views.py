@@ -14,6 +14,7 @@ from django.utils import timezone
 from metrics import charts, presentation
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboards, visible_runs
+from metrics.selectors.disclosure import Disclosure
 from metrics.selectors.endpoints import (
     home_cards,
     model_endpoints,
@@ -22,7 +23,8 @@ from metrics.selectors.endpoints import (
 from metrics.selectors.exports import EXPORT_COLUMNS, daily_export_rows
 from metrics.selectors.toolcall_stats import daily_figures
 from metrics.services.pools import pool_settings
-from providers.choices import OPEN_FEEDBACK_STATUSES
+from metrics.stats import Range
+from providers.choices import OPEN_FEEDBACK_STATUSES, ApprovalStatus
 from providers.models import LLMModel, Provider
 from providers.visibility import Viewer
 
@@ -65,17 +67,33 @@ def home(request):
                    "recompute_minutes": max(1, settings.EXACTO_POOL_RECOMPUTE_SECONDS // 60)})
 
 
+def _visible(viewer: Viewer, queryset, **lookup):
+    """The object, or 404 when it is unknown or pending and the viewer is not an admin."""
+    obj = get_object_or_404(queryset, **lookup)
+    if not (viewer.sees_all or obj.approved):
+        raise Http404("Not found")
+    return obj
+
+
 def model_page(request, slug):
-    model = get_object_or_404(LLMModel, slug=slug)
     viewer = Viewer.from_request(request)
+    model = _visible(viewer, LLMModel, slug=slug)
     rows, snapshot = model_endpoints(model, viewer)
     rules = pool_settings()
     # Bar and band from the figures this reader may see (published ones for the public);
     # tiers and failed rules are the stored verdict's, computed on all data.
     judgement = presentation.visible_judgement(rows, rules)
     bar = presentation.accuracy_bar(judgement, rules)
-    band = judgement.propensity_range
     endpoints = [r["_endpoint"] for r in rows]
+    # Verdict reasons quote all data: the endpoint's own to its provider, other endpoints'
+    # thresholds to admins only (METHODOLOGY §8). The public band is the rule applied to
+    # published figures; a provider or admin sees the stored band when they may read it.
+    disclosure = Disclosure(viewer, [snapshot])
+    sees_private = any(viewer.sees_private(e) for e in endpoints)
+    band = judgement.propensity_range
+    if sees_private:
+        stored = disclosure.band(snapshot)
+        band = Range(**stored) if stored else None
     daily = daily_figures(endpoints, viewer, days=30)
     labels = {e.pk: endpoint_label(e) for e in endpoints}
     over_time = {labels[e.pk]: [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
@@ -90,8 +108,7 @@ def model_page(request, slug):
         row["open_feedback"] = open_feedback.get(row["provider"], 0)
         private = viewer.sees_private(row["_endpoint"]) and row["_verdict"] is not None
         if private:
-            # Verdict reasons quote figures computed on all data, published or not.
-            row["verdict"] = row["_verdict"].detail
+            row["verdict"] = disclosure.verdict(snapshot, row["_verdict"].detail)
         row["deciding"] = presentation.deciding_words(row, judgement, rules, private=private)
     presentation.add_bars(rows, band)
     rows = presentation.sort_rows(rows)
@@ -125,30 +142,32 @@ def model_page(request, slug):
         "daily": charts.sparklines(over_time),
         "boards": boards,
         "window_days": settings.EXACTO_WINDOW_DAYS, "min_calls": rules.min_calls,
-        "sees_private": any(viewer.sees_private(e) for e in endpoints),
+        "sees_private": sees_private,
     })
 
 
 def pool_history(request, slug):
-    model = get_object_or_404(LLMModel, slug=slug)
     viewer = Viewer.from_request(request)
+    model = _visible(viewer, LLMModel, slug=slug)
     snapshots = PoolSnapshot.objects.filter(model=model).order_by("-sequence")[:50]
     changes = list(
         PoolChange.objects.filter(snapshot__model=model)
         .select_related("snapshot", "endpoint__provider").order_by("-snapshot__sequence", "id")[:200]
     )
+    disclosure = Disclosure(viewer, {c.snapshot for c in changes})
     for change in changes:
-        # The reason quotes figures computed on all data; the rules alone are public.
-        change.visible_reason = (change.reason if viewer.sees_private(change.endpoint)
-                                 else "")
+        # The reason quotes figures computed on all data; the rules alone are public, and
+        # other endpoints' thresholds are for admins only (METHODOLOGY §8).
+        change.visible_reason = (disclosure.change_reason(change)
+                                 if viewer.sees_private(change.endpoint) else "")
     return render(request, "dashboard/pool_history.html", {
         "model": model, "snapshots": snapshots, "changes": changes,
         "recompute_minutes": max(1, settings.EXACTO_POOL_RECOMPUTE_SECONDS // 60)})
 
 
 def provider_page(request, slug):
-    provider = get_object_or_404(Provider, slug=slug)
     viewer = Viewer.from_request(request)
+    provider = _visible(viewer, Provider, slug=slug)
     sections: dict = {}
     rows, _ = provider_endpoints(provider, viewer)
     for row in rows:
@@ -213,11 +232,12 @@ def methodology(request):
 def exports(request):
     fmt = request.GET.get("format")
     if fmt is None:
-        models = LLMModel.objects.order_by("slug")
+        models = LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug")
         return render(request, "dashboard/exports.html", {"models": models,
                                                           "columns": EXPORT_COLUMNS})
     model_slug = request.GET.get("model")
-    model = LLMModel.objects.filter(slug=model_slug).first() if model_slug else None
+    model = (LLMModel.objects.filter(slug=model_slug, status=ApprovalStatus.APPROVED).first()
+             if model_slug else None)
     if model_slug and model is None:
         raise Http404("Unknown model")
     try:

@@ -20,8 +20,9 @@ def parse_route_model(value: str) -> tuple[str, str | None]:
 def route(model: LLMModel, variant: str | None) -> dict:
     if variant == EXACTO:
         return _exacto_route(model)
+    # Pending providers are never routed (METHODOLOGY §9).
     endpoints = (
-        Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE)
+        Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE).approved()
         .select_related("provider").order_by("provider__slug", "quantization")
     )
     return {
@@ -41,6 +42,7 @@ def _exacto_route(model: LLMModel) -> dict:
         # API.md 1.1: no pool yet → the in-rotation endpoints as a fallback, unjudged
         # (no figures yet to rank them by), never an empty list while some are in rotation.
         in_rotation = (Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE)
+                       .approved()
                        .select_related("provider").order_by("provider__slug", "quantization"))
         providers = [{"provider": e.provider.slug, "quantization": e.quantization,
                       "tier": None, "forced": False} for e in in_rotation]

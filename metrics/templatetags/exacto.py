@@ -84,3 +84,9 @@ def rotation_words(status):
 @register.filter
 def tier_words(tier):
     return tier or "not judged"
+
+
+@register.filter
+def plotly_spec(figure):
+    """What plotly.js draws: data and layout only (takeaway, legend and table are HTML)."""
+    return {"data": figure.get("data", []), "layout": figure.get("layout", {})}

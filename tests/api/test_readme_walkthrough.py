@@ -20,7 +20,8 @@ def figures(client):
 
 
 def test_readme_walkthrough(ingest_client, admin_client_api, anon_client):
-    registered = ingest_client.post("/api/v1/endpoints/", {
+    # An admin registers (an ingest key's new model would wait for approval, §9).
+    registered = admin_client_api.post("/api/v1/endpoints/", {
         "model": MODEL, "provider": "example-cloud", "quantization": "fp8"}, format="json")
     assert registered.status_code == 201, registered.content
 
