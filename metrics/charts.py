@@ -78,7 +78,8 @@ def _tier(row: dict):
 def _layout(n_rows: int, *, x_title: str = "", x_range=None, **extra) -> dict:
     """A horizontal chart: categories on y (first at the top), values on x."""
     return {
-        "height": ROW_PX * max(n_rows, 1) + 64,
+        # Room for the tick labels and the axis title even with one or two rows.
+        "height": ROW_PX * max(n_rows, 3) + 72,
         "margin": {"l": 8, "r": 16, "t": 8, "b": 8},
         "font": FONT,
         "showlegend": False,
