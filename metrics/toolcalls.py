@@ -393,8 +393,9 @@ def _classify(
     for call in wire_calls:
         if deadline is not None and time.monotonic() > deadline:
             raise WorkBoundExceeded(
-                "the batch spent its validation time budget before this event; nothing of it "
-                "was stored: resend it (in a later or smaller batch)."
+                "the batch spent its validation time budget before this event was judged; "
+                "nothing of it was stored: resend it in a later or smaller batch (an event "
+                "that alone needs longer must split its tool calls over several events)."
             )
         calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
     errored = False
