@@ -243,6 +243,9 @@ class PoolSnapshot(models.Model):
     model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="pool_snapshots")
     sequence = models.PositiveIntegerField()
     computed_at = models.DateTimeField(db_index=True)
+    # The last recompute that found this snapshot still current (API.md 1.1 `computed_at`:
+    # a recompute that changes nothing writes no snapshot but records when it ran).
+    checked_at = models.DateTimeField()
     trigger = models.CharField(max_length=10, choices=RecomputeTrigger.choices)
     fallback = models.BooleanField(default=False)
     figures = models.JSONField(default=dict, help_text="Shared figures: best bound, ranges.")
@@ -291,3 +294,21 @@ class PoolChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_id} {self.change}"
+
+
+class PublicVersion(models.Model):
+    """What public readers see of one model, as a number that changes whenever it does.
+
+    Bumped in the same transaction by everything that changes a public figure of the model
+    (publication, recompute, rotation, approval, catalogue edits, ignores, benchmark runs):
+    public reads are cached under it (`metrics.public_cache`). A row starts at a random
+    value, so a restored or re-created database never meets its old cache entries, and rows
+    are never deleted (a deleted model's row is bumped instead), so the sum over all rows
+    changes whenever any row does.
+    """
+
+    model_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"model {self.model_id}: {self.version}"

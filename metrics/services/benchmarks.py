@@ -16,6 +16,7 @@ from django.utils import timezone
 from metrics.choices import IngestKind
 from metrics.events import BatchResult, BenchmarkRunItem, ItemError, parse_benchmark_run
 from metrics.models import Benchmark, BenchmarkRun, IngestBatch
+from metrics.public_cache import bump
 from providers.choices import RotationActor, RotationStatus
 from providers.models import Endpoint
 from providers.rotation_rules import RunFigure, next_status, range_check, reference_for
@@ -119,6 +120,8 @@ def store_runs(
             published_at=now if run.id in published_ids else None,
         ))
     BenchmarkRun.objects.bulk_create(new, ignore_conflicts=True)
+    # Published runs show at once (bulk_create sends no signal); rotation changes bump too.
+    bump({run.endpoint.model_id for run in new if run.published_at is not None})
     IngestBatch.objects.create(
         kind=IngestKind.BENCHMARK_RUNS, source=source[:128], accepted=result.accepted,
         duplicates=result.duplicates, rejected=len(result.rejected),
