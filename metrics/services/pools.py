@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from metrics.models import PoolChange, PoolOverride, PoolSnapshot, PoolVerdict
@@ -24,7 +24,7 @@ from metrics.pools import (
     verdict_to_dict,
 )
 from metrics.public_cache import bump
-from metrics.selectors.ignores import ignore_rates
+from metrics.selectors.ignores import ignore_rates, ignore_rates_of_models
 from metrics.selectors.toolcall_stats import endpoint_stats
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
@@ -43,16 +43,18 @@ def pool_settings() -> PoolSettings:
 
 
 def model_figures(
-    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None
+    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None,
+    ignores=None,
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
 
-    `stats` and `overrides` may be preloaded for many models at once (recompute_all).
+    `stats`, `overrides` and `ignores` may be preloaded for many models at once.
     """
     if stats is None:
         stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
-    windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
-    ignores = ignore_rates(model, endpoints, windows)
+    if ignores is None:
+        windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
+        ignores = ignore_rates(model, endpoints, windows)
     if overrides is None:
         overrides = {o.endpoint_id: o
                      for o in PoolOverride.objects.filter(endpoint__in=endpoints)}
@@ -85,23 +87,60 @@ def _shared_figures(result: PoolResult) -> dict:
     }
 
 
-@transaction.atomic
 def recompute_model(
     model: LLMModel, *, trigger: str, now: datetime | None = None, today=None,
     stats=None, overrides=None,
 ) -> PoolSnapshot:
+    return recompute_models([model], trigger=trigger, now=now, today=today, stats=stats,
+                            overrides=overrides)[0]
+
+
+@transaction.atomic
+def recompute_models(
+    models: list[LLMModel], *, trigger: str, now: datetime | None = None, today=None,
+    stats=None, overrides=None,
+) -> list[PoolSnapshot]:
+    """Recomputes these models in one transaction and a fixed number of statements,
+    whatever their number: figures, ignores, overrides and previous snapshots are read for
+    all of them at once, and all snapshots are written at once.
+
+    `stats` and `overrides` may be preloaded (recompute_all); stats of an endpoint
+    registered since are measured afresh.
+    """
     now = now or timezone.now()
-    # Bumping the model's public version first takes its row lock, which serialises
-    # recomputes of one model across workers (PostgreSQL); SQLite's single writer
-    # (IMMEDIATE transactions) does the same there. Every recompute changes what public
-    # readers see, if only its time (API.md 1.1 `computed_at`).
-    bump([model.pk])
-    endpoints = list(Endpoint.objects.filter(model=model).select_related("provider"))
-    if stats is not None and any(e.pk not in stats for e in endpoints):
-        stats = None  # an endpoint registered since the preload: measure afresh
-    figures = model_figures(model, endpoints, today=today, stats=stats, overrides=overrides)
-    result = judge_pool(figures, pool_settings())
-    return write_snapshot(model, result, {e.pk for e in endpoints}, trigger=trigger, now=now)
+    ids = sorted({m.pk for m in models})
+    # Bumping the models' public versions first takes their row locks, which serialises
+    # recomputes of a model across workers (PostgreSQL); SQLite's single writer (IMMEDIATE
+    # transactions) does the same there. Every recompute changes what public readers see,
+    # if only its time (API.md 1.1 `computed_at`).
+    bump(ids)
+    endpoints = list(Endpoint.objects.filter(model_id__in=ids).select_related("provider")
+                     .order_by("pk"))
+    missing = [e for e in endpoints if stats is None or e.pk not in stats]
+    if missing:
+        stats = {**(stats or {}), **endpoint_stats(missing, Viewer.everything(), today=today)}
+    by_model: dict[int, list[Endpoint]] = {pk: [] for pk in ids}
+    for endpoint in endpoints:
+        by_model[endpoint.model_id].append(endpoint)
+    windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
+    ignores = ignore_rates_of_models(by_model, windows)
+    if overrides is None:
+        overrides = {o.endpoint_id: o
+                     for o in PoolOverride.objects.filter(endpoint__model_id__in=ids)}
+    rules = pool_settings()
+    results = {
+        model.pk: judge_pool(model_figures(model, by_model[model.pk], stats=stats,
+                                           overrides=overrides, ignores=ignores), rules)
+        for model in models
+    }
+    written = write_snapshots(models, results, by_model, trigger=trigger, now=now)
+    return [written[m.pk] for m in models]
+
+
+VERDICT_FIELDS = ("endpoint_id", "tier", "member", "position", "forced", "failed", "detail",
+                  "accuracy_lower")
+SNAPSHOT_FIELDS = ("pk", "model_id", "sequence", "computed_at", "checked_at", "trigger",
+                   "fallback", "figures")
 
 
 def _verdict_rows(result: PoolResult) -> list[dict]:
@@ -117,112 +156,147 @@ def _verdict_rows(result: PoolResult) -> list[dict]:
     return json.loads(json.dumps(sorted(rows, key=lambda r: r["endpoint_id"])))
 
 
-def _previous(model: LLMModel) -> tuple[PoolSnapshot | None, list[dict]]:
-    """The latest snapshot and its verdict rows, in one query."""
-    latest = PoolSnapshot.objects.filter(model=model).order_by("-sequence").values("pk")[:1]
-    found = list(
-        PoolSnapshot.objects.filter(pk=Subquery(latest)).values(
-            "pk", "sequence", "computed_at", "checked_at", "trigger", "fallback", "figures",
-            *(f"verdicts__{f}" for f in VERDICT_FIELDS))
-        .order_by("verdicts__endpoint_id")
-    )
-    if not found:
-        return None, []
-    head = found[0]
-    snapshot = PoolSnapshot(
-        pk=head["pk"], model=model, sequence=head["sequence"],
-        computed_at=head["computed_at"], checked_at=head["checked_at"],
-        trigger=head["trigger"], fallback=head["fallback"], figures=head["figures"])
-    snapshot._state.adding, snapshot._state.db = False, "default"
-    rows = [{f: row[f"verdicts__{f}"] for f in VERDICT_FIELDS}
-            for row in found if row["verdicts__endpoint_id"] is not None]
-    return snapshot, rows
-
-
-VERDICT_FIELDS = ("endpoint_id", "tier", "member", "position", "forced", "failed", "detail",
-                  "accuracy_lower")
-
-
-def write_snapshot(model: LLMModel, result: PoolResult, endpoint_ids: set[int], *,
-                   trigger: str, now: datetime) -> PoolSnapshot:
-    """Stores the result in O(1) statements: one UPDATE when nothing changed since the
-    previous snapshot, else the snapshot, its verdicts and changes in one statement on
-    PostgreSQL (three elsewhere)."""
-    rows = _verdict_rows(result)
-    shared = json.loads(json.dumps(_shared_figures(result)))
-    previous, previous_rows = _previous(model)
-    if (previous is not None and previous.fallback == result.fallback
-            and previous.figures == shared and previous_rows == rows):
-        PoolSnapshot.objects.filter(pk=previous.pk).update(checked_at=now)
-        previous.checked_at = now
-        return previous
-    previous_state = None
-    if previous is not None:
-        previous_state = {
-            str(r["endpoint_id"]): {"member": r["member"], "failed": r["failed"],
-                                    "forced": r["forced"] or None,
-                                    "fallback": r["detail"].get("fallback", False)}
-            for r in previous_rows
-        }
-    changes = [
-        {"endpoint_id": int(c.key), "change": c.change, "rules": list(c.rules),
-         "reason": c.reason}
-        for c in diff_pools(previous_state, result) if int(c.key) in endpoint_ids
-    ]
-    snapshot = PoolSnapshot(
-        model=model, sequence=(previous.sequence + 1) if previous else 1, computed_at=now,
-        checked_at=now, trigger=trigger, fallback=result.fallback, figures=shared,
-    )
+def _previous(model_ids: list[int]) -> dict[int, tuple[PoolSnapshot, list[dict]]]:
+    """Each model's latest snapshot and its verdict rows, in one query."""
+    of_models = PoolSnapshot.objects.filter(model_id__in=model_ids)
     if connection.vendor == "postgresql":
-        _insert_snapshot_pg(snapshot, rows, changes)
+        latest = of_models.order_by("model_id", "-sequence").distinct("model_id")
     else:
-        snapshot.save(force_insert=True)
-        PoolVerdict.objects.bulk_create([PoolVerdict(snapshot=snapshot, **r) for r in rows])
-        PoolChange.objects.bulk_create([PoolChange(snapshot=snapshot, **c) for c in changes])
-    return snapshot
+        newest = (PoolSnapshot.objects.filter(model_id=OuterRef("model_id"))
+                  .order_by("-sequence").values("sequence")[:1])
+        latest = of_models.filter(sequence=Subquery(newest))
+    found = (
+        PoolSnapshot.objects.filter(pk__in=Subquery(latest.values("pk")))
+        .values(*SNAPSHOT_FIELDS, *(f"verdicts__{f}" for f in VERDICT_FIELDS))
+        .order_by("model_id", "verdicts__endpoint_id")
+    )
+    previous: dict[int, tuple[PoolSnapshot, list[dict]]] = {}
+    for row in found:
+        if row["model_id"] not in previous:
+            snapshot = PoolSnapshot(**{f: row[f] for f in SNAPSHOT_FIELDS})
+            snapshot._state.adding, snapshot._state.db = False, "default"
+            previous[row["model_id"]] = (snapshot, [])
+        if row["verdicts__endpoint_id"] is not None:
+            previous[row["model_id"]][1].append(
+                {f: row[f"verdicts__{f}"] for f in VERDICT_FIELDS})
+    return previous
 
 
-def _insert_snapshot_pg(snapshot: PoolSnapshot, rows: list[dict], changes: list[dict]) -> None:
-    """Snapshot, verdicts and changes in one statement; the rows travel as two JSON
+def write_snapshots(
+    models: list[LLMModel], results: dict[int, PoolResult],
+    endpoints: dict[int, list[Endpoint]], *, trigger: str, now: datetime,
+) -> dict[int, PoolSnapshot]:
+    """Stores the results in O(1) statements: one UPDATE for the models whose verdicts did
+    not change since their previous snapshot (its `checked_at`), and one statement for all
+    new snapshots with their verdicts and changes on PostgreSQL (three elsewhere)."""
+    previous = _previous([m.pk for m in models])
+    written: dict[int, PoolSnapshot] = {}
+    new: list[tuple[PoolSnapshot, list[dict], list[dict]]] = []
+    for model in models:
+        result = results[model.pk]
+        rows = _verdict_rows(result)
+        shared = json.loads(json.dumps(_shared_figures(result)))
+        before, before_rows = previous.get(model.pk, (None, []))
+        if (before is not None and before.fallback == result.fallback
+                and before.figures == shared and before_rows == rows):
+            before.checked_at = now
+            written[model.pk] = before
+            continue
+        previous_state = None
+        if before is not None:
+            previous_state = {
+                str(r["endpoint_id"]): {"member": r["member"], "failed": r["failed"],
+                                        "forced": r["forced"] or None,
+                                        "fallback": r["detail"].get("fallback", False)}
+                for r in before_rows
+            }
+        endpoint_ids = {e.pk for e in endpoints[model.pk]}
+        changes = [
+            {"endpoint_id": int(c.key), "change": c.change, "rules": list(c.rules),
+             "reason": c.reason}
+            for c in diff_pools(previous_state, result) if int(c.key) in endpoint_ids
+        ]
+        snapshot = PoolSnapshot(
+            model=model, sequence=(before.sequence + 1) if before else 1, computed_at=now,
+            checked_at=now, trigger=trigger, fallback=result.fallback, figures=shared,
+        )
+        written[model.pk] = snapshot
+        new.append((snapshot, rows, changes))
+    unchanged = [s.pk for s in written.values() if s.pk is not None]
+    if unchanged:
+        PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
+    if new and connection.vendor == "postgresql":
+        _insert_snapshots_pg(new)
+    elif new:  # bulk_create returns the new ids here too (RETURNING)
+        PoolSnapshot.objects.bulk_create([snapshot for snapshot, _, _ in new])
+        PoolVerdict.objects.bulk_create([PoolVerdict(snapshot=snapshot, **r)
+                                         for snapshot, rows, _ in new for r in rows])
+        PoolChange.objects.bulk_create([PoolChange(snapshot=snapshot, **c)
+                                        for snapshot, _, changes in new for c in changes])
+    return written
+
+
+def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict]]]) -> None:
+    """Snapshots, verdicts and changes in one statement; the rows travel as three JSON
     parameters that PostgreSQL unpacks (no per-value quoting on the client)."""
     s, v, c = (m._meta.db_table for m in (PoolSnapshot, PoolVerdict, PoolChange))
+    first = new[0][0]
+    snapshots = [{"model_id": snap.model_id, "sequence": snap.sequence,
+                  "fallback": snap.fallback, "figures": snap.figures} for snap, _, _ in new]
+    verdicts = [{"model_id": snap.model_id, **row} for snap, rows, _ in new for row in rows]
+    changes = [{"model_id": snap.model_id, **row} for snap, _, rows in new for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH s AS (
                 INSERT INTO {s} (model_id, sequence, computed_at, checked_at, trigger,
                                  fallback, figures)
-                VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING id),
+                SELECT r.model_id, r.sequence, %s, %s, %s, r.fallback, r.figures
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    model_id bigint, sequence integer, fallback boolean, figures jsonb)
+                RETURNING id, model_id),
             v AS (
                 INSERT INTO {v} (snapshot_id, endpoint_id, tier, member, position, forced,
                                  failed, detail, accuracy_lower)
                 SELECT s.id, r.endpoint_id, r.tier, r.member, r.position, r.forced,
                        r.failed, r.detail, r.accuracy_lower
-                FROM s, jsonb_to_recordset(%s::jsonb) AS r(
-                    endpoint_id bigint, tier text, member boolean, position integer,
-                    forced text, failed jsonb, detail jsonb, accuracy_lower double precision)),
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    model_id bigint, endpoint_id bigint, tier text, member boolean,
+                    position integer, forced text, failed jsonb, detail jsonb,
+                    accuracy_lower double precision)
+                JOIN s ON s.model_id = r.model_id),
             c AS (
                 INSERT INTO {c} (snapshot_id, endpoint_id, change, rules, reason)
                 SELECT s.id, r.endpoint_id, r.change, r.rules, r.reason
-                FROM s, jsonb_to_recordset(%s::jsonb) AS r(
-                    endpoint_id bigint, change text, rules jsonb, reason text))
-            SELECT id FROM s""",  # noqa: S608 - our own table names
-            [snapshot.model_id, snapshot.sequence, snapshot.computed_at, snapshot.checked_at,
-             snapshot.trigger, snapshot.fallback, json.dumps(snapshot.figures),
-             json.dumps(rows), json.dumps(changes)],
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    model_id bigint, endpoint_id bigint, change text, rules jsonb,
+                    reason text)
+                JOIN s ON s.model_id = r.model_id)
+            SELECT id, model_id FROM s""",  # noqa: S608 - our own table names
+            [first.computed_at, first.checked_at, first.trigger, json.dumps(snapshots),
+             json.dumps(verdicts), json.dumps(changes)],
         )
-        snapshot.pk = cursor.fetchone()[0]
-    snapshot._state.adding, snapshot._state.db = False, "default"
+        ids = dict((model_id, pk) for pk, model_id in cursor.fetchall())
+    for snapshot, _, _ in new:
+        snapshot.pk = ids[snapshot.model_id]
+        snapshot._state.adding, snapshot._state.db = False, "default"
+
+
+# Models per transaction in recompute_all: short transactions, few statements.
+RECOMPUTE_CHUNK = 100
 
 
 def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
-    """Every model; figures of all endpoints are read in one query up front."""
+    """Every model; figures of all endpoints are read in one query up front, then models
+    are recomputed RECOMPUTE_CHUNK at a time."""
     endpoints = list(Endpoint.objects.all())
     stats = endpoint_stats(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
+    models = list(LLMModel.objects.order_by("slug"))
     snapshots = []
-    for model in LLMModel.objects.order_by("slug"):
-        snapshots.append(recompute_model(model, trigger=trigger, stats=stats,
-                                         overrides=overrides))
+    for start in range(0, len(models), RECOMPUTE_CHUNK):
+        chunk = models[start:start + RECOMPUTE_CHUNK]
+        snapshots.extend(recompute_models(chunk, trigger=trigger, stats=stats,
+                                          overrides=overrides))
         if progress is not None:
-            progress.update(1)
+            progress.update(len(chunk))
     return snapshots

@@ -64,3 +64,28 @@ def test_force_out_override_wins_over_passing_rules(model):
     verdict = snapshot.verdicts.get(endpoint=endpoint)
     assert verdict.tier == "verified" and not verdict.member and verdict.forced == "force_out"
     assert PoolSnapshot.objects.filter(model=model).count() == 1
+
+
+def _recompute_queries(models) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from metrics.services.pools import recompute_models
+
+    with CaptureQueriesContext(connection) as queries:
+        recompute_models(models, trigger="command")
+    return len(queries)
+
+
+def test_recomputing_many_models_takes_as_many_statements_as_one(db):
+    models = []
+    for m in range(6):
+        model = LLMModelFactory(slug=f"acme/many-{m}")
+        for i in range(3):
+            rollup(EndpointFactory(model=model, provider=ProviderFactory(slug=f"many-{i}")),
+                   1000, 990 + m)
+        models.append(model)
+    # First run writes every snapshot, second finds nothing new: both a fixed count.
+    assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
+    assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
+    assert PoolSnapshot.objects.filter(model__in=models).count() == 6
