@@ -246,6 +246,9 @@ class PoolSnapshot(models.Model):
     # The last recompute that found this snapshot still current (API.md 1.1 `computed_at`:
     # a recompute that changes nothing writes no snapshot but records when it ran).
     checked_at = models.DateTimeField()
+    # sha256 of the verdicts and shared figures as decided: a recompute that finds the same
+    # digest writes nothing new.
+    digest = models.CharField(max_length=64, blank=True, default="")
     trigger = models.CharField(max_length=10, choices=RecomputeTrigger.choices)
     fallback = models.BooleanField(default=False)
     figures = models.JSONField(default=dict, help_text="Shared figures: best bound, ranges.")

@@ -30,4 +30,9 @@ class Migration(migrations.Migration):
             name="checked_at",
             field=models.DateTimeField(),
         ),
+        migrations.AddField(
+            model_name="poolsnapshot",
+            name="digest",
+            field=models.CharField(blank=True, default="", max_length=64),
+        ),
     ]

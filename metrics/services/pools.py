@@ -5,6 +5,7 @@ queue up instead of writing two snapshots with the same sequence.
 """
 
 import dataclasses
+import hashlib
 import json
 from datetime import datetime
 
@@ -95,7 +96,6 @@ def recompute_model(
                             overrides=overrides)[0]
 
 
-@transaction.atomic
 def recompute_models(
     models: list[LLMModel], *, trigger: str, now: datetime | None = None, today=None,
     stats=None, overrides=None,
@@ -104,10 +104,18 @@ def recompute_models(
     whatever their number: figures, ignores, overrides and previous snapshots are read for
     all of them at once, and all snapshots are written at once.
 
-    `stats` and `overrides` may be preloaded (recompute_all); stats of an endpoint
-    registered since are measured afresh.
+    `stats` and `overrides` may be preloaded (recompute_all); otherwise the figures are read
+    before the transaction, so the row locks are held only for the decisions and writes.
     """
-    now = now or timezone.now()
+    if stats is None:
+        stats = endpoint_stats(list(Endpoint.objects.filter(model__in=models)),
+                               Viewer.everything(), today=today)
+    return _recompute_locked(models, trigger=trigger, now=now or timezone.now(), today=today,
+                             stats=stats, overrides=overrides)
+
+
+@transaction.atomic
+def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[PoolSnapshot]:
     ids = sorted({m.pk for m in models})
     # Bumping the models' public versions first takes their row locks, which serialises
     # recomputes of a model across workers (PostgreSQL); SQLite's single writer (IMMEDIATE
@@ -116,9 +124,9 @@ def recompute_models(
     bump(ids)
     endpoints = list(Endpoint.objects.filter(model_id__in=ids).select_related("provider")
                      .order_by("pk"))
-    missing = [e for e in endpoints if stats is None or e.pk not in stats]
-    if missing:
-        stats = {**(stats or {}), **endpoint_stats(missing, Viewer.everything(), today=today)}
+    missing = [e for e in endpoints if e.pk not in stats]
+    if missing:  # registered since the figures were read
+        stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today)}
     by_model: dict[int, list[Endpoint]] = {pk: [] for pk in ids}
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
@@ -137,27 +145,30 @@ def recompute_models(
     return [written[m.pk] for m in models]
 
 
-VERDICT_FIELDS = ("endpoint_id", "tier", "member", "position", "forced", "failed", "detail",
-                  "accuracy_lower")
+# Previous verdicts are read only for the diff (§7 history), and only these fields.
+VERDICT_FIELDS = ("endpoint_id", "member", "failed", "forced")
 SNAPSHOT_FIELDS = ("pk", "model_id", "sequence", "computed_at", "checked_at", "trigger",
-                   "fallback", "figures")
+                   "fallback", "figures", "digest")
 
 
 def _verdict_rows(result: PoolResult) -> list[dict]:
-    """The verdict rows as stored (JSON round trip: tuples become lists, as read back)."""
     position = {key: i for i, key in enumerate(result.pool)}
-    rows = [
+    return [
         {"endpoint_id": int(v.key), "tier": v.tier.value, "member": v.member,
          "position": position.get(v.key), "forced": v.forced.value if v.forced else "",
          "failed": [r.value for r in v.failed], "detail": verdict_to_dict(v),
          "accuracy_lower": v.accuracy_ci95[0] if v.accuracy_ci95 else None}
-        for v in result.verdicts
+        for v in sorted(result.verdicts, key=lambda v: int(v.key))
     ]
-    return json.loads(json.dumps(sorted(rows, key=lambda r: r["endpoint_id"])))
 
 
-def _previous(model_ids: list[int]) -> dict[int, tuple[PoolSnapshot, list[dict]]]:
-    """Each model's latest snapshot and its verdict rows, in one query."""
+def _digest(fallback: bool, shared: dict, rows: list[dict]) -> str:
+    text = json.dumps([fallback, shared, rows], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _previous(model_ids: list[int]) -> dict[int, PoolSnapshot]:
+    """Each model's latest snapshot (its verdicts are read later, only for a diff)."""
     of_models = PoolSnapshot.objects.filter(model_id__in=model_ids)
     if connection.vendor == "postgresql":
         latest = of_models.order_by("model_id", "-sequence").distinct("model_id")
@@ -165,21 +176,22 @@ def _previous(model_ids: list[int]) -> dict[int, tuple[PoolSnapshot, list[dict]]
         newest = (PoolSnapshot.objects.filter(model_id=OuterRef("model_id"))
                   .order_by("-sequence").values("sequence")[:1])
         latest = of_models.filter(sequence=Subquery(newest))
-    found = (
-        PoolSnapshot.objects.filter(pk__in=Subquery(latest.values("pk")))
-        .values(*SNAPSHOT_FIELDS, *(f"verdicts__{f}" for f in VERDICT_FIELDS))
-        .order_by("model_id", "verdicts__endpoint_id")
-    )
-    previous: dict[int, tuple[PoolSnapshot, list[dict]]] = {}
-    for row in found:
-        if row["model_id"] not in previous:
-            snapshot = PoolSnapshot(**{f: row[f] for f in SNAPSHOT_FIELDS})
-            snapshot._state.adding, snapshot._state.db = False, "default"
-            previous[row["model_id"]] = (snapshot, [])
-        if row["verdicts__endpoint_id"] is not None:
-            previous[row["model_id"]][1].append(
-                {f: row[f"verdicts__{f}"] for f in VERDICT_FIELDS})
+    previous = {}
+    for snapshot in latest.only(*(f for f in SNAPSHOT_FIELDS if f != "pk")):
+        previous[snapshot.model_id] = snapshot
     return previous
+
+
+def _previous_states(snapshot_ids: list[int]) -> dict[int, dict[str, dict]]:
+    """The diff's view of earlier verdicts: {snapshot id: {endpoint key: state}}."""
+    states: dict[int, dict[str, dict]] = {pk: {} for pk in snapshot_ids}
+    rows = PoolVerdict.objects.filter(snapshot_id__in=snapshot_ids).values(
+        "snapshot_id", *VERDICT_FIELDS)
+    for row in rows:
+        # Without the stored flag, diff_pools infers a fallback member from its failures.
+        states[row["snapshot_id"]][str(row["endpoint_id"])] = {
+            "member": row["member"], "failed": row["failed"], "forced": row["forced"] or None}
+    return states
 
 
 def write_snapshots(
@@ -187,44 +199,43 @@ def write_snapshots(
     endpoints: dict[int, list[Endpoint]], *, trigger: str, now: datetime,
 ) -> dict[int, PoolSnapshot]:
     """Stores the results in O(1) statements: one UPDATE for the models whose verdicts did
-    not change since their previous snapshot (its `checked_at`), and one statement for all
-    new snapshots with their verdicts and changes on PostgreSQL (three elsewhere)."""
+    not change since their previous snapshot (same digest: its `checked_at` moves), and one
+    statement for all new snapshots with their verdicts and changes on PostgreSQL (three
+    elsewhere), after one read of the previous snapshots and one of their verdicts."""
     previous = _previous([m.pk for m in models])
     written: dict[int, PoolSnapshot] = {}
-    new: list[tuple[PoolSnapshot, list[dict], list[dict]]] = []
+    pending = []
     for model in models:
         result = results[model.pk]
         rows = _verdict_rows(result)
-        shared = json.loads(json.dumps(_shared_figures(result)))
-        before, before_rows = previous.get(model.pk, (None, []))
-        if (before is not None and before.fallback == result.fallback
-                and before.figures == shared and before_rows == rows):
+        shared = _shared_figures(result)
+        digest = _digest(result.fallback, shared, rows)
+        before = previous.get(model.pk)
+        if before is not None and before.digest == digest:
             before.checked_at = now
             written[model.pk] = before
             continue
-        previous_state = None
-        if before is not None:
-            previous_state = {
-                str(r["endpoint_id"]): {"member": r["member"], "failed": r["failed"],
-                                        "forced": r["forced"] or None,
-                                        "fallback": r["detail"].get("fallback", False)}
-                for r in before_rows
-            }
+        snapshot = PoolSnapshot(
+            model=model, sequence=(before.sequence + 1) if before else 1, computed_at=now,
+            checked_at=now, trigger=trigger, fallback=result.fallback, figures=shared,
+            digest=digest,
+        )
+        written[model.pk] = snapshot
+        pending.append((model, result, before, snapshot, rows))
+    unchanged = [s.pk for s in written.values() if s.pk is not None]
+    if unchanged:
+        PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
+    states = _previous_states([b.pk for _, _, b, _, _ in pending if b is not None])
+    new = []
+    for model, result, before, snapshot, rows in pending:
         endpoint_ids = {e.pk for e in endpoints[model.pk]}
         changes = [
             {"endpoint_id": int(c.key), "change": c.change, "rules": list(c.rules),
              "reason": c.reason}
-            for c in diff_pools(previous_state, result) if int(c.key) in endpoint_ids
+            for c in diff_pools(states[before.pk] if before else None, result)
+            if int(c.key) in endpoint_ids
         ]
-        snapshot = PoolSnapshot(
-            model=model, sequence=(before.sequence + 1) if before else 1, computed_at=now,
-            checked_at=now, trigger=trigger, fallback=result.fallback, figures=shared,
-        )
-        written[model.pk] = snapshot
         new.append((snapshot, rows, changes))
-    unchanged = [s.pk for s in written.values() if s.pk is not None]
-    if unchanged:
-        PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
     if new and connection.vendor == "postgresql":
         _insert_snapshots_pg(new)
     elif new:  # bulk_create returns the new ids here too (RETURNING)
@@ -242,17 +253,19 @@ def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict]]])
     s, v, c = (m._meta.db_table for m in (PoolSnapshot, PoolVerdict, PoolChange))
     first = new[0][0]
     snapshots = [{"model_id": snap.model_id, "sequence": snap.sequence,
-                  "fallback": snap.fallback, "figures": snap.figures} for snap, _, _ in new]
+                  "fallback": snap.fallback, "figures": snap.figures, "digest": snap.digest}
+                 for snap, _, _ in new]
     verdicts = [{"model_id": snap.model_id, **row} for snap, rows, _ in new for row in rows]
     changes = [{"model_id": snap.model_id, **row} for snap, _, rows in new for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH s AS (
                 INSERT INTO {s} (model_id, sequence, computed_at, checked_at, trigger,
-                                 fallback, figures)
-                SELECT r.model_id, r.sequence, %s, %s, %s, r.fallback, r.figures
+                                 fallback, figures, digest)
+                SELECT r.model_id, r.sequence, %s, %s, %s, r.fallback, r.figures, r.digest
                 FROM jsonb_to_recordset(%s::jsonb) AS r(
-                    model_id bigint, sequence integer, fallback boolean, figures jsonb)
+                    model_id bigint, sequence integer, fallback boolean, figures jsonb,
+                    digest text)
                 RETURNING id, model_id),
             v AS (
                 INSERT INTO {v} (snapshot_id, endpoint_id, tier, member, position, forced,
