@@ -21,12 +21,14 @@ from metrics.pools import (
     PoolResult,
     PoolSettings,
     diff_pools,
+    has_enough_data,
     judge_pool,
     verdict_to_dict,
 )
 from metrics.public_cache import bump
 from metrics.selectors.ignores import ignore_rates, ignore_rates_of_models
 from metrics.selectors.toolcall_stats import endpoint_stats
+from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
 
@@ -77,14 +79,23 @@ def model_figures(
     return figures
 
 
-def _shared_figures(result: PoolResult) -> dict:
+def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
     band = result.propensity_range
+    settings_ = pool_settings()
     return {
         "best_lower_bound": result.best_lower_bound,
         "best_endpoint": result.best_endpoint,
         "propensity_range": dataclasses.asdict(band) if band else None,
         "ignore_threshold": result.ignore_threshold,
         "pool": list(result.pool),
+        # Whose figures each shared threshold rests on (METHODOLOGY §8): a provider sees a
+        # threshold's value only when all of them are its own endpoints.
+        "sources": {
+            "accuracy": [result.best_endpoint] if result.best_endpoint else [],
+            "propensity": [f.key for f in figures if has_enough_data(f, settings_)
+                           and f.propensity_requests > 0] if band else [],
+            "ignores": [f.key for f in figures if f.ignore_rate is not None],
+        },
     }
 
 
@@ -108,7 +119,7 @@ def recompute_models(
     before the transaction, so the row locks are held only for the decisions and writes.
     """
     if stats is None:
-        stats = endpoint_stats(list(Endpoint.objects.filter(model__in=models)),
+        stats = endpoint_stats(list(Endpoint.objects.filter(model__in=models).approved()),
                                Viewer.everything(), today=today)
     return _recompute_locked(models, trigger=trigger, now=now or timezone.now(), today=today,
                              stats=stats, overrides=overrides)
@@ -122,8 +133,9 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[
     # transactions) does the same there. Every recompute changes what public readers see,
     # if only its time (API.md 1.1 `computed_at`).
     bump(ids)
-    endpoints = list(Endpoint.objects.filter(model_id__in=ids).select_related("provider")
-                     .order_by("pk"))
+    # Pending models and providers are neither judged nor shape the model's figures (§9).
+    endpoints = list(Endpoint.objects.filter(model_id__in=ids).approved()
+                     .select_related("provider").order_by("pk"))
     missing = [e for e in endpoints if e.pk not in stats]
     if missing:  # registered since the figures were read
         stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today)}
@@ -136,11 +148,11 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[
         overrides = {o.endpoint_id: o
                      for o in PoolOverride.objects.filter(endpoint__model_id__in=ids)}
     rules = pool_settings()
-    results = {
-        model.pk: judge_pool(model_figures(model, by_model[model.pk], stats=stats,
-                                           overrides=overrides, ignores=ignores), rules)
-        for model in models
-    }
+    results = {}
+    for model in models:
+        figures = model_figures(model, by_model[model.pk], stats=stats, overrides=overrides,
+                                ignores=ignores)
+        results[model.pk] = (judge_pool(figures, rules), figures)
     written = write_snapshots(models, results, by_model, trigger=trigger, now=now)
     return [written[m.pk] for m in models]
 
@@ -195,7 +207,7 @@ def _previous_states(snapshot_ids: list[int]) -> dict[int, dict[str, dict]]:
 
 
 def write_snapshots(
-    models: list[LLMModel], results: dict[int, PoolResult],
+    models: list[LLMModel], results: dict[int, tuple[PoolResult, list[EndpointFigures]]],
     endpoints: dict[int, list[Endpoint]], *, trigger: str, now: datetime,
 ) -> dict[int, PoolSnapshot]:
     """Stores the results in O(1) statements: one UPDATE for the models whose verdicts did
@@ -206,9 +218,9 @@ def write_snapshots(
     written: dict[int, PoolSnapshot] = {}
     pending = []
     for model in models:
-        result = results[model.pk]
+        result, figures = results[model.pk]
         rows = _verdict_rows(result)
-        shared = _shared_figures(result)
+        shared = _shared_figures(result, figures)
         digest = _digest(result.fallback, shared, rows)
         before = previous.get(model.pk)
         if before is not None and before.digest == digest:
@@ -304,7 +316,7 @@ def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     endpoints = list(Endpoint.objects.all())
     stats = endpoint_stats(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
-    models = list(LLMModel.objects.order_by("slug"))
+    models = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"))
     snapshots = []
     for start in range(0, len(models), RECOMPUTE_CHUNK):
         chunk = models[start:start + RECOMPUTE_CHUNK]

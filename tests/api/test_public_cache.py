@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from metrics.models import Benchmark, ToolCallRollup, UserActivity
+from metrics.services.approval import approve_provider
 from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.pools import recompute_model
@@ -64,7 +65,10 @@ def test_a_repeated_anonymous_read_is_served_from_the_cache_with_one_query(model
     with CaptureQueriesContext(connection) as queries:
         second = anon_client.get("/api/v1/route/", {"model": SLUG + ":exacto"})
     assert second.content == first.content
-    assert len(queries) == 1  # the model's public version; no figure is recomputed
+    # The model's public version, and the cache itself when it is the database cache: no
+    # figure is recomputed.
+    reads = [q["sql"] for q in queries if "exacto_cache" not in q["sql"]]
+    assert len(reads) == 1 and "publicversion" in reads[0]
     assert second["ETag"] == first["ETag"] and second["ETag"].startswith('W/"')
     assert second["Cache-Control"] == "public, no-cache"
     assert "Authorization" in second["Vary"] and "Cookie" in second["Vary"]
@@ -116,6 +120,16 @@ def test_a_rotation_change_changes_the_next_public_read(model, anon_client):
     assert [p["provider"] for p in route(anon_client, "")["providers"]] == ["c-alpha", "c-gamma"]
     assert rows(anon_client)["c-beta"]["rotation_status"] == "admin_removed"
     assert anon_client.get(f"/models/{SLUG}/").content != page.content
+
+
+def test_an_approval_changes_the_next_public_read(model, anon_client):
+    pending = ProviderFactory(slug="c-newcomer", status="pending")
+    EndpointFactory(model=model, provider=pending)
+    assert "c-newcomer" not in [p["provider"] for p in route(anon_client, "")["providers"]]
+    assert "c-newcomer" not in rows(anon_client)
+    approve_provider(pending, by="test")
+    assert "c-newcomer" in [p["provider"] for p in route(anon_client, "")["providers"]]
+    assert "c-newcomer" in rows(anon_client)
 
 
 def test_ignores_and_published_runs_change_the_next_public_read(model, anon_client):

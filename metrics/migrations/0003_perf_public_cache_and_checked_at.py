@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("metrics", "0001_initial"),
+        ("metrics", "0002_trust_scoped_ids_generations"),
     ]
 
     operations = [
