@@ -25,12 +25,12 @@ import _common as c
 
 BATCH = 1000
 CLIENT_THREADS = 2
-REQUESTS_PER_DAY = 300  # x 50 demo endpoints x 7 days ~ 104,000 events
+REQUESTS_PER_DAY = 150  # x 50 demo endpoints x 7 days ~ 52,000 events
 DAYS = 7
 NAIVE_SAMPLE = 3000
 
 
-def generate_events() -> list[dict]:
+def generate_events(requests_per_day: int = REQUESTS_PER_DAY) -> list[dict]:
     from metrics.demo.catalog import MODELS
     from metrics.demo.traffic import generate_tool_call_events
 
@@ -40,12 +40,12 @@ def generate_events() -> list[dict]:
     events = []
     started = time.perf_counter()
     for n, event in enumerate(
-        generate_tool_call_events(MODELS, end=end, days=DAYS, requests_per_day=REQUESTS_PER_DAY)
+        generate_tool_call_events(MODELS, end=end, days=DAYS, requests_per_day=requests_per_day)
     ):
         event["id"] = f"bench-{run}-{n}"  # unique per run: nothing is a duplicate
         events.append(event)
         if n % 25_000 == 0 and n:
-            c.progress("generating events", n, 104_000, started)
+            c.progress("generating events", n, requests_per_day * 50 * DAYS, started)
     return events
 
 

@@ -56,7 +56,7 @@ def main() -> None:
     from providers.models import ApiToken
 
     c.log(f"== ingest scale-out benchmark ({c.machine()}, {date.today()}) ==")
-    events = ingest.generate_events()[:EVENTS_PER_RUN]
+    events = ingest.generate_events(requests_per_day=40)[:EVENTS_PER_RUN]
     _, key = ApiToken.issue("bench-scaleout", "ingest")
     url = os.environ["DATABASE_URL"]
     results = {}

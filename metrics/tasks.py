@@ -7,6 +7,7 @@ from metrics.choices import RecomputeTrigger
 from metrics.services.pools import recompute_all, recompute_models
 from metrics.services.publication import end_embargoes
 from metrics.services.retention import expire_old_rows
+from providers.choices import ApprovalStatus
 from providers.models import LLMModel
 
 # Models per task when the periodic recompute fans out: each task reads its models'
@@ -31,7 +32,9 @@ def recompute_pools(model_slug: str | None = None, trigger: str = RecomputeTrigg
         return len(recompute_models(models, trigger=trigger)) if models else 0
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return len(recompute_all(trigger=trigger))
-    slugs = list(LLMModel.objects.order_by("slug").values_list("slug", flat=True))
+    # Pending models are not judged until approved (METHODOLOGY §9).
+    slugs = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug")
+                 .values_list("slug", flat=True))
     for start in range(0, len(slugs), FAN_OUT_MODELS):
         recompute_pools.delay(trigger=trigger, model_slugs=slugs[start:start + FAN_OUT_MODELS])
     return len(slugs)

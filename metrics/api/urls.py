@@ -1,6 +1,6 @@
 from django.urls import path
 
-from metrics.api import views
+from metrics.api import integrations, views
 from metrics.public_cache import model_param, public_read
 
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
         views.BurnInView.as_view()), name="api-burn-in"),
     path("route/", public_read("api-route", model_param(), ("model",))(
         views.RouteView.as_view()), name="api-route"),
+    path("integrations/litellm/", integrations.LiteLLMView.as_view(), name="api-litellm"),
+    path("otlp/v1/traces", integrations.OTLPTracesView.as_view(), name="api-otlp-traces"),
 ]

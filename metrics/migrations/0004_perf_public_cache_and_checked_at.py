@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("metrics", "0002_trust_scoped_ids_generations"),
+        ("metrics", "0003_formats_other_outcome"),
     ]
 
     operations = [
