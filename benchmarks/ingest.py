@@ -1,6 +1,6 @@
 """Ingestion through the real HTTP stack: gunicorn (2 workers) + PostgreSQL.
 
-    .venv/bin/python benchmarks/ingest.py            # >= 100,000 demo events, ~1-2 min
+    .venv/bin/python benchmarks/ingest.py            # ~52,000 demo events, ~1-3 min
     .venv/bin/python benchmarks/ingest.py --profile  # + cProfile of classify and one batch
 
 Prints events/s and validated calls/s end to end (2 client threads POSTing batches of 1,000
