@@ -206,3 +206,13 @@ def test_an_ingest_key_is_answered_live_and_unknown_models_are_never_cached(mode
         "private, no-cache")
     missing = anon_client.get("/api/v1/route/", {"model": "nobody/none:exacto"})
     assert missing.status_code == 404 and "ETag" not in missing
+
+
+def test_pages_answer_304_to_their_etag_until_the_model_changes(model, client):
+    first = client.get(f"/models/{SLUG}/")
+    assert first.status_code == 200 and first["Cache-Control"] == "public, no-cache"
+    again = client.get(f"/models/{SLUG}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and not again.content
+    publish(list(model.endpoints.all()))
+    after = client.get(f"/models/{SLUG}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200 and after["ETag"] != first["ETag"]
