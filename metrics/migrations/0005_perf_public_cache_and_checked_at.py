@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("metrics", "0003_formats_other_outcome"),
+        ("metrics", "0004_pages_change_trigger"),
     ]
 
     operations = [
