@@ -30,6 +30,22 @@ os.environ["SESSION_COOKIE_SECURE"] = "0"
 os.environ["CSRF_COOKIE_SECURE"] = "0"
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 os.environ.pop("CELERY_BROKER_URL", None)  # tasks in-process: benchmarks time the code paths
+
+
+def _redis_cache_url() -> str:
+    """The production cache (Redis) when one answers here, else "" (the database cache)."""
+    from urllib.parse import urlparse
+
+    url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/7")
+    parts = urlparse(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1):
+            return url
+    except OSError:
+        return ""
+
+
+os.environ.setdefault("CACHE_URL", _redis_cache_url())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exacto_site.settings")
 
 
@@ -88,7 +104,9 @@ def reset_data() -> None:
 def machine() -> str:
     import platform
 
-    return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    cache = os.environ.get("CACHE_URL") or "database cache"
+    return (f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.platform()}, cache: {cache}")
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ BUCKETS = ("simple", "moderate", "complex")
 COLUMNS = (
     "endpoint_id", "app", "bucket", "day", "requests_with_tools", "errored_requests",
     "propensity_requests", "propensity_requests_with_calls", "calls", "valid", "unchecked",
-    "invalid_json", "unknown_tool", "schema_mismatch",
+    "invalid_json", "unknown_tool", "schema_mismatch", "other",
 )
 
 
@@ -90,7 +90,8 @@ def copy_rollups(endpoint_ids: list[int], *, days: int, apps: list[str], buckets
                             valid = calls - failed - unchecked
                             errored = min(req, failed)
                             copy.write_row((endpoint_id, app, bucket, day, req, errored, prop,
-                                            prop_calls, calls, valid, unchecked, inv, unk, mism))
+                                            prop_calls, calls, valid, unchecked, inv, unk, mism,
+                                            0))
                             written += 1
                             summed += req
                 if written % 100_000 < len(apps) * buckets_per_app * days:

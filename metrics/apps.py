@@ -9,6 +9,7 @@ class MetricsConfig(AppConfig):
 
     def ready(self):
         from metrics.models import PoolOverride
+        from metrics.public_cache import connect_signals
         from metrics.schedule import ensure_periodic_tasks
         from metrics.signals import (
             model_saved,
@@ -17,6 +18,8 @@ class MetricsConfig(AppConfig):
             rotation_event_saved,
         )
         from providers.models import LLMModel, Provider, RotationEvent
+
+        connect_signals()
 
         post_migrate.connect(ensure_periodic_tasks, sender=self)
         post_save.connect(rotation_event_saved, sender=RotationEvent,

@@ -281,6 +281,12 @@ class PoolSnapshot(models.Model):
     model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="pool_snapshots")
     sequence = models.PositiveIntegerField()
     computed_at = models.DateTimeField(db_index=True)
+    # The last recompute that found this snapshot still current (API.md 1.1 `computed_at`:
+    # a recompute that changes nothing writes no snapshot but records when it ran).
+    checked_at = models.DateTimeField()
+    # sha256 of the verdicts and shared figures as decided: a recompute that finds the same
+    # digest writes nothing new.
+    digest = models.CharField(max_length=64, blank=True, default="")
     trigger = models.CharField(max_length=10, choices=RecomputeTrigger.choices)
     fallback = models.BooleanField(default=False)
     figures = models.JSONField(default=dict, help_text="Shared figures: best bound, ranges.")
@@ -422,3 +428,19 @@ class ProbeRun(models.Model):
     def label(self) -> str:
         """How audits and run details name this run."""
         return f"probe run {self.pk} ({self.suite} {self.suite_version})"
+class PublicVersion(models.Model):
+    """What public readers see of one model, as a number that changes whenever it does.
+
+    Bumped in the same transaction by everything that changes a public figure of the model
+    (publication, recompute, rotation, approval, catalogue edits, ignores, benchmark runs):
+    public reads are cached under it (`metrics.public_cache`). A row starts at a random
+    value, so a restored or re-created database never meets its old cache entries, and rows
+    are never deleted (a deleted model's row is bumped instead), so the sum over all rows
+    changes whenever any row does.
+    """
+
+    model_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"model {self.model_id}: {self.version}"

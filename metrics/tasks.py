@@ -5,32 +5,40 @@ from django.conf import settings
 
 from metrics.choices import ProbeTrigger, RecomputeTrigger
 from metrics.models import ProbeSettings
-from metrics.services.pools import recompute_all, recompute_model
+from metrics.services.pools import recompute_all, recompute_models
 from metrics.services.probes import claim_due_probes, probe_with_settings, run_claimed
 from metrics.services.publication import end_embargoes
 from metrics.services.retention import expire_old_rows
 from providers.choices import ApprovalStatus
 from providers.models import LLMModel
 
+# Models per task when the periodic recompute fans out: each task reads its models'
+# figures in one query and writes in a fixed number of statements.
+FAN_OUT_MODELS = 50
+
 
 @shared_task(name="metrics.recompute_pools")
-def recompute_pools(model_slug: str | None = None, trigger: str = RecomputeTrigger.SCHEDULE) -> int:
-    """Recomputes one model's pool, or every model's.
+def recompute_pools(model_slug: str | None = None, trigger: str = RecomputeTrigger.SCHEDULE,
+                    model_slugs: list[str] | None = None) -> int:
+    """Recomputes one model's pool, a list of models', or every model's.
 
-    With real workers the all-models run fans out one task per model, so N workers share
-    the work (the per-model row lock keeps concurrent runs of one model in order);
-    in-process it runs them all here. Returns the number of snapshots written or queued.
+    With real workers the all-models run fans out one task per FAN_OUT_MODELS models, so N
+    workers share the work (the per-model row locks keep concurrent runs of one model in
+    order); in-process it runs them all here. Returns the number of models recomputed or
+    queued.
     """
     if model_slug:
-        model = LLMModel.objects.filter(slug=model_slug).first()
-        return 0 if model is None else int(bool(recompute_model(model, trigger=trigger)))
+        model_slugs = [model_slug]
+    if model_slugs:
+        models = list(LLMModel.objects.filter(slug__in=model_slugs).order_by("slug"))
+        return len(recompute_models(models, trigger=trigger)) if models else 0
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return len(recompute_all(trigger=trigger))
     # Pending models are not judged until approved (METHODOLOGY §9).
     slugs = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug")
                  .values_list("slug", flat=True))
-    for slug in slugs:
-        recompute_pools.delay(slug, trigger)
+    for start in range(0, len(slugs), FAN_OUT_MODELS):
+        recompute_pools.delay(trigger=trigger, model_slugs=slugs[start:start + FAN_OUT_MODELS])
     return len(slugs)
 
 

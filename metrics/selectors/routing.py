@@ -54,7 +54,7 @@ def _exacto_route(model: LLMModel) -> dict:
     return {
         "model": model.slug,
         "variant": EXACTO,
-        "computed_at": snapshot.computed_at.isoformat(),
+        "computed_at": snapshot.checked_at.isoformat(),  # the last recompute (API.md 1.1)
         "fallback": snapshot.fallback,
         "providers": [
             {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,

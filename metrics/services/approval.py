@@ -10,6 +10,7 @@ Callers: the admin API (`POST /api/v1/admin/approve/`), the Django admin's actio
 from django.db import transaction
 
 from metrics.choices import RecomputeTrigger
+from metrics.public_cache import bump, bump_provider
 from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.pools import recompute_model
 from providers.choices import ApprovalStatus
@@ -21,6 +22,7 @@ def approve_model(model: LLMModel, *, by: str = "") -> bool:
     with transaction.atomic():
         changed = LLMModel.objects.filter(pk=model.pk, status=ApprovalStatus.PENDING).update(
             status=ApprovalStatus.APPROVED)
+        bump([model.pk])  # what the public sees changes with this commit
     model.status = ApprovalStatus.APPROVED
     if changed:
         _refresh([model.pk], by)
@@ -32,6 +34,7 @@ def approve_provider(provider: Provider, *, by: str = "") -> bool:
     with transaction.atomic():
         changed = Provider.objects.filter(pk=provider.pk, status=ApprovalStatus.PENDING).update(
             status=ApprovalStatus.APPROVED)
+        bump_provider(provider.pk)
     provider.status = ApprovalStatus.APPROVED
     if changed:
         _refresh(Endpoint.objects.filter(provider=provider).values_list("model_id", flat=True),

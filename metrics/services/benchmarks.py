@@ -16,6 +16,7 @@ from django.utils import timezone
 from metrics.choices import IngestKind
 from metrics.events import BatchResult, BenchmarkRunItem, ItemError, parse_benchmark_run
 from metrics.models import Benchmark, BenchmarkRun, IngestBatch
+from metrics.public_cache import bump
 from metrics.selectors.disclosure import provider_reason
 from providers.choices import RotationActor, RotationStatus
 from providers.models import Endpoint
@@ -136,6 +137,8 @@ def store_runs(
             published_at=now if run.id in published_ids else None,
         ))
     new = _insert_runs(new, result, index_of or {})
+    # Published runs show at once (bulk inserts send no signal); rotation changes bump too.
+    bump({run.endpoint.model_id for run in new if run.published_at is not None})
     IngestBatch.objects.create(
         kind=IngestKind.BENCHMARK_RUNS, source=source[:128], accepted=result.accepted,
         duplicates=result.duplicates, rejected=len(result.rejected),

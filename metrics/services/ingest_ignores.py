@@ -13,9 +13,10 @@ from django.utils import timezone
 from metrics.choices import ALL_MODELS, IgnoreAction, IngestKind
 from metrics.events import BatchResult, ItemError, parse_ignore_item
 from metrics.models import IgnoreEvent, IgnoreState, IngestBatch
+from metrics.public_cache import bump
 from metrics.services.upserts import claim_event_keys
 from metrics.services.user_hash import hash_user
-from providers.models import LLMModel, Provider
+from providers.models import Endpoint, LLMModel, Provider
 
 
 def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
@@ -67,12 +68,23 @@ def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
             )
         IgnoreEvent.objects.bulk_create(events)
         _apply_states(events, models)
+        _bump_public(events)
         if ready or result.rejected:
             IngestBatch.objects.create(
                 kind=IngestKind.IGNORES, source=source[:128], accepted=result.accepted,
                 duplicates=result.duplicates, rejected=len(result.rejected),
             )
     return result
+
+
+def _bump_public(events: list[IgnoreEvent]) -> None:
+    """Public ignore rates use today's states (§5): the models concerned change now."""
+    every_model_of = {e.provider_id for e in events if e.model_id is None}
+    model_ids = {e.model_id for e in events if e.model_id is not None}
+    if every_model_of:
+        model_ids.update(Endpoint.objects.filter(provider_id__in=every_model_of)
+                         .values_list("model_id", flat=True))
+    bump(model_ids)
 
 
 def _apply_states(events: list[IgnoreEvent], models: dict[str, int]) -> None:

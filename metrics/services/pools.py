@@ -5,10 +5,13 @@ queue up instead of writing two snapshots with the same sequence.
 """
 
 import dataclasses
+import hashlib
+import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from metrics.models import PoolChange, PoolOverride, PoolSnapshot, PoolVerdict
@@ -22,7 +25,8 @@ from metrics.pools import (
     judge_pool,
     verdict_to_dict,
 )
-from metrics.selectors.ignores import ignore_rates
+from metrics.public_cache import bump
+from metrics.selectors.ignores import ignore_rates, ignore_rates_of_models
 from metrics.selectors.toolcall_stats import endpoint_stats
 from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel
@@ -42,16 +46,18 @@ def pool_settings() -> PoolSettings:
 
 
 def model_figures(
-    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None
+    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None,
+    ignores=None,
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
 
-    `stats` and `overrides` may be preloaded for many models at once (recompute_all).
+    `stats`, `overrides` and `ignores` may be preloaded for many models at once.
     """
     if stats is None:
         stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
-    windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
-    ignores = ignore_rates(model, endpoints, windows)
+    if ignores is None:
+        windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
+        ignores = ignore_rates(model, endpoints, windows)
     if overrides is None:
         overrides = {o.endpoint_id: o
                      for o in PoolOverride.objects.filter(endpoint__in=endpoints)}
@@ -93,64 +99,229 @@ def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
     }
 
 
-@transaction.atomic
 def recompute_model(
     model: LLMModel, *, trigger: str, now: datetime | None = None, today=None,
     stats=None, overrides=None,
 ) -> PoolSnapshot:
-    now = now or timezone.now()
-    # The row lock serialises recomputes of one model across workers (PostgreSQL);
-    # SQLite's single writer (IMMEDIATE transactions) does the same there.
-    model = LLMModel.objects.select_for_update().get(pk=model.pk)
+    return recompute_models([model], trigger=trigger, now=now, today=today, stats=stats,
+                            overrides=overrides)[0]
+
+
+def recompute_models(
+    models: list[LLMModel], *, trigger: str, now: datetime | None = None, today=None,
+    stats=None, overrides=None,
+) -> list[PoolSnapshot]:
+    """Recomputes these models in one transaction and a fixed number of statements,
+    whatever their number: figures, ignores, overrides and previous snapshots are read for
+    all of them at once, and all snapshots are written at once.
+
+    `stats` and `overrides` may be preloaded (recompute_all); otherwise the figures are read
+    before the transaction, so the row locks are held only for the decisions and writes.
+    """
+    if stats is None:
+        stats = endpoint_stats(list(Endpoint.objects.filter(model__in=models).approved()),
+                               Viewer.everything(), today=today)
+    return _recompute_locked(models, trigger=trigger, now=now or timezone.now(), today=today,
+                             stats=stats, overrides=overrides)
+
+
+@transaction.atomic
+def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[PoolSnapshot]:
+    ids = sorted({m.pk for m in models})
+    # Bumping the models' public versions first takes their row locks, which serialises
+    # recomputes of a model across workers (PostgreSQL); SQLite's single writer (IMMEDIATE
+    # transactions) does the same there. Every recompute changes what public readers see,
+    # if only its time (API.md 1.1 `computed_at`).
+    bump(ids)
     # Pending models and providers are neither judged nor shape the model's figures (§9).
-    endpoints = list(Endpoint.objects.filter(model=model).approved().select_related("provider"))
-    if stats is not None and any(e.pk not in stats for e in endpoints):
-        stats = None  # an endpoint registered since the preload: measure afresh
-    figures = model_figures(model, endpoints, today=today, stats=stats, overrides=overrides)
-    result = judge_pool(figures, pool_settings())
-    previous = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
-    previous_state = None
-    if previous is not None:
-        previous_state = {
-            str(v.endpoint_id): {"member": v.member, "failed": v.failed,
-                                 "forced": v.forced or None,
-                                 "fallback": v.detail.get("fallback", False)}
-            for v in previous.verdicts.all()
-        }
-    snapshot = PoolSnapshot.objects.create(
-        model=model, sequence=(previous.sequence + 1) if previous else 1, computed_at=now,
-        trigger=trigger, fallback=result.fallback, figures=_shared_figures(result, figures),
-    )
+    endpoints = list(Endpoint.objects.filter(model_id__in=ids).approved()
+                     .select_related("provider").order_by("pk"))
+    missing = [e for e in endpoints if e.pk not in stats]
+    if missing:  # registered since the figures were read
+        stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today)}
+    by_model: dict[int, list[Endpoint]] = {pk: [] for pk in ids}
+    for endpoint in endpoints:
+        by_model[endpoint.model_id].append(endpoint)
+    windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
+    ignores = ignore_rates_of_models(by_model, windows)
+    if overrides is None:
+        overrides = {o.endpoint_id: o
+                     for o in PoolOverride.objects.filter(endpoint__model_id__in=ids)}
+    rules = pool_settings()
+    results = {}
+    for model in models:
+        figures = model_figures(model, by_model[model.pk], stats=stats, overrides=overrides,
+                                ignores=ignores)
+        results[model.pk] = (judge_pool(figures, rules), figures)
+    written = write_snapshots(models, results, by_model, trigger=trigger, now=now)
+    return [written[m.pk] for m in models]
+
+
+# Previous verdicts are read only for the diff (§7 history), and only these fields.
+VERDICT_FIELDS = ("endpoint_id", "member", "failed", "forced")
+SNAPSHOT_FIELDS = ("pk", "model_id", "sequence", "computed_at", "checked_at", "trigger",
+                   "fallback", "figures", "digest")
+
+
+def _verdict_rows(result: PoolResult) -> list[dict]:
     position = {key: i for i, key in enumerate(result.pool)}
-    PoolVerdict.objects.bulk_create([
-        PoolVerdict(
-            snapshot=snapshot, endpoint_id=int(v.key), tier=v.tier.value, member=v.member,
-            position=position.get(v.key), forced=v.forced.value if v.forced else "",
-            failed=[r.value for r in v.failed], detail=verdict_to_dict(v),
-            accuracy_lower=v.accuracy_ci95[0] if v.accuracy_ci95 else None,
-        )
-        for v in result.verdicts
-    ])
-    endpoint_ids = {e.pk for e in endpoints}
-    changes = [
-        PoolChange(snapshot=snapshot, endpoint_id=int(c.key), change=c.change,
-                   rules=list(c.rules), reason=c.reason)
-        for c in diff_pools(previous_state, result) if int(c.key) in endpoint_ids
+    return [
+        {"endpoint_id": int(v.key), "tier": v.tier.value, "member": v.member,
+         "position": position.get(v.key), "forced": v.forced.value if v.forced else "",
+         "failed": [r.value for r in v.failed], "detail": verdict_to_dict(v),
+         "accuracy_lower": v.accuracy_ci95[0] if v.accuracy_ci95 else None}
+        for v in sorted(result.verdicts, key=lambda v: int(v.key))
     ]
-    if changes:
-        PoolChange.objects.bulk_create(changes)
-    return snapshot
+
+
+def _digest(fallback: bool, shared: dict, rows: list[dict]) -> str:
+    text = json.dumps([fallback, shared, rows], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _previous(model_ids: list[int]) -> dict[int, PoolSnapshot]:
+    """Each model's latest snapshot (its verdicts are read later, only for a diff)."""
+    of_models = PoolSnapshot.objects.filter(model_id__in=model_ids)
+    if connection.vendor == "postgresql":
+        latest = of_models.order_by("model_id", "-sequence").distinct("model_id")
+    else:
+        newest = (PoolSnapshot.objects.filter(model_id=OuterRef("model_id"))
+                  .order_by("-sequence").values("sequence")[:1])
+        latest = of_models.filter(sequence=Subquery(newest))
+    previous = {}
+    for snapshot in latest.only(*(f for f in SNAPSHOT_FIELDS if f != "pk")):
+        previous[snapshot.model_id] = snapshot
+    return previous
+
+
+def _previous_states(snapshot_ids: list[int]) -> dict[int, dict[str, dict]]:
+    """The diff's view of earlier verdicts: {snapshot id: {endpoint key: state}}."""
+    states: dict[int, dict[str, dict]] = {pk: {} for pk in snapshot_ids}
+    rows = PoolVerdict.objects.filter(snapshot_id__in=snapshot_ids).values(
+        "snapshot_id", *VERDICT_FIELDS)
+    for row in rows:
+        # Without the stored flag, diff_pools infers a fallback member from its failures.
+        states[row["snapshot_id"]][str(row["endpoint_id"])] = {
+            "member": row["member"], "failed": row["failed"], "forced": row["forced"] or None}
+    return states
+
+
+def write_snapshots(
+    models: list[LLMModel], results: dict[int, tuple[PoolResult, list[EndpointFigures]]],
+    endpoints: dict[int, list[Endpoint]], *, trigger: str, now: datetime,
+) -> dict[int, PoolSnapshot]:
+    """Stores the results in O(1) statements: one UPDATE for the models whose verdicts did
+    not change since their previous snapshot (same digest: its `checked_at` moves), and one
+    statement for all new snapshots with their verdicts and changes on PostgreSQL (three
+    elsewhere), after one read of the previous snapshots and one of their verdicts."""
+    previous = _previous([m.pk for m in models])
+    written: dict[int, PoolSnapshot] = {}
+    pending = []
+    for model in models:
+        result, figures = results[model.pk]
+        rows = _verdict_rows(result)
+        shared = _shared_figures(result, figures)
+        digest = _digest(result.fallback, shared, rows)
+        before = previous.get(model.pk)
+        if before is not None and before.digest == digest:
+            before.checked_at = now
+            written[model.pk] = before
+            continue
+        snapshot = PoolSnapshot(
+            model=model, sequence=(before.sequence + 1) if before else 1, computed_at=now,
+            checked_at=now, trigger=trigger, fallback=result.fallback, figures=shared,
+            digest=digest,
+        )
+        written[model.pk] = snapshot
+        pending.append((model, result, before, snapshot, rows))
+    unchanged = [s.pk for s in written.values() if s.pk is not None]
+    if unchanged:
+        PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
+    states = _previous_states([b.pk for _, _, b, _, _ in pending if b is not None])
+    new = []
+    for model, result, before, snapshot, rows in pending:
+        endpoint_ids = {e.pk for e in endpoints[model.pk]}
+        changes = [
+            {"endpoint_id": int(c.key), "change": c.change, "rules": list(c.rules),
+             "reason": c.reason}
+            for c in diff_pools(states[before.pk] if before else None, result)
+            if int(c.key) in endpoint_ids
+        ]
+        new.append((snapshot, rows, changes))
+    if new and connection.vendor == "postgresql":
+        _insert_snapshots_pg(new)
+    elif new:  # bulk_create returns the new ids here too (RETURNING)
+        PoolSnapshot.objects.bulk_create([snapshot for snapshot, _, _ in new])
+        PoolVerdict.objects.bulk_create([PoolVerdict(snapshot=snapshot, **r)
+                                         for snapshot, rows, _ in new for r in rows])
+        PoolChange.objects.bulk_create([PoolChange(snapshot=snapshot, **c)
+                                        for snapshot, _, changes in new for c in changes])
+    return written
+
+
+def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict]]]) -> None:
+    """Snapshots, verdicts and changes in one statement; the rows travel as three JSON
+    parameters that PostgreSQL unpacks (no per-value quoting on the client)."""
+    s, v, c = (m._meta.db_table for m in (PoolSnapshot, PoolVerdict, PoolChange))
+    first = new[0][0]
+    snapshots = [{"model_id": snap.model_id, "sequence": snap.sequence,
+                  "fallback": snap.fallback, "figures": snap.figures, "digest": snap.digest}
+                 for snap, _, _ in new]
+    verdicts = [{"model_id": snap.model_id, **row} for snap, rows, _ in new for row in rows]
+    changes = [{"model_id": snap.model_id, **row} for snap, _, rows in new for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH s AS (
+                INSERT INTO {s} (model_id, sequence, computed_at, checked_at, trigger,
+                                 fallback, figures, digest)
+                SELECT r.model_id, r.sequence, %s, %s, %s, r.fallback, r.figures, r.digest
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    model_id bigint, sequence integer, fallback boolean, figures jsonb,
+                    digest text)
+                RETURNING id, model_id),
+            v AS (
+                INSERT INTO {v} (snapshot_id, endpoint_id, tier, member, position, forced,
+                                 failed, detail, accuracy_lower)
+                SELECT s.id, r.endpoint_id, r.tier, r.member, r.position, r.forced,
+                       r.failed, r.detail, r.accuracy_lower
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    model_id bigint, endpoint_id bigint, tier text, member boolean,
+                    position integer, forced text, failed jsonb, detail jsonb,
+                    accuracy_lower double precision)
+                JOIN s ON s.model_id = r.model_id),
+            c AS (
+                INSERT INTO {c} (snapshot_id, endpoint_id, change, rules, reason)
+                SELECT s.id, r.endpoint_id, r.change, r.rules, r.reason
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    model_id bigint, endpoint_id bigint, change text, rules jsonb,
+                    reason text)
+                JOIN s ON s.model_id = r.model_id)
+            SELECT id, model_id FROM s""",  # noqa: S608 - our own table names
+            [first.computed_at, first.checked_at, first.trigger, json.dumps(snapshots),
+             json.dumps(verdicts), json.dumps(changes)],
+        )
+        ids = dict((model_id, pk) for pk, model_id in cursor.fetchall())
+    for snapshot, _, _ in new:
+        snapshot.pk = ids[snapshot.model_id]
+        snapshot._state.adding, snapshot._state.db = False, "default"
+
+
+# Models per transaction in recompute_all: short transactions, few statements.
+RECOMPUTE_CHUNK = 100
 
 
 def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
-    """Every model; figures of all endpoints are read in one query up front."""
+    """Every model; figures of all endpoints are read in one query up front, then models
+    are recomputed RECOMPUTE_CHUNK at a time."""
     endpoints = list(Endpoint.objects.all())
     stats = endpoint_stats(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
+    models = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"))
     snapshots = []
-    for model in LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"):
-        snapshots.append(recompute_model(model, trigger=trigger, stats=stats,
-                                         overrides=overrides))
+    for start in range(0, len(models), RECOMPUTE_CHUNK):
+        chunk = models[start:start + RECOMPUTE_CHUNK]
+        snapshots.extend(recompute_models(chunk, trigger=trigger, stats=stats,
+                                          overrides=overrides))
         if progress is not None:
-            progress.update(1)
+            progress.update(len(chunk))
     return snapshots

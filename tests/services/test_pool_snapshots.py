@@ -25,13 +25,25 @@ def model(db):
     return model
 
 
-def test_each_recompute_stores_a_numbered_snapshot_with_every_verdict(model):
+def test_each_recompute_that_changes_a_verdict_stores_a_numbered_snapshot(model):
     first = recompute_model(model, trigger="command")
+    # New figures, same pool.
+    ToolCallRollup.objects.filter(endpoint__provider__slug="good-2").update(calls=1010, valid=1004)
     second = recompute_model(model, trigger="admin")
     assert (first.sequence, second.sequence) == (1, 2)
     assert second.verdicts.count() == 3 and second.figures["pool"]
     assert set(first.changes.values_list("change", flat=True)) == {"entered"}
     assert second.changes.count() == 0
+
+
+def test_a_recompute_that_changes_nothing_writes_no_snapshot_but_records_its_time(model):
+    first = recompute_model(model, trigger="command")
+    later = first.computed_at + timezone.timedelta(minutes=5)
+    again = recompute_model(model, trigger="command", now=later)
+    assert again.pk == first.pk and PoolSnapshot.objects.filter(model=model).count() == 1
+    stored = PoolSnapshot.objects.get(pk=first.pk)
+    assert (stored.computed_at, stored.checked_at) == (first.computed_at, later)
+    assert stored.verdicts.count() == 3
 
 
 def test_admin_removal_shows_as_leaving_by_the_rotation_rule(model):
@@ -52,3 +64,28 @@ def test_force_out_override_wins_over_passing_rules(model):
     verdict = snapshot.verdicts.get(endpoint=endpoint)
     assert verdict.tier == "verified" and not verdict.member and verdict.forced == "force_out"
     assert PoolSnapshot.objects.filter(model=model).count() == 1
+
+
+def _recompute_queries(models) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from metrics.services.pools import recompute_models
+
+    with CaptureQueriesContext(connection) as queries:
+        recompute_models(models, trigger="command")
+    return len(queries)
+
+
+def test_recomputing_many_models_takes_as_many_statements_as_one(db):
+    models = []
+    for m in range(6):
+        model = LLMModelFactory(slug=f"acme/many-{m}")
+        for i in range(3):
+            rollup(EndpointFactory(model=model, provider=ProviderFactory(slug=f"many-{i}")),
+                   1000, 990 + m)
+        models.append(model)
+    # First run writes every snapshot, second finds nothing new: both a fixed count.
+    assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
+    assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
+    assert PoolSnapshot.objects.filter(model__in=models).count() == 6
