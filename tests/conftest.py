@@ -89,4 +89,15 @@ def _plain_settings(settings):
     return settings
 
 
+@pytest.fixture
+def eager_tasks(settings, monkeypatch):
+    """Tasks run in this process even when a broker is configured (the integration tests
+    cover real workers): both Celery's switch and the one our fan-out tasks read."""
+    from exacto_site.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
+
+
 __all__ = ["settings"]

@@ -10,7 +10,8 @@ from providers.choices import ApprovalStatus
 from providers.services.rotation import set_rotation_by_admin
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
-pytestmark = pytest.mark.django_db
+# In-process even when CI configures a broker: tests/run covers real workers.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 
 @pytest.fixture
