@@ -90,14 +90,18 @@ def _plain_settings(settings):
 
 
 @pytest.fixture
-def eager_tasks(settings, monkeypatch):
+def eager_tasks(settings):
     """Tasks run in this process even when a broker is configured (the integration tests
     cover real workers): both Celery's switch and the one our fan-out tasks read."""
     from exacto_site.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
-    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
+    # Set and restored by hand: monkeypatch.setitem deletes keys that came from Celery's
+    # defaults, which leaves the switch on for the tests after (the integration ones).
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 __all__ = ["settings"]
