@@ -60,3 +60,20 @@ class RecomputeTrigger(models.TextChoices):
     ADMIN = "admin", "Admin"
     COMMAND = "command", "Management command"
     API = "api", "API"
+
+
+class RequestStatus(models.TextChoices):
+    """How a request ended (METHODOLOGY §10); values equal metrics.speed.Status."""
+
+    OK = "ok", "OK"
+    ERROR = "error", "Error"
+    TIMEOUT = "timeout", "Timeout"
+
+
+class SpeedMetric(models.TextChoices):
+    """What a speed rollup row counts; values equal metrics.speed.Metric."""
+
+    LATENCY = "latency", "Latency (ms)"
+    TTFT = "ttft", "Time to first token (ms)"
+    THROUGHPUT = "throughput", "Throughput (tokens/s)"
+    STATUS = "status", "Request status"

@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from metrics.speed import DEFAULT as NO_SPEED
+from metrics.speed import SpeedFields, Status, parse_speed
+
 MAX_ID_LENGTH = 200
 MAX_LABEL_LENGTH = 128
 PROVIDER_SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -33,6 +36,12 @@ class ToolCallEvent:
     tools: object
     tool_choice: object
     response: object
+    speed: SpeedFields = NO_SPEED
+
+    @property
+    def classified(self) -> bool:
+        """Only ok requests are judged on tool calls; the others count for uptime (§10)."""
+        return self.speed.status == Status.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +149,18 @@ def item_id(item: object) -> str | None:
 def parse_tool_call_event(item: object, now: datetime) -> ToolCallEvent:
     if not isinstance(item, dict):
         raise ItemError("event must be a JSON object.")
+    try:
+        speed = parse_speed(item)
+    except ValueError as exc:
+        raise ItemError(str(exc)) from exc
+    # A failed or timed-out request may come without request or response (§10).
+    ok = speed.status == Status.OK
     request = item.get("request")
-    if not isinstance(request, dict):
+    if not isinstance(request, dict) and (ok or request is not None):
         raise ItemError("request must be an object holding the request's tools.")
+    request = request or {}
     response = item.get("response")
-    if not isinstance(response, dict):
+    if not isinstance(response, dict) and (ok or response is not None):
         raise ItemError("response must be an object (the OpenAI chat completion).")
     tools = request.get("tools")
     if tools is not None and not isinstance(tools, list):
@@ -160,6 +176,7 @@ def parse_tool_call_event(item: object, now: datetime) -> ToolCallEvent:
         tools=tools or [],
         tool_choice=request.get("tool_choice"),
         response=response,
+        speed=speed,
     )
 
 

@@ -17,6 +17,7 @@ from .choices import (
     OverrideAction,
     PoolChangeKind,
     RecomputeTrigger,
+    SpeedMetric,
     Tier,
 )
 
@@ -106,6 +107,31 @@ class ToolCallRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.app or '-'} {self.bucket} {self.day}"
+
+
+class SpeedRollup(models.Model):
+    """Daily speed histograms and status counts per endpoint (METHODOLOGY §10).
+
+    One row per endpoint × day × metric × histogram bucket (metrics/histogram.py); for
+    the `status` metric the bucket is the status (metrics.speed.STATUS_BUCKETS). Rows
+    only ever grow by upsert (`count = count + excluded.count`), and a window's
+    histogram is `SUM(count) GROUP BY bucket` — the same SQL on PostgreSQL and SQLite.
+    """
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="speed_rollups")
+    day = models.DateField()
+    metric = models.CharField(max_length=10, choices=SpeedMetric.choices)
+    bucket = models.IntegerField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "day", "metric", "bucket"],
+                                    name="uniq_speed_rollup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.day} {self.metric}[{self.bucket}] = {self.count}"
 
 
 class EventKey(models.Model):

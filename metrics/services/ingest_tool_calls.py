@@ -17,6 +17,7 @@ from metrics.choices import FAILURE_OUTCOMES, IngestKind
 from metrics.events import BatchResult, ItemError, ToolCallEvent, parse_tool_call_event
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
+from metrics.services.speed_rollups import SpeedDeltas
 from metrics.services.upserts import (
     claim_event_keys,
     increment_rollups,
@@ -73,7 +74,7 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
             result.reject(index, items[index], str(exc))
             continue
         outcome = classify(event.tools, event.tool_choice, event.response, cache=cache,
-                           budget_ms=budget)
+                           budget_ms=budget) if event.classified else None
         ready.append((event, endpoint, outcome))
 
     with transaction.atomic():
@@ -81,6 +82,7 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
         rollups: dict[tuple, dict] = {}
         activity: set[tuple[int, str, object]] = set()
         failures = []
+        speed = SpeedDeltas()
         for event, endpoint, outcome in ready:
             if event.id not in new_ids:
                 result.duplicates += 1
@@ -88,6 +90,9 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
             new_ids.discard(event.id)  # a repeated id inside one batch is a duplicate too
             result.accepted += 1
             day = event.created.date()
+            speed.add(endpoint.pk, day, event)
+            if outcome is None:
+                continue  # an error or timeout: counted for uptime only (§10)
             by_bucket = defaultdict(Counter)
             add_outcome(by_bucket, outcome)
             for bucket, counts in by_bucket.items():
@@ -101,6 +106,7 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
                     failures.append((endpoint, day, event, call))
         increment_rollups(rollups, ROLLUP_COUNTS)
         record_user_activity(activity)
+        speed.write()
         _store_failure_samples(failures)
         if ready or result.rejected:
             IngestBatch.objects.create(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.db import connection
 from django.utils import timezone
 
-from metrics.models import EventKey, ToolCallRollup, UserActivity
+from metrics.models import EventKey, SpeedRollup, ToolCallRollup, UserActivity
 
 # Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
 CHUNK = 500
@@ -75,6 +75,20 @@ def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[s
         table, ("endpoint_id", "app", "bucket", "day", *fields),
         ("bigint", "text", "text", "date", *(["bigint"] * len(fields))), rows,
         f"ON CONFLICT (endpoint_id, app, bucket, day) DO UPDATE SET {updates}",
+    )
+
+
+def increment_speed_rollups(deltas: Mapping[tuple, int]) -> None:
+    """Adds counts to speed rollups keyed by (endpoint_id, day, metric, bucket) (§10)."""
+    if not deltas:
+        return
+    table = SpeedRollup._meta.db_table
+    rows = [(*key, int(deltas[key])) for key in sorted(deltas)]
+    _insert(
+        table, ("endpoint_id", "day", "metric", "bucket", "count"),
+        ("bigint", "date", "text", "integer", "bigint"), rows,
+        f"ON CONFLICT (endpoint_id, day, metric, bucket) DO UPDATE SET "
+        f"count = {table}.count + excluded.count",
     )
 
 

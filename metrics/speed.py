@@ -1,0 +1,171 @@
+"""Speed and availability of an endpoint (METHODOLOGY §10): the event's speed fields,
+completion tokens, throughput, and the `performance` figures of API.md 1.1.
+
+Pure Python (no Django). Histograms come from metrics/histogram.py; the rollup rows
+that hold them are keyed by the metric names below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from metrics import histogram
+from metrics.stats import rate, wilson_interval
+
+
+class Status(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+class Metric(StrEnum):
+    """What a speed rollup row counts: one histogram per timing, and the status counts."""
+
+    LATENCY = "latency"
+    TTFT = "ttft"
+    THROUGHPUT = "throughput"
+    STATUS = "status"
+
+
+# A status row's bucket is the status's position here (stable: stored in the database).
+STATUS_BUCKETS: dict[Status, int] = {Status.OK: 0, Status.ERROR: 1, Status.TIMEOUT: 2}
+# One day: a longer "latency" is a unit mistake (seconds sent as ms, or microseconds).
+MAX_MS = 86_400_000
+
+
+class SpeedFieldError(ValueError):
+    """An invalid speed field; the message names it and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedFields:
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    status: Status = Status.OK
+    http_status: int | None = None
+
+
+DEFAULT = SpeedFields()
+
+
+def _milliseconds(item: Mapping, name: str) -> float | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SpeedFieldError(f"{name} must be a finite number of milliseconds.")
+    if value < 0:
+        raise SpeedFieldError(f"{name} must not be negative.")
+    if value > MAX_MS:
+        raise SpeedFieldError(f"{name} must be at most {MAX_MS} (one day in milliseconds).")
+    return float(value)
+
+
+def parse_speed(item: Mapping) -> SpeedFields:
+    """The optional speed fields of a tool-call event (API.md 1.1); DEFAULT when absent."""
+    if not any(k in item for k in ("latency_ms", "ttft_ms", "status", "http_status")):
+        return DEFAULT
+    status = item.get("status")
+    if status is None:
+        status = Status.OK
+    elif not isinstance(status, str) or status not in tuple(Status):
+        raise SpeedFieldError("status must be one of ok, error, timeout.")
+    http_status = item.get("http_status")
+    if http_status is not None and (
+        isinstance(http_status, bool) or not isinstance(http_status, int)
+        or not 100 <= http_status <= 599
+    ):
+        raise SpeedFieldError("http_status must be an integer HTTP status code (100-599).")
+    return SpeedFields(
+        latency_ms=_milliseconds(item, "latency_ms"),
+        ttft_ms=_milliseconds(item, "ttft_ms"),
+        status=Status(status),
+        http_status=http_status,
+    )
+
+
+def _token_count(usage: object) -> int | None:
+    if not isinstance(usage, dict):
+        return None
+    for key in ("completion_tokens", "output_tokens"):
+        value = usage.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
+
+
+def completion_tokens(response: object) -> int | None:
+    """Completion tokens from a response's `usage` (`completion_tokens`, or the Responses
+    and Anthropic spelling `output_tokens`). A list (a stream) uses the last item that
+    carries usage: OpenAI's final chunk, Anthropic's message_delta. None when unknown or
+    malformed: a bad usage loses the throughput, never the event."""
+    if isinstance(response, dict):
+        return _token_count(response.get("usage"))
+    if isinstance(response, list):
+        for item in reversed(response):
+            if isinstance(item, dict) and (count := _token_count(item.get("usage"))) is not None:
+                return count
+    return None
+
+
+def throughput_tps(tokens: int | None, latency_ms: float | None,
+                   ttft_ms: float | None) -> float | None:
+    """§10: tokens / generation seconds, ``(latency − ttft)`` when the stream lasted past
+    the first token, else the whole latency. None without both timings and tokens, or
+    with no time to divide by."""
+    if tokens is None or latency_ms is None or ttft_ms is None:
+        return None
+    seconds = (latency_ms - ttft_ms if latency_ms > ttft_ms else latency_ms) / 1000
+    if seconds <= 0:
+        return None
+    return tokens / seconds
+
+
+def samples(fields: SpeedFields, tokens: int | None) -> dict[Metric, float]:
+    """The histogram values one event adds: timings and throughput of ok requests only."""
+    if fields.status != Status.OK:
+        return {}
+    out: dict[Metric, float] = {}
+    if fields.latency_ms is not None:
+        out[Metric.LATENCY] = fields.latency_ms
+    if fields.ttft_ms is not None:
+        out[Metric.TTFT] = fields.ttft_ms
+    tps = throughput_tps(tokens, fields.latency_ms, fields.ttft_ms)
+    if tps is not None:
+        out[Metric.THROUGHPUT] = tps
+    return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def performance(window_days: int, histograms: Mapping[str, Mapping[int, int]]) -> dict:
+    """API.md 1.1 `performance` from merged histograms keyed by Metric (nulls where
+    nothing was reported)."""
+    status = histograms.get(Metric.STATUS, {})
+    ok = int(status.get(STATUS_BUCKETS[Status.OK], 0))
+    errors = int(status.get(STATUS_BUCKETS[Status.ERROR], 0))
+    timeouts = int(status.get(STATUS_BUCKETS[Status.TIMEOUT], 0))
+    requests = ok + errors + timeouts
+    interval = wilson_interval(ok, requests)
+    out = {
+        "window_days": window_days,
+        "requests": requests,
+        "ok": ok,
+        "errors": errors,
+        "timeouts": timeouts,
+        "uptime": rate(ok, requests),
+        "uptime_ci95": list(interval) if interval else None,
+    }
+    for metric, name in ((Metric.LATENCY, "latency_ms"), (Metric.TTFT, "ttft_ms"),
+                         (Metric.THROUGHPUT, "throughput_tps")):
+        hist = histograms.get(metric, {})
+        out[f"{name}_p50"] = _rounded(histogram.quantile(hist, 0.5))
+        out[f"{name}_p90"] = _rounded(histogram.quantile(hist, 0.9))
+    return out
+
