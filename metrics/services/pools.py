@@ -22,6 +22,7 @@ from metrics.pools import (
     verdict_to_dict,
 )
 from metrics.selectors.ignores import ignore_rates
+from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import endpoint_stats
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
@@ -36,18 +37,24 @@ def pool_settings() -> PoolSettings:
         propensity_min_halfwidth=settings.EXACTO_POOL_PROPENSITY_MIN_HALFWIDTH,
         ignore_median_factor=settings.EXACTO_POOL_IGNORE_MEDIAN_FACTOR,
         ignore_floor=settings.EXACTO_POOL_IGNORE_FLOOR,
+        min_status_requests=settings.EXACTO_POOL_MIN_STATUS_REQUESTS,
+        min_uptime_upper=settings.EXACTO_POOL_MIN_UPTIME,
+        throughput_margin=settings.EXACTO_POOL_THROUGHPUT_MARGIN,
     )
 
 
 def model_figures(
-    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None
+    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None,
+    speed=None,
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
 
-    `stats` and `overrides` may be preloaded for many models at once (recompute_all).
+    `stats`, `overrides` and `speed` may be preloaded for many models at once (recompute_all).
     """
     if stats is None:
         stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+    if speed is None:
+        speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
     ignores = ignore_rates(model, endpoints, windows)
     if overrides is None:
@@ -67,6 +74,9 @@ def model_figures(
             ignore_rate=ignores[endpoint.pk]["ignore_rate"],
             override=Override(override.action) if override else None,
             override_reason=override.reason if override else "",
+            status_requests=speed[endpoint.pk]["requests"],
+            ok_requests=speed[endpoint.pk]["ok"],
+            throughput_p50=speed[endpoint.pk]["throughput_tps_p50"],
         ))
     return figures
 
@@ -85,7 +95,7 @@ def _shared_figures(result: PoolResult) -> dict:
 @transaction.atomic
 def recompute_model(
     model: LLMModel, *, trigger: str, now: datetime | None = None, today=None,
-    stats=None, overrides=None,
+    stats=None, overrides=None, speed=None,
 ) -> PoolSnapshot:
     now = now or timezone.now()
     # The row lock serialises recomputes of one model across workers (PostgreSQL);
@@ -94,7 +104,10 @@ def recompute_model(
     endpoints = list(Endpoint.objects.filter(model=model).select_related("provider"))
     if stats is not None and any(e.pk not in stats for e in endpoints):
         stats = None  # an endpoint registered since the preload: measure afresh
-    figures = model_figures(model, endpoints, today=today, stats=stats, overrides=overrides)
+    if speed is not None and any(e.pk not in speed for e in endpoints):
+        speed = None
+    figures = model_figures(model, endpoints, today=today, stats=stats, overrides=overrides,
+                            speed=speed)
     result = judge_pool(figures, pool_settings())
     previous = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
     previous_state = None
@@ -134,11 +147,12 @@ def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     """Every model; figures of all endpoints are read in one query up front."""
     endpoints = list(Endpoint.objects.all())
     stats = endpoint_stats(endpoints, Viewer.everything())
+    speed = endpoint_performance(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
     snapshots = []
     for model in LLMModel.objects.order_by("slug"):
         snapshots.append(recompute_model(model, trigger=trigger, stats=stats,
-                                         overrides=overrides))
+                                         overrides=overrides, speed=speed))
         if progress is not None:
             progress.update(1)
     return snapshots
