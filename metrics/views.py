@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from metrics import charts
+from metrics import charts, charts_speed
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
 from metrics.selectors.endpoints import (
@@ -20,6 +20,7 @@ from metrics.selectors.endpoints import (
     provider_endpoints,
 )
 from metrics.selectors.exports import EXPORT_COLUMNS, daily_export_rows
+from metrics.selectors.speed_stats import daily_throughput
 from metrics.selectors.toolcall_stats import daily_figures
 from providers.choices import OPEN_FEEDBACK_STATUSES
 from providers.models import LLMModel, Provider
@@ -87,6 +88,9 @@ def model_page(request, slug):
         "quiet_rows": [r for r in rows if not r["tool_calls"]["calls"]],
         "snapshot": snapshot, "band": band, "figures": figures,
         "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
+        "speed": charts_speed.speed_section(
+            rows, daily_throughput(endpoints, viewer, days=30), prefix="speed",
+            window_days=settings.EXACTO_WINDOW_DAYS, min_uptime=settings.EXACTO_POOL_MIN_UPTIME),
         "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
     })
 
