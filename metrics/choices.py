@@ -69,11 +69,3 @@ class RequestStatus(models.TextChoices):
     ERROR = "error", "Error"
     TIMEOUT = "timeout", "Timeout"
 
-
-class SpeedMetric(models.TextChoices):
-    """What a speed rollup row counts; values equal metrics.speed.Metric."""
-
-    LATENCY = "latency", "Latency (ms)"
-    TTFT = "ttft", "Time to first token (ms)"
-    THROUGHPUT = "throughput", "Throughput (tokens/s)"
-    STATUS = "status", "Request status"

@@ -17,7 +17,6 @@ from .choices import (
     OverrideAction,
     PoolChangeKind,
     RecomputeTrigger,
-    SpeedMetric,
     Tier,
 )
 
@@ -110,28 +109,44 @@ class ToolCallRollup(models.Model):
 
 
 class SpeedRollup(models.Model):
-    """Daily speed histograms and status counts per endpoint (METHODOLOGY §10).
+    """Daily speed histograms per endpoint (METHODOLOGY §10): one row per endpoint × day ×
+    log bucket (metrics/histogram.py), counting the latencies, TTFTs and throughputs of ok
+    requests that fell in it.
 
-    One row per endpoint × day × metric × histogram bucket (metrics/histogram.py); for
-    the `status` metric the bucket is the status (metrics.speed.STATUS_BUCKETS). Rows
-    only ever grow by upsert (`count = count + excluded.count`), and a window's
-    histogram is `SUM(count) GROUP BY bucket` — the same SQL on PostgreSQL and SQLite.
+    The three metrics share the bucket scale, so a value of any of them lands in the same
+    row as equal values of the others: a batch upserts as few rows as the distinct values
+    it brings. Rows only grow by upsert (`n = n + excluded.n`), and a window's histogram
+    is `SUM(…) GROUP BY bucket` — the same SQL on PostgreSQL and SQLite. The key is the
+    primary key: one index to maintain per row, no sequence.
     """
 
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="speed_rollups")
+    pk = models.CompositePrimaryKey("endpoint", "day", "bucket")
+    # No index of its own: the primary key starts with it.
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="speed_rollups",
+                                 db_index=False)
     day = models.DateField()
-    metric = models.CharField(max_length=10, choices=SpeedMetric.choices)
-    bucket = models.IntegerField()
-    count = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "day", "metric", "bucket"],
-                                    name="uniq_speed_rollup")
-        ]
+    bucket = models.SmallIntegerField()
+    latency = models.PositiveIntegerField(default=0, help_text="ok requests' latencies here.")
+    ttft = models.PositiveIntegerField(default=0, help_text="ok requests' TTFTs here.")
+    throughput = models.PositiveIntegerField(default=0, help_text="ok requests' throughputs here.")
 
     def __str__(self) -> str:
-        return f"{self.endpoint} {self.day} {self.metric}[{self.bucket}] = {self.count}"
+        return f"{self.endpoint_id} {self.day} [{self.bucket}]"
+
+
+class AvailabilityRollup(models.Model):
+    """Daily request status counts per endpoint, for uptime (METHODOLOGY §10)."""
+
+    pk = models.CompositePrimaryKey("endpoint", "day")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE,
+                                 related_name="availability_rollups", db_index=False)
+    day = models.DateField()
+    ok = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    timeouts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.day}: {self.ok}/{self.errors}/{self.timeouts}"
 
 
 class EventKey(models.Model):

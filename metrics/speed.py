@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from metrics import histogram
 from metrics.stats import rate, wilson_interval
@@ -23,16 +23,13 @@ class Status(StrEnum):
 
 
 class Metric(StrEnum):
-    """What a speed rollup row counts: one histogram per timing, and the status counts."""
+    """The timings kept as histograms; each is a count column of a speed rollup row."""
 
     LATENCY = "latency"
     TTFT = "ttft"
     THROUGHPUT = "throughput"
-    STATUS = "status"
 
 
-# A status row's bucket is the status's position here (stable: stored in the database).
-STATUS_BUCKETS: dict[Status, int] = {Status.OK: 0, Status.ERROR: 1, Status.TIMEOUT: 2}
 # One day: a longer "latency" is a unit mistake (seconds sent as ms, or microseconds).
 MAX_MS = 86_400_000
 
@@ -41,8 +38,8 @@ class SpeedFieldError(ValueError):
     """An invalid speed field; the message names it and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class SpeedFields:
+class SpeedFields(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: built once per event, and 5x cheaper to build.
     latency_ms: float | None = None
     ttft_ms: float | None = None
     status: Status = Status.OK
@@ -52,11 +49,15 @@ class SpeedFields:
 DEFAULT = SpeedFields()
 
 
+_STATUSES = {status.value: status for status in Status}
+
+
 def _milliseconds(item: Mapping, name: str) -> float | None:
     value = item.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    # `type(...) in` rather than isinstance: bool is an int subclass, and this runs per event.
+    if type(value) not in (int, float) or not math.isfinite(value):
         raise SpeedFieldError(f"{name} must be a finite number of milliseconds.")
     if value < 0:
         raise SpeedFieldError(f"{name} must not be negative.")
@@ -67,23 +68,24 @@ def _milliseconds(item: Mapping, name: str) -> float | None:
 
 def parse_speed(item: Mapping) -> SpeedFields:
     """The optional speed fields of a tool-call event (API.md 1.1); DEFAULT when absent."""
-    if not any(k in item for k in ("latency_ms", "ttft_ms", "status", "http_status")):
+    if ("latency_ms" not in item and "ttft_ms" not in item and "status" not in item
+            and "http_status" not in item):
         return DEFAULT
     status = item.get("status")
     if status is None:
         status = Status.OK
-    elif not isinstance(status, str) or status not in tuple(Status):
-        raise SpeedFieldError("status must be one of ok, error, timeout.")
+    else:
+        status = _STATUSES.get(status) if isinstance(status, str) else None
+        if status is None:
+            raise SpeedFieldError("status must be one of ok, error, timeout.")
     http_status = item.get("http_status")
-    if http_status is not None and (
-        isinstance(http_status, bool) or not isinstance(http_status, int)
-        or not 100 <= http_status <= 599
-    ):
+    if http_status is not None and (type(http_status) is not int
+                                    or not 100 <= http_status <= 599):
         raise SpeedFieldError("http_status must be an integer HTTP status code (100-599).")
     return SpeedFields(
         latency_ms=_milliseconds(item, "latency_ms"),
         ttft_ms=_milliseconds(item, "ttft_ms"),
-        status=Status(status),
+        status=status,
         http_status=http_status,
     )
 
@@ -144,13 +146,13 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def performance(window_days: int, histograms: Mapping[str, Mapping[int, int]]) -> dict:
-    """API.md 1.1 `performance` from merged histograms keyed by Metric (nulls where
-    nothing was reported)."""
-    status = histograms.get(Metric.STATUS, {})
-    ok = int(status.get(STATUS_BUCKETS[Status.OK], 0))
-    errors = int(status.get(STATUS_BUCKETS[Status.ERROR], 0))
-    timeouts = int(status.get(STATUS_BUCKETS[Status.TIMEOUT], 0))
+def performance(window_days: int, histograms: Mapping[str, Mapping[int, int]],
+                statuses: Mapping[str, int]) -> dict:
+    """API.md 1.1 `performance` from merged histograms keyed by Metric and request counts
+    keyed by Status (nulls where nothing was reported)."""
+    ok = int(statuses.get(Status.OK, 0))
+    errors = int(statuses.get(Status.ERROR, 0))
+    timeouts = int(statuses.get(Status.TIMEOUT, 0))
     requests = ok + errors + timeouts
     interval = wilson_interval(ok, requests)
     out = {

@@ -1,20 +1,30 @@
 """Speed rollup deltas of one ingest batch (METHODOLOGY §10), written in the batch's
 transaction with the tool-call rollups, so a batch counts whole or not at all."""
 
-from collections import Counter
 from datetime import date
 
 from metrics.events import ToolCallEvent
 from metrics.histogram import bucket_of
-from metrics.services.upserts import increment_speed_rollups
-from metrics.speed import DEFAULT, STATUS_BUCKETS, Metric, completion_tokens, samples
+from metrics.services.upserts import increment_availability, increment_speed_rollups
+from metrics.speed import DEFAULT, Status, completion_tokens, throughput_tps
+
+# Column positions of a speed row's counts (metrics.models.SpeedRollup) and of a day's statuses.
+LATENCY, TTFT, THROUGHPUT = 0, 1, 2
+STATUS_COLUMNS = {Status.OK: 0, Status.ERROR: 1, Status.TIMEOUT: 2}
 
 
 class SpeedDeltas:
-    """Counts per (endpoint_id, day, metric, bucket), summed over a batch."""
+    """Counts per (endpoint_id, day, bucket) and statuses per (endpoint_id, day) of a batch."""
 
     def __init__(self) -> None:
-        self.counts: Counter = Counter()
+        self.buckets: dict[tuple, list[int]] = {}
+        self.statuses: dict[tuple, list[int]] = {}
+
+    def _count(self, key: tuple, column: int) -> None:
+        row = self.buckets.get(key)
+        if row is None:
+            row = self.buckets[key] = [0, 0, 0]
+        row[column] += 1
 
     def add(self, endpoint_id: int, day: date, event: ToolCallEvent,
             tokens: int | None = None) -> None:
@@ -23,14 +33,27 @@ class SpeedDeltas:
         `tokens` overrides the count read from an OpenAI-style `usage` (for wire formats
         whose normalised form carries completion tokens).
         """
+        # metrics.speed.samples spelled out: this runs for every event of every batch.
         fields = event.speed
-        self.counts[(endpoint_id, day, Metric.STATUS.value, STATUS_BUCKETS[fields.status])] += 1
-        if fields is DEFAULT:
-            return  # no timings reported: the common case costs one counter
-        if tokens is None and fields.latency_ms is not None and fields.ttft_ms is not None:
-            tokens = completion_tokens(event.response)
-        for metric, value in samples(fields, tokens).items():
-            self.counts[(endpoint_id, day, metric.value, bucket_of(value))] += 1
+        key = (endpoint_id, day)
+        statuses = self.statuses.get(key)
+        if statuses is None:
+            statuses = self.statuses[key] = [0, 0, 0]
+        statuses[STATUS_COLUMNS[fields.status]] += 1
+        if fields is DEFAULT or fields.status is not Status.OK:
+            return  # no timings, or a failed request: counted for uptime only
+        latency, ttft = fields.latency_ms, fields.ttft_ms
+        if latency is not None:
+            self._count((endpoint_id, day, bucket_of(latency)), LATENCY)
+        if ttft is not None:
+            self._count((endpoint_id, day, bucket_of(ttft)), TTFT)
+            if latency is not None:
+                if tokens is None:
+                    tokens = completion_tokens(event.response)
+                tps = throughput_tps(tokens, latency, ttft)
+                if tps is not None:
+                    self._count((endpoint_id, day, bucket_of(tps)), THROUGHPUT)
 
     def write(self) -> None:
-        increment_speed_rollups(self.counts)
+        increment_speed_rollups(self.buckets)
+        increment_availability(self.statuses)

@@ -7,7 +7,7 @@ from metrics.speed import performance
 
 
 def row(provider, pk, *, tps=None, latency=None, ok=100, errors=0, tier="verified"):
-    perf = performance(7, {})
+    perf = performance(7, {}, {})
     perf.update(requests=ok + errors, ok=ok, errors=errors, uptime=ok / (ok + errors),
                 uptime_ci95=[ok / (ok + errors) - 0.02, min(1.0, ok / (ok + errors) + 0.01)])
     if tps is not None:
@@ -53,7 +53,7 @@ def test_uptime_names_the_lowest_with_its_interval_and_draws_the_pool_bar():
 
 def test_no_speed_data_draws_no_chart():
     quiet = [row("a", 1)]
-    quiet[0]["performance"] = performance(7, {})
+    quiet[0]["performance"] = performance(7, {}, {})
     section = speed_section(quiet, {}, prefix="speed", window_days=7, min_uptime=0.95)
     assert section["charts"] == []
 

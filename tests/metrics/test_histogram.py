@@ -31,7 +31,7 @@ def test_quantile_within_two_percent_of_the_exact_order_statistic(xs, q):
     exact = h.exact_quantile(xs, q)
     estimate = h.quantile(h.from_values(xs), q)
     assert abs(estimate - exact) <= 0.02 * exact
-    # The design target is α = 1%; a little float slack at bucket edges.
+    # The design bound is α (1.9%); a hair of float slack at bucket edges.
     assert abs(estimate - exact) <= (h.ALPHA + 1e-9) * exact
 
 
@@ -47,9 +47,9 @@ def test_quantile_of_merged_days_is_within_two_percent(days, q):
 
 def test_quantile_uses_nearest_rank():
     hist = h.from_values([100.0, 200.0, 300.0, 400.0])
-    assert h.quantile(hist, 0.5) == pytest.approx(200.0, rel=0.01)
-    assert h.quantile(hist, 0.9) == pytest.approx(400.0, rel=0.01)
-    assert h.quantile(hist, 0.0) == pytest.approx(100.0, rel=0.01)
+    assert h.quantile(hist, 0.5) == pytest.approx(200.0, rel=0.02)
+    assert h.quantile(hist, 0.9) == pytest.approx(400.0, rel=0.02)
+    assert h.quantile(hist, 0.0) == pytest.approx(100.0, rel=0.02)
 
 
 def test_zero_and_huge_values_have_buckets():
@@ -65,5 +65,5 @@ def test_empty_histogram_has_no_quantile():
 
 
 def test_buckets_are_few_per_decade():
-    """Storage: ~115 buckets span a factor of 10, so a day's histogram stays small."""
-    assert h.bucket_of(10_000.0) - h.bucket_of(1_000.0) <= 116
+    """Storage: ~61 buckets span a factor of 10, so a day's histogram stays small."""
+    assert h.bucket_of(10_000.0) - h.bucket_of(1_000.0) <= 62
