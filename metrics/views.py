@@ -89,7 +89,7 @@ def model_page(request, slug):
         "snapshot": snapshot, "band": band, "figures": figures,
         "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
         "speed": charts_speed.speed_section(
-            rows, daily_throughput(endpoints, viewer, days=30), prefix="speed",
+            rows, daily_throughput(endpoints, viewer), prefix="speed",
             window_days=settings.EXACTO_WINDOW_DAYS, min_uptime=settings.EXACTO_POOL_MIN_UPTIME),
         "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
     })

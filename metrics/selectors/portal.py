@@ -13,7 +13,7 @@ from providers.visibility import Viewer
 def portal_overview(provider: Provider, request) -> dict:
     viewer = Viewer.from_request(request)
     rows, snapshots = provider_endpoints(provider, viewer)
-    daily = daily_throughput([row["_endpoint"] for row in rows], viewer, days=30)
+    daily = daily_throughput([row["_endpoint"] for row in rows], viewer)
     sections: dict = {}
     for row in rows:
         endpoint, verdict = row["_endpoint"], row["_verdict"]

@@ -108,3 +108,28 @@ def test_speed_section_queries_do_not_grow_with_endpoints_or_days(client, db):
     body = client.get(f"/models/{model.slug}/").content.decode()
     assert body.count('data-speed-chart="') == 5  # every chart drawn, all twelve providers
     assert "over 35 requests" in body
+
+
+def test_daily_median_in_sql_equals_the_histogram_median(db):
+    import random
+
+    from metrics.histogram import from_values, quantile
+    from metrics.selectors.speed_stats import daily_throughput
+    from providers.visibility import Viewer
+
+    model = LLMModelFactory(slug=SLUG)
+    endpoint = EndpointFactory(model=model, provider=ProviderFactory(slug="daily"))
+    rng = random.Random(3)
+    items, by_day = [], {}
+    for days_ago in (0, 1, 3):
+        for i in range(rng.randint(1, 40)):
+            ttft, tokens, tps = rng.uniform(50, 900), rng.randint(1, 500), rng.uniform(5, 900)
+            items.append(timed(f"d{days_ago}-{i}", "daily", ttft + tokens / tps * 1000, ttft,
+                               tokens, days_ago=days_ago))
+            day = (timezone.now() - timedelta(days=days_ago, minutes=5)).date()  # as `timed`
+            by_day.setdefault(day, []).append(tokens / (tokens / tps))
+    assert ingest_tool_calls(items, source="test").accepted == len(items)
+    series = daily_throughput([endpoint], Viewer.everything(), days=30)[endpoint.pk]
+    assert [d for d, _ in series] == sorted(by_day)
+    for day, p50 in series:
+        assert p50 == round(quantile(from_values(by_day[day]), 0.5), 3)
