@@ -43,7 +43,10 @@ class BenchmarkRunQuerySet(models.QuerySet):
 
 
 class BenchmarkRun(models.Model):
-    external_id = models.CharField(max_length=200, unique=True)
+    # Idempotency ids are scoped per API key (METHODOLOGY §9): `id_scope` names the key
+    # ("key:<pk>"), or the importer/command; "" marks runs stored before ids were scoped.
+    id_scope = models.CharField(max_length=64, blank=True, default="", db_default="")
+    external_id = models.CharField(max_length=200)
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="benchmark_runs")
     benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="runs")
     score = models.FloatField()
@@ -60,6 +63,9 @@ class BenchmarkRun(models.Model):
     class Meta:
         ordering = ["-run_at", "-id"]
         indexes = [models.Index(fields=["benchmark", "endpoint", "-run_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["id_scope", "external_id"], name="uniq_run_id")
+        ]
 
     def __str__(self) -> str:
         return f"{self.benchmark.slug} {self.score:g} for {self.endpoint} on {self.run_at:%Y-%m-%d}"
@@ -81,12 +87,21 @@ ROLLUP_COUNTS = (
 
 
 class ToolCallRollup(models.Model):
-    """Daily counts per endpoint × app × complexity bucket (METHODOLOGY §1–§4)."""
+    """Daily counts per endpoint × app × complexity bucket (METHODOLOGY §1–§4).
+
+    `generation` is the endpoint's publication that makes the row public: ingestion writes
+    `endpoint.publication + 1`, and public readers sum only rows with
+    `day <= published_until AND generation <= publication`. Counts that arrive after a
+    publication (late events, backfills, the rest of a day published "through today") land
+    in a newer generation, visible to the provider and admins at once and to the public
+    only from the next publication on (METHODOLOGY §8).
+    """
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups")
     app = models.CharField(max_length=128, blank=True, default="")
     bucket = models.CharField(max_length=8, choices=Bucket.choices)
     day = models.DateField()
+    generation = models.PositiveIntegerField(default=0, db_default=0)
     requests_with_tools = models.PositiveIntegerField(default=0)
     errored_requests = models.PositiveIntegerField(default=0)
     propensity_requests = models.PositiveIntegerField(default=0)
@@ -100,7 +115,8 @@ class ToolCallRollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day"], name="uniq_rollup")
+            models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day", "generation"],
+                                    name="uniq_rollup")
         ]
         indexes = [models.Index(fields=["day", "endpoint"])]
 
@@ -117,15 +133,17 @@ class SpeedRollup(models.Model):
     row as equal values of the others: a batch upserts as few rows as the distinct values
     it brings. Rows only grow by upsert (`n = n + excluded.n`), and a window's histogram
     is `SUM(…) GROUP BY bucket` — the same SQL on PostgreSQL and SQLite. The key is the
-    primary key: one index to maintain per row, no sequence.
+    primary key: one index to maintain per row, no sequence. `generation` holds late
+    arrivals back from the public until the next publication, as on ToolCallRollup (§8).
     """
 
-    pk = models.CompositePrimaryKey("endpoint", "day", "bucket")
+    pk = models.CompositePrimaryKey("endpoint", "day", "bucket", "generation")
     # No index of its own: the primary key starts with it.
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="speed_rollups",
                                  db_index=False)
     day = models.DateField()
     bucket = models.SmallIntegerField()
+    generation = models.PositiveIntegerField(default=0)
     latency = models.PositiveIntegerField(default=0, help_text="ok requests' latencies here.")
     ttft = models.PositiveIntegerField(default=0, help_text="ok requests' TTFTs here.")
     throughput = models.PositiveIntegerField(default=0, help_text="ok requests' throughputs here.")
@@ -135,12 +153,14 @@ class SpeedRollup(models.Model):
 
 
 class AvailabilityRollup(models.Model):
-    """Daily request status counts per endpoint, for uptime (METHODOLOGY §10)."""
+    """Daily request status counts per endpoint, for uptime (METHODOLOGY §10); `generation`
+    as on ToolCallRollup (§8)."""
 
-    pk = models.CompositePrimaryKey("endpoint", "day")
+    pk = models.CompositePrimaryKey("endpoint", "day", "generation")
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE,
                                  related_name="availability_rollups", db_index=False)
     day = models.DateField()
+    generation = models.PositiveIntegerField(default=0)
     ok = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     timeouts = models.PositiveIntegerField(default=0)
@@ -150,14 +170,22 @@ class AvailabilityRollup(models.Model):
 
 
 class EventKey(models.Model):
-    """Idempotency record: an event id once stored is a duplicate forever after."""
+    """Idempotency record: an event id once stored by one API key is a duplicate for that key.
+
+    `scope` names the key ("key:<pk>") or the command; ids are scoped per key so two gateways
+    may use the same ids (METHODOLOGY §9). "" marks keys stored before ids were scoped: they
+    still count as duplicates for every sender until they expire.
+    """
 
     kind = models.CharField(max_length=16, choices=IngestKind.choices)
+    scope = models.CharField(max_length=64, blank=True, default="", db_default="")
     key = models.CharField(max_length=200)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="uniq_event_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scope", "key"], name="uniq_event_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
@@ -203,7 +231,8 @@ class UserActivity(models.Model):
 
 
 class IgnoreEvent(models.Model):
-    external_id = models.CharField(max_length=200, unique=True)
+    id_scope = models.CharField(max_length=64, blank=True, default="", db_default="")
+    external_id = models.CharField(max_length=200)
     user_hash = models.CharField(max_length=64, db_index=True)
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="ignore_events")
     model = models.ForeignKey(
@@ -215,6 +244,9 @@ class IgnoreEvent(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_scope", "external_id"], name="uniq_ignore_id")
+        ]
 
     def __str__(self) -> str:
         scope = self.model.slug if self.model_id else "all models"

@@ -15,6 +15,7 @@ import enum
 import json
 import marshal
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -26,7 +27,12 @@ from metrics.schema_validation import (
     canonical_json,
 )
 
-__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "classify"]
+__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "WorkBoundExceeded", "classify"]
+
+
+class WorkBoundExceeded(Exception):
+    """An event is over a work bound of METHODOLOGY §1 (calls per event, the batch's
+    validation budget): it is rejected whole, with this message, and may be resent."""
 
 # A stored raw arguments string is evidence for a human, not a payload.
 MAX_STORED_ARGUMENTS = 4000
@@ -286,20 +292,35 @@ def classify(
     *,
     cache: ValidatorCache | None = None,
     budget_ms: float = 50,
+    max_calls: int | None = None,
+    deadline: float | None = None,
 ) -> RequestOutcome:
     """Classify every tool call of one response (METHODOLOGY.md §1, §2, §3).
 
     Total on arbitrary JSON: malformed tools are not offered, malformed calls
-    are ``invalid_json`` (no string arguments) or ``unknown_tool``.
+    are ``invalid_json`` (no string arguments) or ``unknown_tool``. The only
+    exception is ``WorkBoundExceeded``: more than ``max_calls`` calls, or the
+    ``deadline`` (a ``time.monotonic()`` value, the batch's budget) passed
+    before every call was judged. Each judged call still had its own budget.
     """
+    found = _tool_calls(response)
+    if max_calls is not None and len(found) > max_calls:
+        raise WorkBoundExceeded(
+            f"the event holds {len(found)} tool calls, more than the {max_calls} allowed per "
+            "event; split it and resend it."
+        )
     tool_list = tools if isinstance(tools, list) else []
     table = _tables.get(tool_list) if tool_list else _EMPTY_TABLE
     offered = bool(table.by_name)
     validator_cache = cache if cache is not None else _default_cache
-    calls = [
-        _classify_call(call, tool_list, table, validator_cache, budget_ms)
-        for call in _tool_calls(response)
-    ]
+    calls = []
+    for call in found:
+        if deadline is not None and time.monotonic() > deadline:
+            raise WorkBoundExceeded(
+                "the batch spent its validation time budget before this event; nothing of it "
+                "was stored: resend it (in a later or smaller batch)."
+            )
+        calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
     errored = False
     for call in calls:
         if call.outcome not in OK_OUTCOMES:

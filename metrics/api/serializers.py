@@ -2,12 +2,32 @@
 
 from rest_framework import serializers
 
+from providers.choices import Quantization
+
+QUANTIZATIONS = " ".join(Quantization.values)
+
 
 class EndpointRegisterIn(serializers.Serializer):
     model = serializers.RegexField(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$", max_length=128)
     provider = serializers.RegexField(r"^[a-z0-9-]+$", max_length=64)
-    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    reference = serializers.BooleanField(required=False, default=False)
+    quantization = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="",
+        help_text=f"One of: {QUANTIZATIONS} (case-insensitive, stored lower-case).")
+    reference = serializers.BooleanField(required=False, default=False,
+                                         help_text="Admin keys only (403 for an ingest key).")
+
+    def validate_model(self, value: str) -> str:
+        if ":" in value:
+            raise serializers.ValidationError(
+                f"{value!r} names a routing variant (the part after ':'); register the model "
+                f"itself, {value.split(':', 1)[0]!r}.")
+        return value
+
+    def validate_quantization(self, value: str) -> str:
+        value = value.strip().lower()
+        if value and value not in Quantization.values:
+            raise serializers.ValidationError(f"quantization must be one of: {QUANTIZATIONS}.")
+        return value
 
 
 class RejectedItem(serializers.Serializer):
@@ -169,6 +189,11 @@ class BucketsOut(serializers.Serializer):
     complex = ToolCallFigures()
 
 
+class ApprovalOut(serializers.Serializer):
+    model = serializers.CharField(help_text="pending or approved")
+    provider = serializers.CharField(help_text="pending or approved")
+
+
 class EndpointOut(serializers.Serializer):
     model = serializers.CharField()
     provider = serializers.CharField()
@@ -189,6 +214,7 @@ class EndpointOut(serializers.Serializer):
     bucket_mix_tvd = serializers.FloatField(allow_null=True)
     bucket_mix_flag = serializers.BooleanField()
     app_matched = AppMatchedOut()
+    status = ApprovalOut(help_text="Approval of the model and the provider (METHODOLOGY §9).")
 
 
 class ErrorOut(serializers.Serializer):

@@ -22,7 +22,7 @@ SPEED_COLUMNS = EXPORT_COLUMNS[EXPORT_COLUMNS.index("requests"):]
 def daily_export_rows(model: LLMModel | None, *, days: int = 30) -> list[dict]:
     """Always the public view: an export is published data, whoever downloads it."""
     endpoints = list(
-        Endpoint.objects.select_related("model", "provider")
+        Endpoint.objects.approved().select_related("model", "provider")
         .filter(**({"model": model} if model else {}))
         .order_by("model__slug", "provider__slug", "quantization")
     )

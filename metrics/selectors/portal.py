@@ -4,6 +4,7 @@ from django.conf import settings
 
 from metrics.charts_speed import speed_section
 from metrics.models import BenchmarkRun, FailureSample
+from metrics.selectors.disclosure import Disclosure, rotation_log
 from metrics.selectors.endpoints import provider_endpoints
 from metrics.selectors.speed_stats import daily_throughput
 from providers.models import Provider
@@ -14,21 +15,23 @@ def portal_overview(provider: Provider, request) -> dict:
     viewer = Viewer.from_request(request)
     rows, snapshots = provider_endpoints(provider, viewer)
     daily = daily_throughput([row["_endpoint"] for row in rows], viewer)
+    # Thresholds resting on other endpoints' unpublished figures are for admins only (§8).
+    disclosure = Disclosure(viewer, snapshots.values())
     sections: dict = {}
     for row in rows:
         endpoint, verdict = row["_endpoint"], row["_verdict"]
         snapshot = snapshots.get(endpoint.model_id)
         section = sections.setdefault(endpoint.model_id, {
-            "model": endpoint.model, "endpoints": [],
-            "band": snapshot.figures.get("propensity_range") if snapshot else None,
+            "model": endpoint.model, "endpoints": [], "band": disclosure.band(snapshot),
         })
         section["endpoints"].append({
             "row": row,
             "endpoint": endpoint,
-            "verdict": verdict.detail if verdict else None,
+            "verdict": disclosure.verdict(snapshot, verdict.detail if verdict else None),
             "samples": FailureSample.objects.filter(endpoint=endpoint)[:20],
             "runs": BenchmarkRun.objects.filter(endpoint=endpoint).select_related("benchmark")[:20],
-            "rotation_events": endpoint.rotation_events.all()[:20],
+            "rotation_events": rotation_log(viewer, endpoint,
+                                            list(endpoint.rotation_events.all()[:20])),
             "responses": endpoint.responses.filter(parent__isnull=True)
             .prefetch_related("replies"),
         })

@@ -4,7 +4,8 @@
 Each function is a fixed number of queries whatever the number of endpoints or days:
 rows are summed per endpoint × bucket (× day) by the database, and quantiles are read
 from the merged buckets in one pass. The publication filter is the tool-call one
-(`toolcall_stats._windows`): a public reader sees published days only (§8).
+(`toolcall_stats._windows`): a public reader sees published days only, and of those only
+rows of a generation already published (late arrivals wait for the next publication, §8).
 """
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from metrics.histogram import value_of
@@ -26,14 +27,17 @@ METRICS = (Metric.LATENCY, Metric.TTFT, Metric.THROUGHPUT)
 STATUSES = ((Status.OK, "ok"), (Status.ERROR, "errors"), (Status.TIMEOUT, "timeouts"))
 
 
-def _condition(windows: dict[int, tuple[date, date]]) -> Q:
-    by_window: dict[tuple[date, date], list[int]] = defaultdict(list)
+def _condition(windows: dict[int, tuple[date, date, bool]]) -> Q:
+    by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
     for endpoint_id, window in windows.items():
         by_window[window].append(endpoint_id)
     # One condition per distinct window (usually one), as toolcall_stats does.
     condition = Q()
-    for (start, end), ids in sorted(by_window.items()):
-        condition |= Q(endpoint_id__in=sorted(ids), day__range=(start, end))
+    for (start, end, published_only), ids in sorted(by_window.items()):
+        branch = Q(endpoint_id__in=sorted(ids), day__range=(start, end))
+        if published_only:
+            branch &= Q(generation__lte=F("endpoint__publication"))
+        condition |= branch
     return condition
 
 
@@ -119,13 +123,17 @@ def daily_throughput(
         return out
     where, params = _where(windows)
     table = SpeedRollup._meta.db_table
+    endpoints = Endpoint._meta.db_table
     sql = f"""
         SELECT endpoint_id, day, MIN(bucket) FROM (
             SELECT endpoint_id, day, bucket,
-                   SUM(throughput) OVER (PARTITION BY endpoint_id, day ORDER BY bucket
-                                         ROWS UNBOUNDED PRECEDING) AS running,
-                   SUM(throughput) OVER (PARTITION BY endpoint_id, day) AS total
-            FROM {table} WHERE throughput > 0 AND ({where})
+                   SUM(n) OVER (PARTITION BY endpoint_id, day ORDER BY bucket
+                                ROWS UNBOUNDED PRECEDING) AS running,
+                   SUM(n) OVER (PARTITION BY endpoint_id, day) AS total
+            FROM (SELECT r.endpoint_id, r.day, r.bucket, SUM(r.throughput) AS n
+                  FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
+                  WHERE r.throughput > 0 AND ({where})
+                  GROUP BY r.endpoint_id, r.day, r.bucket) AS buckets
         ) AS days WHERE 2 * running >= total
         GROUP BY endpoint_id, day ORDER BY endpoint_id, day
     """  # noqa: S608 - identifiers are ours; values are parameters
@@ -136,13 +144,15 @@ def daily_throughput(
     return out
 
 
-def _where(windows: dict[int, tuple[date, date]]) -> tuple[str, list]:
-    by_window: dict[tuple[date, date], list[int]] = defaultdict(list)
+def _where(windows: dict[int, tuple[date, date, bool]]) -> tuple[str, list]:
+    """_condition in SQL over `r` (rollups) joined to `e` (endpoints)."""
+    by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
     for endpoint_id, window in windows.items():
         by_window[window].append(endpoint_id)
     clauses, params = [], []
-    for (start, end), ids in sorted(by_window.items()):
-        clauses.append(f"(endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
-                       "AND day BETWEEN %s AND %s)")
+    for (start, end, published_only), ids in sorted(by_window.items()):
+        generation = " AND r.generation <= e.publication" if published_only else ""
+        clauses.append(f"(r.endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
+                       f"AND r.day BETWEEN %s AND %s{generation})")
         params += [*sorted(ids), start, end]
     return " OR ".join(clauses), params

@@ -14,7 +14,9 @@ STATUS_COLUMNS = {Status.OK: 0, Status.ERROR: 1, Status.TIMEOUT: 2}
 
 
 class SpeedDeltas:
-    """Counts per (endpoint_id, day, bucket) and statuses per (endpoint_id, day) of a batch."""
+    """Counts per (endpoint_id, day, bucket, generation) and statuses per
+    (endpoint_id, day, generation) of a batch; the generation is the endpoint's publication
+    that will make them public (METHODOLOGY §8, ToolCallRollup)."""
 
     def __init__(self) -> None:
         self.buckets: dict[tuple, list[int]] = {}
@@ -26,7 +28,7 @@ class SpeedDeltas:
             row = self.buckets[key] = [0, 0, 0]
         row[column] += 1
 
-    def add(self, endpoint_id: int, day: date, event: ToolCallEvent,
+    def add(self, endpoint_id: int, day: date, generation: int, event: ToolCallEvent,
             tokens: int | None = None) -> None:
         """One accepted event: its status, and its timings when it reported them.
 
@@ -35,7 +37,7 @@ class SpeedDeltas:
         """
         # metrics.speed.samples spelled out: this runs for every event of every batch.
         fields = event.speed
-        key = (endpoint_id, day)
+        key = (endpoint_id, day, generation)
         statuses = self.statuses.get(key)
         if statuses is None:
             statuses = self.statuses[key] = [0, 0, 0]
@@ -44,15 +46,15 @@ class SpeedDeltas:
             return  # no timings, or a failed request: counted for uptime only
         latency, ttft = fields.latency_ms, fields.ttft_ms
         if latency is not None:
-            self._count((endpoint_id, day, bucket_of(latency)), LATENCY)
+            self._count((endpoint_id, day, bucket_of(latency), generation), LATENCY)
         if ttft is not None:
-            self._count((endpoint_id, day, bucket_of(ttft)), TTFT)
+            self._count((endpoint_id, day, bucket_of(ttft), generation), TTFT)
             if latency is not None:
                 if tokens is None:
                     tokens = completion_tokens(event.response)
                 tps = throughput_tps(tokens, latency, ttft)
                 if tps is not None:
-                    self._count((endpoint_id, day, bucket_of(tps)), THROUGHPUT)
+                    self._count((endpoint_id, day, bucket_of(tps), generation), THROUGHPUT)
 
     def write(self) -> None:
         increment_speed_rollups(self.buckets)

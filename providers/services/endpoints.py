@@ -5,18 +5,22 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel, Provider
 
 
 @transaction.atomic
 def register_endpoint(
-    model_slug: str, provider_slug: str, quantization: str = "", reference: bool = False
+    model_slug: str, provider_slug: str, quantization: str = "", reference: bool = False,
+    *, pending: bool = False,
 ) -> tuple[Endpoint, bool]:
-    """Idempotent registration (API.md POST /endpoints/); unknown slugs are created."""
+    """Idempotent registration (API.md POST /endpoints/); unknown slugs are created, and
+    `pending` (an ingest key registers) when they are (METHODOLOGY §9)."""
+    status = ApprovalStatus.PENDING if pending else ApprovalStatus.APPROVED
     model, _ = LLMModel.objects.get_or_create(
-        slug=model_slug, defaults={"author": model_slug.split("/", 1)[0]}
+        slug=model_slug, defaults={"author": model_slug.split("/", 1)[0], "status": status}
     )
-    provider, _ = Provider.objects.get_or_create(slug=provider_slug)
+    provider, _ = Provider.objects.get_or_create(slug=provider_slug, defaults={"status": status})
     try:
         with transaction.atomic():
             endpoint, created = Endpoint.objects.get_or_create(
@@ -58,6 +62,7 @@ class EndpointResolver:
                 f"endpoint {model} @ {provider} is not registered (POST /api/v1/endpoints/ first)."
             )
         if quantization is not None:
+            quantization = quantization.lower()  # stored lower-case (API.md 1.1)
             for endpoint in candidates:
                 if endpoint.quantization == quantization:
                     return endpoint

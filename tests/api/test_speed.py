@@ -6,11 +6,11 @@ import random
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from metrics.histogram import bucket_of, exact_quantile, value_of
 from metrics.models import PoolVerdict
 from metrics.services.pools import recompute_model
+from metrics.services.publication import publish
 from metrics.stats import wilson_interval
 from providers.models import Endpoint, LLMModel
 from tests.api.helpers import MODEL, endpoint_row, good, now_iso, post_events, register
@@ -148,7 +148,7 @@ def test_public_readers_see_published_days_only(ingest_client, anon_client, admi
     yesterday = now_iso(-timedelta(days=1))
     accept_all(ingest_client, [timed("old", 1000.0, 200.0, 80, created=yesterday),
                                failed("today-error"), timed("today", 5000.0, 200.0, 80)])
-    Endpoint.objects.update(published_until=timezone.now().date() - timedelta(days=1))
+    publish(Endpoint.objects.all())  # through yesterday
 
     public = endpoint_row(anon_client)["performance"]
     assert (public["requests"], public["ok"], public["errors"]) == (1, 1, 0)
@@ -161,12 +161,31 @@ def test_public_readers_see_published_days_only(ingest_client, anon_client, admi
     assert endpoint_row(anon_client)["performance"]["requests"] == 0
 
 
+def test_late_events_for_a_published_day_wait_for_the_next_publication(
+        ingest_client, anon_client, admin_client_api):
+    register(ingest_client)
+    yesterday = now_iso(-timedelta(days=1))
+    accept_all(ingest_client, [timed("first", 1000.0, 200.0, 80, created=yesterday)])
+    publish(Endpoint.objects.all())
+    # A retry or backfill for the day already published (METHODOLOGY §8).
+    accept_all(ingest_client, [failed("late-error", created=yesterday),
+                               timed("late", 9000.0, 200.0, 80, created=yesterday)])
+    public = endpoint_row(anon_client)["performance"]
+    assert (public["requests"], public["errors"]) == (1, 0)
+    assert public["latency_ms_p90"] == pytest.approx(1000.0, rel=0.02)
+    assert endpoint_row(admin_client_api)["performance"]["requests"] == 3
+    publish(Endpoint.objects.all())
+    public = endpoint_row(anon_client)["performance"]
+    assert (public["requests"], public["errors"]) == (3, 1)
+    assert public["latency_ms_p90"] == pytest.approx(9000.0, rel=0.02)
+
+
 def test_open_data_export_has_published_speed_figures(ingest_client, client):
     register(ingest_client)
     yesterday = now_iso(-timedelta(days=1))
     accept_all(ingest_client, [timed("old", 1000.0, 200.0, 80, created=yesterday),
                                failed("old-error", created=yesterday), timed("new", 3000.0, 1.0, 5)])
-    Endpoint.objects.update(published_until=timezone.now().date() - timedelta(days=1))
+    publish(Endpoint.objects.all())  # through yesterday
     rows = client.get("/data/", {"model": MODEL, "format": "json"}).json()["rows"]
     assert len(rows) == 1
     row = rows[0]

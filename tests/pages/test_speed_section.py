@@ -11,6 +11,7 @@ from django.utils import timezone
 from metrics.histogram import bucket_of, value_of
 from metrics.models import AvailabilityRollup, SpeedRollup
 from metrics.services.ingest_tool_calls import ingest_tool_calls
+from metrics.services.publication import publish
 from providers.models import Endpoint, ProviderUser
 from tests.api.helpers import good, now_iso
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
@@ -41,6 +42,7 @@ def scene(db):
     items += [timed(f"e{i}", "steady", 0, 0, 0, status="error") for i in range(10)]
     result = ingest_tool_calls(items, source="test")
     assert result.accepted == 50, result.rejected
+    publish(Endpoint.objects.all())  # through yesterday
     return model
 
 
