@@ -482,13 +482,15 @@ def order_pool(
                   key=lambda v: (-(v.throughput_p50 or 0.0), v.key))
     unknown = [v for v in near if v.throughput_p50 is None]
     orders = {}
+    # Only the endpoint's own figure is quoted: the top bound may rest on another
+    # endpoint's unpublished figures (§8, metrics/selectors/disclosure.py).
     margin = f"{_num(round(100 * settings.throughput_margin, 6))} points"
     for v in fast:
         orders[v.key] = (f"by p50 throughput {v.throughput_p50:.0f} tokens/s: accuracy lower "
-                         f"bound within {margin} of the top {_pct(top)}")
+                         f"bound within {margin} of the pool's top")
     for v in unknown:
         orders[v.key] = (f"after the measured ones: accuracy lower bound within {margin} of "
-                         f"the top {_pct(top)}, throughput unknown")
+                         f"the pool's top, throughput unknown")
     for v in rest:
         orders[v.key] = "by accuracy lower bound"
     return [*fast, *unknown, *rest], orders
