@@ -143,7 +143,7 @@ class SpeedRollup(models.Model):
                                  db_index=False)
     day = models.DateField()
     bucket = models.SmallIntegerField()
-    generation = models.PositiveIntegerField(default=0)
+    generation = models.PositiveIntegerField(default=0, db_default=0)
     latency = models.PositiveIntegerField(default=0, help_text="ok requests' latencies here.")
     ttft = models.PositiveIntegerField(default=0, help_text="ok requests' TTFTs here.")
     throughput = models.PositiveIntegerField(default=0, help_text="ok requests' throughputs here.")
@@ -160,7 +160,7 @@ class AvailabilityRollup(models.Model):
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE,
                                  related_name="availability_rollups", db_index=False)
     day = models.DateField()
-    generation = models.PositiveIntegerField(default=0)
+    generation = models.PositiveIntegerField(default=0, db_default=0)
     ok = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     timeouts = models.PositiveIntegerField(default=0)
