@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("ingest.py", "speed.py", "pools.py", "route.py", "pages.py")
+SCRIPTS = ("ingest.py", "wire_formats.py", "speed.py", "pools.py", "route.py", "pages.py",
+           "hostile.py")
 TIMEOUT_S = 300
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from metrics.speed import DEFAULT as NO_SPEED
 from metrics.speed import SpeedFields, Status, parse_speed
+from metrics.wire import Exchange, WireError, normalise
 
 MAX_ID_LENGTH = 200
 MAX_LABEL_LENGTH = 128
@@ -41,9 +42,9 @@ class ToolCallEvent:
     app: str
     user: str | None
     created: datetime
-    tools: object
-    tool_choice: object
-    response: object
+    # Tools, tool_choice, calls and usage of any wire format (metrics/wire); None for a
+    # failed request sent without a response (§10).
+    exchange: Exchange | None
     speed: SpeedFields = NO_SPEED
 
     @property
@@ -84,12 +85,19 @@ class BatchResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # items stored with a caveat (API.md 1.1)
 
     def reject(self, index: int, item: object, error: str) -> None:
         self.rejected.append({"index": index, "id": item_id(item), "error": error})
 
+    def warn(self, index: int, item: object, warning: str) -> None:
+        self.warnings.append({"index": index, "id": item_id(item), "warning": warning})
+
     def as_dict(self) -> dict:
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+        answer = {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+        if self.warnings:
+            answer["warnings"] = self.warnings
+        return answer
 
 
 def parse_time(value: object, field: str, now: datetime, *,
@@ -208,6 +216,16 @@ def item_id(item: object) -> str | None:
     return None
 
 
+def unix_time(value: object, field: str) -> object:
+    """Integer (or fractional) Unix seconds, as OpenAI's `created`, as RFC 3339; else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    try:
+        return datetime.fromtimestamp(value, UTC).isoformat()
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ItemError(f"{field} is not a usable Unix time.") from exc
+
+
 def parse_tool_call_event(item: object, now: datetime, *,
                           max_future: timedelta = FUTURE_SLACK,
                           max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS)
@@ -223,25 +241,26 @@ def parse_tool_call_event(item: object, now: datetime, *,
     request = item.get("request")
     if not isinstance(request, dict) and (ok or request is not None):
         raise ItemError("request must be an object holding the request's tools.")
-    request = request or {}
-    response = item.get("response")
-    if not isinstance(response, dict) and (ok or response is not None):
-        raise ItemError("response must be an object (the OpenAI chat completion).")
-    tools = request.get("tools")
-    if tools is not None and not isinstance(tools, list):
-        raise ItemError("request.tools must be a list.")
+    exchange = None
+    if ok:
+        if item.get("response") is None:
+            raise ItemError("response is required: the response body (or stream) as the "
+                            "client received it.")
+        try:
+            exchange = normalise(request, item["response"], item.get("format"))
+        except WireError as exc:
+            raise ItemError(str(exc)) from None
     return ToolCallEvent(
         id=_id(item),
-        model=_model(item.get("model")),
-        provider=_provider(item.get("provider")),
+        # Names as sent: the ingest service maps them through the alias tables (API.md 1.1).
+        model=_label(item, "model", required=True),
+        provider=_label(item, "provider", required=True),
         quantization=_label(item, "quantization"),
         app=_label(item, "app") or "",
         user=_label(item, "user"),
-        created=parse_time(item.get("created"), "created", now, max_future=max_future,
-                           max_age=max_age),
-        tools=tools or [],
-        tool_choice=request.get("tool_choice"),
-        response=response,
+        created=parse_time(unix_time(item.get("created"), "created"), "created", now,
+                           max_future=max_future, max_age=max_age),
+        exchange=exchange,
         speed=speed,
     )
 

@@ -83,6 +83,7 @@ ROLLUP_COUNTS = (
     "invalid_json",
     "unknown_tool",
     "schema_mismatch",
+    "other",
 )
 
 
@@ -112,6 +113,8 @@ class ToolCallRollup(models.Model):
     invalid_json = models.PositiveIntegerField(default=0)
     unknown_tool = models.PositiveIntegerField(default=0)
     schema_mismatch = models.PositiveIntegerField(default=0)
+    # Calls of non-function tools: not part of `calls` (METHODOLOGY §1).
+    other = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -1,5 +1,7 @@
 """Speed and availability of an endpoint (METHODOLOGY §10): the event's speed fields,
-completion tokens, throughput, and the `performance` figures of API.md 1.1.
+throughput, and the `performance` figures of API.md 1.1. Completion tokens come from the
+normalised exchange of every wire format (metrics/wire: `completion_tokens` or
+`output_tokens` of the response's usage).
 
 Pure Python (no Django). Histograms come from metrics/histogram.py; the rollup rows
 that hold them are keyed by the metric names below.
@@ -88,30 +90,6 @@ def parse_speed(item: Mapping) -> SpeedFields:
         status=status,
         http_status=http_status,
     )
-
-
-def _token_count(usage: object) -> int | None:
-    if not isinstance(usage, dict):
-        return None
-    for key in ("completion_tokens", "output_tokens"):
-        value = usage.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-    return None
-
-
-def completion_tokens(response: object) -> int | None:
-    """Completion tokens from a response's `usage` (`completion_tokens`, or the Responses
-    and Anthropic spelling `output_tokens`). A list (a stream) uses the last item that
-    carries usage: OpenAI's final chunk, Anthropic's message_delta. None when unknown or
-    malformed: a bad usage loses the throughput, never the event."""
-    if isinstance(response, dict):
-        return _token_count(response.get("usage"))
-    if isinstance(response, list):
-        for item in reversed(response):
-            if isinstance(item, dict) and (count := _token_count(item.get("usage"))) is not None:
-                return count
-    return None
 
 
 def throughput_tps(tokens: int | None, latency_ms: float | None,

@@ -1,10 +1,11 @@
 """Tool-call outcome of one response (METHODOLOGY.md §1, §2, §3).
 
-``classify`` takes the request's ``tools`` and ``tool_choice`` and the
-response body exactly as received (any JSON shape) and returns one outcome
-per tool call plus the request-level facts: was a tool offered, was the
-request eligible for propensity, was any tool called, is it errored, and its
-complexity bucket. It never raises.
+``classify_exchange`` takes one ``metrics.wire.Exchange`` (any wire format,
+already normalised) and returns one outcome per function-tool call plus the
+request-level facts: was a tool offered, was the request eligible for
+propensity, was any tool called, is it errored, its complexity bucket, and how
+many calls of non-function tools it held (``other``, not judged). ``classify``
+does the same for an OpenAI chat completion body of any JSON shape. Neither raises.
 
 Pure module: no Django.
 """
@@ -18,16 +19,20 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 
-from metrics.complexity import Bucket, bucket_for, complexity_score
+from metrics.complexity import DEFAULT_BUCKET_BOUNDS, Bucket, bucket_for, complexity_score
 from metrics.schema_validation import (
     MISMATCH,
     VALID,
     ValidatorCache,
     canonical_json,
 )
+from metrics.wire.types import Exchange, WireCall
 
-__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "WorkBoundExceeded", "classify"]
+__all__ = [
+    "CallOutcome", "Outcome", "RequestOutcome", "WorkBoundExceeded", "classify", "classify_exchange",
+]
 
 
 class WorkBoundExceeded(Exception):
@@ -44,6 +49,7 @@ class Outcome(enum.StrEnum):
     INVALID_JSON = "invalid_json"
     UNKNOWN_TOOL = "unknown_tool"
     SCHEMA_MISMATCH = "schema_mismatch"
+    OTHER = "other"  # a call of a non-function tool: counted, never judged
 
 
 # Outcomes counted as correct calls (METHODOLOGY.md §1: unchecked counts as valid).
@@ -68,6 +74,7 @@ class RequestOutcome:
     errored: bool
     bucket: Bucket
     calls: tuple[CallOutcome, ...]
+    other: int = 0  # calls of non-function tools (custom, hosted): left out of accuracy
 
 
 # --- the offered tools --------------------------------------------------------
@@ -154,7 +161,7 @@ def _tool_info(parameters: object) -> _ToolInfo:
 _infos = _ExactCache(_tool_info, maxsize=8192)
 
 
-def _build_table(tools: list) -> _ToolTable:
+def _build_table(tools: list, bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS) -> _ToolTable:
     """Name -> tool for the request's function tools; the first of duplicate names wins."""
     by_name: dict[str, _Tool] = {}
     top_score = 0
@@ -168,15 +175,25 @@ def _build_table(tools: list) -> _ToolTable:
             index=index,
             has_parameters=info.has_parameters,
             canonical=info.canonical,
-            bucket=bucket_for(info.score),
+            bucket=bucket_for(info.score, simple_max=bounds[0], medium_max=bounds[1]),
         )
     # §3: the request's bucket is that of its most complex offered tool.
-    return _ToolTable(by_name, bucket_for(top_score))
+    return _ToolTable(by_name, bucket_for(top_score, simple_max=bounds[0], medium_max=bounds[1]))
 
 
 _default_cache = ValidatorCache()
 # Gateways send the same tools list with every request of a conversation.
 _tables = _ExactCache(_build_table, maxsize=4096)
+# Other bucket bounds (EXACTO_BUCKET_*_MAX) get tables of their own; in practice one.
+_tables_by_bounds: dict[tuple[int, int], _ExactCache] = {DEFAULT_BUCKET_BOUNDS: _tables}
+
+
+def _tables_for(bounds: tuple[int, int]) -> _ExactCache:
+    tables = _tables_by_bounds.get(bounds)
+    if tables is None:
+        tables = _tables_by_bounds.setdefault(
+            bounds, _ExactCache(partial(_build_table, bounds=bounds), maxsize=4096))
+    return tables
 
 
 # --- the rules ----------------------------------------------------------------
@@ -201,6 +218,15 @@ def _tool_calls(response: object) -> list[object]:
         if isinstance(tool_calls, list):
             calls.extend(tool_calls)
     return calls
+
+
+def _wire_call(call: object) -> WireCall:
+    """An OpenAI chat tool call of any shape as a judged call (no `function`: no arguments)."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return WireCall(name=None, arguments=None, present=False)
+    return WireCall(name=function.get("name"), arguments=function.get("arguments"),
+                    present="arguments" in function)
 
 
 def _reject_constant(name: str) -> object:
@@ -228,30 +254,30 @@ def _stored_arguments(raw: object, present: bool) -> str:
 
 
 def _classify_call(
-    call: object,
+    call: WireCall,
     tools: list,
     table: _ToolTable,
     cache: ValidatorCache,
     budget_ms: float,
 ) -> CallOutcome:
     """One call's outcome, checked in the order of the §1 table."""
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict):
-        function = {}
-    name = function.get("name")
+    name = call.name
     tool_name = name if isinstance(name, str) else ""
     tool = table.by_name.get(name) if isinstance(name, str) else None
     bucket = tool.bucket if tool is not None else table.bucket
     parameters = (
         tools[tool.index]["function"].get("parameters") if tool is not None else None
     )
-    present = "arguments" in function
-    raw = function.get("arguments")
+    present = call.present
+    raw = call.arguments
     stored = _stored_arguments(raw, present)
 
     def outcome(kind: Outcome, message: str) -> CallOutcome:
         return CallOutcome(kind, tool_name, bucket, message, stored, parameters)
 
+    if call.decoded:
+        # The wire carried a JSON value (an Anthropic `input`): nothing to parse.
+        return _judge_parsed(tool, tool_name, raw, parameters, outcome, cache, budget_ms, None)
     # 1. invalid_json
     if not isinstance(raw, str):
         kind = "absent" if not present else f"a {type(raw).__name__}, not a string"
@@ -265,18 +291,28 @@ def _classify_call(
         too_deep = True
     except ValueError as error:  # JSONDecodeError, and the constants above
         return outcome(Outcome.INVALID_JSON, str(error))
+    if too_deep:
+        if tool is None:
+            return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
+        return outcome(Outcome.UNCHECKED, "arguments are nested too deeply to parse")
+    return _judge_parsed(tool, tool_name, arguments, parameters, outcome, cache, budget_ms, len(raw))
+
+
+def _judge_parsed(
+    tool: _Tool | None, tool_name: str, arguments: object, parameters: object, outcome,
+    cache: ValidatorCache, budget_ms: float, size: int | None,
+) -> CallOutcome:
+    """Steps 2-5 of the §1 table, once the arguments are a JSON value."""
     # 2. unknown_tool
     if tool is None:
         return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
     # 3-5. schema_mismatch / unchecked / valid
-    if too_deep:
-        return outcome(Outcome.UNCHECKED, "arguments are nested too deeply to parse")
     if not tool.has_parameters:
         return outcome(Outcome.UNCHECKED, "the tool has no parameters")
     if tool.canonical is None:
         return outcome(Outcome.UNCHECKED, "parameters are not JSON data")
     result = cache.check(
-        parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=len(raw)
+        parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=size
     )
     if result.status == VALID:
         return outcome(Outcome.VALID, "")
@@ -294,8 +330,9 @@ def classify(
     budget_ms: float = 50,
     max_calls: int | None = None,
     deadline: float | None = None,
+    bucket_bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS,
 ) -> RequestOutcome:
-    """Classify every tool call of one response (METHODOLOGY.md §1, §2, §3).
+    """Classify every tool call of an OpenAI chat completion (METHODOLOGY.md §1, §2, §3).
 
     Total on arbitrary JSON: malformed tools are not offered, malformed calls
     are ``invalid_json`` (no string arguments) or ``unknown_tool``. The only
@@ -303,22 +340,62 @@ def classify(
     ``deadline`` (a ``time.monotonic()`` value, the batch's budget) passed
     before every call was judged. Each judged call still had its own budget.
     """
-    found = _tool_calls(response)
-    if max_calls is not None and len(found) > max_calls:
+    return _classify(
+        tools if isinstance(tools, list) else [], tool_choice,
+        [_wire_call(call) for call in _tool_calls(response)], 0, False, cache, budget_ms,
+        max_calls, deadline, bucket_bounds,
+    )
+
+
+def classify_exchange(
+    exchange: Exchange,
+    *,
+    cache: ValidatorCache | None = None,
+    budget_ms: float = 50,
+    max_calls: int | None = None,
+    deadline: float | None = None,
+    bucket_bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS,
+) -> RequestOutcome:
+    """Classify one normalised request/response pair of any wire format (§1, §2, §3).
+
+    Raises ``WorkBoundExceeded`` exactly as ``classify`` does.
+    """
+    return _classify(
+        exchange.tools, exchange.tool_choice, exchange.calls, exchange.other_calls,
+        exchange.offered_other, cache, budget_ms, max_calls, deadline, bucket_bounds,
+    )
+
+
+def _classify(
+    tool_list: list,
+    tool_choice: object,
+    wire_calls,
+    other: int,
+    offered_other: bool,
+    cache: ValidatorCache | None,
+    budget_ms: float,
+    max_calls: int | None,
+    deadline: float | None,
+    bucket_bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS,
+) -> RequestOutcome:
+    found = len(wire_calls) + other
+    if max_calls is not None and found > max_calls:
         raise WorkBoundExceeded(
-            f"the event holds {len(found)} tool calls, more than the {max_calls} allowed per "
+            f"the event holds {found} tool calls, more than the {max_calls} allowed per "
             "event; split it and resend it."
         )
-    tool_list = tools if isinstance(tools, list) else []
-    table = _tables.get(tool_list) if tool_list else _EMPTY_TABLE
-    offered = bool(table.by_name)
+    table = _tables_for(bucket_bounds).get(tool_list) if tool_list else _EMPTY_TABLE
+    # A request offering only non-function tools (hosted search, custom) still offered tools:
+    # whether the model used one counts for propensity (§2); such calls are never judged.
+    offered = bool(table.by_name) or offered_other
     validator_cache = cache if cache is not None else _default_cache
     calls = []
-    for call in found:
+    for call in wire_calls:
         if deadline is not None and time.monotonic() > deadline:
             raise WorkBoundExceeded(
-                "the batch spent its validation time budget before this event; nothing of it "
-                "was stored: resend it (in a later or smaller batch)."
+                "the batch spent its validation time budget before this event was judged; "
+                "nothing of it was stored: resend it in a later or smaller batch (an event "
+                "that alone needs longer must split its tool calls over several events)."
             )
         calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
     errored = False
@@ -329,8 +406,9 @@ def classify(
     return RequestOutcome(
         offered_tools=offered,
         propensity_eligible=is_propensity_eligible(offered, tool_choice),
-        called=bool(calls),
+        called=bool(calls) or other > 0,
         errored=errored,
         bucket=table.bucket,
         calls=tuple(calls),
+        other=other,
     )

@@ -128,6 +128,12 @@ class Endpoint(models.Model):
     is_reference = models.BooleanField(
         default=False, help_text="The model's reference endpoint (usually the author's own API)."
     )
+    # Events naming no quantization go to the provider's default endpoint of the model:
+    # this one when set, else the first registered (API.md 1.1 "Tool-call events").
+    is_default = models.BooleanField(
+        default=False, help_text="Receives this provider's events for the model that name no "
+        "quantization (unset everywhere: the first registered does).",
+    )
     rotation_status = models.CharField(
         max_length=20, choices=RotationStatus.choices, default=RotationStatus.ACTIVE
     )
@@ -154,6 +160,10 @@ class Endpoint(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["model"], condition=Q(is_reference=True), name="one_reference_per_model"
+            ),
+            models.UniqueConstraint(
+                fields=["model", "provider"], condition=Q(is_default=True),
+                name="one_default_per_model_provider",
             ),
         ]
 

@@ -40,6 +40,20 @@ class BatchResultOut(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = RejectedItem(many=True)
+    warnings = serializers.ListField(child=serializers.DictField(), required=False,
+                                     help_text="Items stored with a caveat (an alias applied).")
+
+
+class WarningItem(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.CharField(allow_null=True)
+    warning = serializers.CharField()
+
+
+class OTLPResultOut(BatchResultOut):
+    skipped = serializers.IntegerField(help_text="Spans without GenAI tool attributes.")
+    warnings = WarningItem(many=True, required=False)
+    partialSuccess = serializers.DictField(required=False)  # noqa: N815 - OTLP's own field name
 
 
 class ToolCallEventIn(serializers.Serializer):
@@ -51,10 +65,14 @@ class ToolCallEventIn(serializers.Serializer):
     app = serializers.CharField(required=False)
     user = serializers.CharField(required=False)
     created = serializers.DateTimeField(required=False)
-    request = serializers.JSONField(help_text="The OpenAI request body; `tools` and "
-                                    "`tool_choice` are read, the rest ignored.")
-    response = serializers.JSONField(help_text="The OpenAI chat completion; "
-                                     "`choices[*].message.tool_calls` are read.")
+    request = serializers.JSONField(help_text="The request body; `tools` and "
+                                    "`tool_choice` are read (OpenAI or Anthropic shapes).")
+    response = serializers.JSONField(help_text="As the client received it: an OpenAI chat "
+                                     "completion or chunk list, a Responses API response, an "
+                                     "Anthropic message or event list.")
+    format = serializers.ChoiceField(required=False, choices=[
+        "openai.chat", "openai.chat.stream", "openai.responses", "anthropic.messages",
+        "anthropic.messages.stream"], help_text="Forces the format; detected when absent.")
     # Speed fields (METHODOLOGY §10); an event whose status is not ok may omit the response.
     latency_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent "
                                         "→ last byte, in milliseconds.")
@@ -115,6 +133,8 @@ class ToolCallFigures(serializers.Serializer):
     invalid_json = serializers.IntegerField()
     unknown_tool = serializers.IntegerField()
     schema_mismatch = serializers.IntegerField()
+    other = serializers.IntegerField(help_text="Calls of non-function tools (custom, hosted): "
+                                     "not judged, not in `calls` (METHODOLOGY §1).")
     accuracy = serializers.FloatField(allow_null=True, help_text="(valid + unchecked) / calls "
                                       "on capped counts (§4).")
     accuracy_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,

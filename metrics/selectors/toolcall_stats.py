@@ -39,7 +39,7 @@ class Counts:
         return {
             **{name: raw[name] for name in (
                 "calls", "valid", "unchecked", "invalid_json", "unknown_tool", "schema_mismatch",
-                "requests_with_tools", "errored_requests",
+                "other", "requests_with_tools", "errored_requests",
             )},
             "accuracy": rate(correct, cap["calls"]),
             "accuracy_ci95": list(interval) if interval else None,

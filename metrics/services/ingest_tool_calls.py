@@ -8,6 +8,7 @@ or not at all, and a resent batch changes nothing.
 import re
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from metrics.events import (
 )
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
+from metrics.services.ingest_names import name_mapper
 from metrics.services.speed_rollups import SpeedDeltas
 from metrics.services.upserts import (
     claim_event_keys,
@@ -32,7 +34,7 @@ from metrics.services.upserts import (
     record_user_activity,
 )
 from metrics.services.user_hash import hash_user
-from metrics.toolcalls import RequestOutcome, WorkBoundExceeded, classify
+from metrics.toolcalls import RequestOutcome, WorkBoundExceeded, classify_exchange
 from providers.services.endpoints import EndpointResolver
 
 _cache: ValidatorCache | None = None
@@ -57,6 +59,8 @@ def add_outcome(counts: dict, outcome: RequestOutcome) -> None:
     if outcome.propensity_eligible:
         request_row["propensity_requests"] += 1
         request_row["propensity_requests_with_calls"] += outcome.called
+    if outcome.other:
+        request_row["other"] += outcome.other
     for call in outcome.calls:
         row = counts[call.bucket]
         row["calls"] += 1
@@ -71,17 +75,25 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
     parsed: list[tuple[int, ToolCallEvent]] = []
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
+    names = name_mapper() if items else None
     for index, item in enumerate(items):
         try:
-            parsed.append((index, parse_tool_call_event(item, now, max_future=max_future,
-                                                        max_age=max_age)))
-        except ItemError as exc:
+            event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
+            provider, provider_note = names.provider(event.provider)
+            model, model_note = names.model(event.model, provider)
+        except (ItemError, ValueError) as exc:
             result.reject(index, item, str(exc))
+            continue
+        for note in (model_note, provider_note):
+            if note:
+                result.warn(index, item, note)
+        parsed.append((index, replace(event, model=model, provider=provider)))
 
     resolver = EndpointResolver((event.model, event.provider) for _, event in parsed)
     cache = validator_cache()
     budget = settings.EXACTO_VALIDATION_BUDGET_MS
     # §1 work bounds: no request holds a worker for long, whatever its schemas or size.
+    bucket_bounds = (settings.EXACTO_BUCKET_SIMPLE_MAX, settings.EXACTO_BUCKET_MEDIUM_MAX)
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
     ready = []
@@ -92,9 +104,10 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
             result.reject(index, items[index], str(exc))
             continue
         try:
-            outcome = classify(event.tools, event.tool_choice, event.response, cache=cache,
-                               budget_ms=budget, max_calls=max_calls,
-                               deadline=deadline) if event.classified else None
+            outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
+                                        max_calls=max_calls, deadline=deadline,
+                                        bucket_bounds=bucket_bounds
+                                        ) if event.classified else None
         except WorkBoundExceeded as exc:
             result.reject(index, items[index], str(exc))
             continue

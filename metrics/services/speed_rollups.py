@@ -6,7 +6,7 @@ from datetime import date
 from metrics.events import ToolCallEvent
 from metrics.histogram import bucket_of
 from metrics.services.upserts import increment_availability, increment_speed_rollups
-from metrics.speed import DEFAULT, Status, completion_tokens, throughput_tps
+from metrics.speed import DEFAULT, Status, throughput_tps
 
 # Column positions of a speed row's counts (metrics.models.SpeedRollup) and of a day's statuses.
 LATENCY, TTFT, THROUGHPUT = 0, 1, 2
@@ -28,13 +28,9 @@ class SpeedDeltas:
             row = self.buckets[key] = [0, 0, 0]
         row[column] += 1
 
-    def add(self, endpoint_id: int, day: date, generation: int, event: ToolCallEvent,
-            tokens: int | None = None) -> None:
-        """One accepted event: its status, and its timings when it reported them.
-
-        `tokens` overrides the count read from an OpenAI-style `usage` (for wire formats
-        whose normalised form carries completion tokens).
-        """
+    def add(self, endpoint_id: int, day: date, generation: int, event: ToolCallEvent) -> None:
+        """One accepted event: its status, and its timings when it reported them; completion
+        tokens come from the normalised exchange (every wire format's `usage`)."""
         # metrics.speed.samples spelled out: this runs for every event of every batch.
         fields = event.speed
         key = (endpoint_id, day, generation)
@@ -49,10 +45,8 @@ class SpeedDeltas:
             self._count((endpoint_id, day, bucket_of(latency), generation), LATENCY)
         if ttft is not None:
             self._count((endpoint_id, day, bucket_of(ttft), generation), TTFT)
-            if latency is not None:
-                if tokens is None:
-                    tokens = completion_tokens(event.response)
-                tps = throughput_tps(tokens, latency, ttft)
+            if latency is not None and event.exchange is not None:
+                tps = throughput_tps(event.exchange.completion_tokens, latency, ttft)
                 if tps is not None:
                     self._count((endpoint_id, day, bucket_of(tps), generation), THROUGHPUT)
 

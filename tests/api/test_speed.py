@@ -14,6 +14,7 @@ from metrics.services.publication import publish
 from metrics.stats import wilson_interval
 from providers.models import Endpoint, LLMModel
 from tests.api.helpers import MODEL, endpoint_row, good, now_iso, post_events, register
+from tests.wire_payloads import COMPLETION_TOKENS, FORMATS, pair
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,8 @@ def test_bad_speed_fields_are_rejected_by_index_and_the_rest_stored(ingest_clien
         3: ("huge", "latency_ms must be at most 86400000 (one day in milliseconds)."),
         4: ("status", "status must be one of ok, error, timeout."),
         5: ("http", "http_status must be an integer HTTP status code (100-599)."),
-        6: ("noresp", "response must be an object (the OpenAI chat completion)."),
+        6: ("noresp", "response is required: the response body (or stream) as the client "
+                      "received it."),
     }
     perf = endpoint_row(admin_client_api)["performance"]
     assert (perf["requests"], perf["ok"], perf["errors"]) == (2, 1, 1)
@@ -230,3 +232,18 @@ def test_pool_orders_equal_accuracy_by_throughput_and_deranks_twenty_percent_err
         f"by p50 throughput {shown:.0f} tokens/s: accuracy lower bound within 0.5 points")
     assert verdicts["bbb-fast"].detail["throughput_p50"] == pytest.approx(200, rel=0.02)
     assert (verdicts["bbb-fast"].position, verdicts["aaa-slow"].position) == (0, 1)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_throughput_uses_the_completion_tokens_of_every_wire_format(fmt, ingest_client,
+                                                                    admin_client_api):
+    """`usage.completion_tokens` or `output_tokens`, whole or streamed (client libraries'
+    own types, tests/wire_payloads.py): 17 tokens over 170 ms after the first token."""
+    register(ingest_client)
+    request, response = pair(fmt, "valid")
+    item = {"id": f"w-{fmt}", "model": MODEL, "provider": "fastinfer", "request": request,
+            "response": response, "format": fmt, "latency_ms": 270, "ttft_ms": 100,
+            "created": now_iso(-timedelta(minutes=5))}
+    accept_all(ingest_client, [item])
+    perf = endpoint_row(admin_client_api)["performance"]
+    assert perf["throughput_tps_p50"] == pytest.approx(COMPLETION_TOKENS / 0.17, rel=0.02)

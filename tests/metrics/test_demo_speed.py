@@ -17,7 +17,7 @@ from metrics.demo.speed import (
 )
 from metrics.demo.traffic import generate_tool_call_events
 from metrics.events import parse_tool_call_event
-from metrics.speed import completion_tokens, samples
+from metrics.speed import samples
 from metrics.stats import wilson_interval
 
 END = date(2025, 11, 20)
@@ -33,7 +33,7 @@ def by_provider(metric):
     now = datetime(2025, 11, 21, tzinfo=UTC)
     for item in events():
         event = parse_tool_call_event(item, now)  # every demo event is valid API input
-        for name, value in samples(event.speed, completion_tokens(event.response)).items():
+        for name, value in samples(event.speed, event.exchange and event.exchange.completion_tokens).items():
             if name == metric:
                 values[item["provider"]].append(value)
     return values

@@ -10,7 +10,6 @@ from metrics.speed import (
     SpeedFieldError,
     SpeedFields,
     Status,
-    completion_tokens,
     parse_speed,
     performance,
     samples,
@@ -40,23 +39,6 @@ def test_throughput_needs_tokens_both_timings_and_time():
     assert throughput_tps(10, 1000.0, None) is None
     assert throughput_tps(10, 0.0, 0.0) is None
     assert throughput_tps(0, 1000.0, 100.0) == 0.0
-
-
-@pytest.mark.parametrize(("response", "tokens"), [
-    ({"usage": {"prompt_tokens": 5, "completion_tokens": 42}}, 42),
-    ({"usage": {"input_tokens": 5, "output_tokens": 17}}, 17),  # Responses API, Anthropic
-    ({"usage": {"completion_tokens": -1}}, None),
-    ({"usage": {"completion_tokens": True}}, None),
-    ({"usage": {"completion_tokens": 1.5}}, None),
-    ({"usage": "many"}, None),
-    ({}, None),
-    (None, None),
-    # A stream: the last item carrying usage (OpenAI's final chunk, Anthropic message_delta).
-    ([{"usage": {"output_tokens": 1}}, {"delta": {}}, {"usage": {"output_tokens": 9}}], 9),
-    ([{"choices": []}], None),
-])
-def test_completion_tokens_from_usage(response, tokens):
-    assert completion_tokens(response) == tokens
 
 
 def test_no_speed_fields_is_the_default():
