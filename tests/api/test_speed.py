@@ -3,7 +3,6 @@ API.md 1.1), their publication (§8), the open-data export, and their use by the
 
 import math
 import random
-import time
 from datetime import timedelta
 
 import pytest
@@ -249,26 +248,3 @@ def test_throughput_uses_the_completion_tokens_of_every_wire_format(fmt, ingest_
     perf = endpoint_row(admin_client_api)["performance"]
     assert perf["throughput_tps_p50"] == pytest.approx(COMPLETION_TOKENS / 0.17, rel=0.02)
 
-
-def test_litellm_payload_timings_and_failures_reach_the_performance_figures(
-        ingest_client, admin_client_api):
-    """The LiteLLM integration's events carry §10 fields: latency from start/end time, a
-    `failure` status counted for uptime only (LiteLLM's own payloads, mock completions)."""
-    from tests.api.test_integrations import LITELLM_PATH, litellm_payloads
-
-    register(ingest_client, model="moonshotai/kimi-k2-0905", provider="groq")
-    payloads = litellm_payloads(("valid", "valid", "valid"))
-    now = time.time() - 600
-    for n, payload in enumerate(payloads):
-        payload.update(id=f"litellm-speed-{n}", startTime=now, endTime=now + 0.5 * (n + 1))
-    payloads[2].update(status="failure", response=None)
-    answer = ingest_client.post(LITELLM_PATH, payloads, format="json").json()
-    assert (answer["accepted"], answer["rejected"]) == (3, []), answer
-    row = next(r for r in admin_client_api.get(
-        "/api/v1/endpoints/", {"model": "moonshotai/kimi-k2-0905"}).json()
-        if r["provider"] == "groq")
-    perf = row["performance"]
-    assert (perf["requests"], perf["ok"], perf["errors"]) == (3, 2, 1)
-    assert perf["latency_ms_p50"] == pytest.approx(500.0, rel=0.02)
-    assert perf["latency_ms_p90"] == pytest.approx(1000.0, rel=0.02)
-    assert row["tool_calls"]["calls"] == 2
