@@ -3,14 +3,16 @@
 Pure: takes the endpoint rows of the selectors (their `performance` object) and the daily
 p50 throughput, returns JSON-ready figures, a one-line takeaway and a table per chart.
 Providers are listed on the y axis (horizontal, sorted best first, names never rotated),
-the p90 drawn as a whisker from the p50 bar, colours by tier as in every other chart.
+the p90 drawn as a whisker from the p50 bar, colours by tier as in every other chart. Each
+figure follows metrics/charts.py's shape (takeaway, legend and table beside data and layout,
+labels escaped for Plotly) so templates/dashboard/_figure.html draws it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from metrics.charts import OKABE_ITO, TIER_COLOURS, label
+from metrics.charts import FONT, TIER_COLOURS, TIER_LABELS, escaped, label
 
 ROW_PX = 28
 PLOT_CONFIG = {"responsive": True, "displayModeBar": False}
@@ -48,15 +50,27 @@ def _layout(title: str, x_title: str, n: int, **extra) -> dict:
     # No Plotly title: the takeaway above the chart is its title, and a long title would
     # overflow a phone's width.
     return {
-        "xaxis": {"title": {"text": x_title}, "automargin": True, "rangemode": "tozero"},
+        "xaxis": {"title": {"text": x_title, "standoff": 6}, "automargin": True,
+                  "rangemode": "tozero", "gridcolor": "#eceff3", "fixedrange": True},
         # First row at the top: the best provider reads first.
-        "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
-        "margin": {"l": 10, "r": 40, "t": 30, "b": 50},
-        "height": 90 + ROW_PX * max(n, 1),
+        "yaxis": {"automargin": True, "autorange": "reversed", "type": "category",
+                  "fixedrange": True, "ticksuffix": "  "},
+        "margin": {"l": 8, "r": 40, "t": 24, "b": 8},
+        "height": 72 + ROW_PX * max(n, 3),
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
         "showlegend": False,
         "hovermode": "closest",
         **extra,
     }
+
+
+def _legend(rows: list[dict]) -> list[dict]:
+    """Tier colours present in the chart, as the HTML legend under it."""
+    present = {_tier(r) for r in rows}
+    return [{"label": TIER_LABELS[t], "colour": TIER_COLOURS[t], "shape": "dot"}
+            for t in ("verified", "unverified", "deranked", None) if t in present]
 
 
 def timing_chart(rows: list[dict], key: str, prefix: str, title: str, unit: str,
@@ -95,8 +109,10 @@ def timing_chart(rows: list[dict], key: str, prefix: str, title: str, unit: str,
             },
         ],
         "layout": _layout(title, f"{unit}: bar p50, whisker p90", len(known),
-                          xaxis={"title": {"text": f"{unit}: bar p50, whisker p90"},
-                                 "automargin": True, "range": [0, 1.45 * max(whisker_end)]}),
+                          xaxis={"title": {"text": f"{unit}: bar p50, whisker p90",
+                                           "standoff": 6},
+                                 "automargin": True, "gridcolor": "#eceff3", "fixedrange": True,
+                                 "range": [0, 1.45 * max(whisker_end)]}),
         "config": PLOT_CONFIG,
     }
     return {
@@ -104,7 +120,8 @@ def timing_chart(rows: list[dict], key: str, prefix: str, title: str, unit: str,
         "title": title,
         "takeaway": f"{word} p50: {label(best)} at {_fmt(p50[0], unit)}"
                     + (f" ({len(known)} providers)" if len(known) > 1 else ""),
-        "figure": figure,
+        "legend": _legend(known),
+        **figure,
         "table": {
             "columns": ["Provider", "p50", "p90", "Ok requests"],
             "rows": [[label(r), _fmt(r["performance"][f"{prefix}_p50"], unit),
@@ -138,13 +155,15 @@ def uptime_chart(rows: list[dict], minimum: float) -> dict | None:
         }],
         "layout": _layout("Uptime with 95% interval", "Uptime (%): ok / all requests",
                           len(known),
-                          xaxis={"title": {"text": "Uptime (%): ok / all requests"},
-                                 "automargin": True,
+                          xaxis={"title": {"text": "Uptime (%): ok / all requests",
+                                           "standoff": 6},
+                                 "automargin": True, "gridcolor": "#eceff3", "fixedrange": True,
                                  "range": [min(min(lo), 100 * minimum) - 2, 100.5]},
                           shapes=[{
                               "type": "line", "xref": "x", "x0": 100 * minimum,
                               "x1": 100 * minimum, "yref": "paper", "y0": 0, "y1": 1,
-                              "line": {"color": OKABE_ITO[3], "dash": "dash", "width": 1.5}}],
+                              "line": {"color": TIER_COLOURS["deranked"], "dash": "dash",
+                                       "width": 1.5}}],
                           annotations=[{
                               "xref": "x", "x": 100 * minimum, "yref": "paper", "y": 1,
                               "yanchor": "bottom", "xanchor": "right", "showarrow": False,
@@ -157,7 +176,9 @@ def uptime_chart(rows: list[dict], minimum: float) -> dict | None:
         "title": "Uptime with 95% interval",
         "takeaway": f"Lowest uptime: {label(worst)} at {_pct(perf['uptime'])} "
                     f"({_interval(perf['uptime_ci95'])}) over {perf['requests']:,} requests",
-        "figure": figure,
+        "legend": [*_legend(known), {"label": "pool bar (rule 6)",
+                                     "colour": TIER_COLOURS["deranked"], "shape": "dash"}],
+        **figure,
         "table": {
             "columns": ["Provider", "Requests", "Ok", "Errors", "Timeouts", "Uptime",
                         "95% interval"],
@@ -189,7 +210,8 @@ def daily_throughput_chart(rows: list[dict], daily: dict[int, list[tuple[date, f
             "xgap": 1, "ygap": 1,
         }],
         "layout": _layout("Daily p50 throughput", "Day", len(names),
-                          xaxis={"title": {"text": "Day"}, "automargin": True, "type": "date"}),
+                          xaxis={"title": {"text": "Day", "standoff": 6}, "automargin": True,
+                                 "type": "date", "fixedrange": True}),
         "config": PLOT_CONFIG,
     }
     return {
@@ -197,7 +219,8 @@ def daily_throughput_chart(rows: list[dict], daily: dict[int, list[tuple[date, f
         "title": "Daily p50 throughput",
         "takeaway": f"Daily p50 throughput over {len(days)} day{'s' if len(days) != 1 else ''}"
                     f", fastest on the latest day first",
-        "figure": figure,
+        "legend": [],
+        **figure,
         "table": {
             "columns": ["Day", *names],
             "rows": [[d.isoformat(), *(_fmt(series[n].get(d), "tokens/s") for n in names)]
@@ -215,7 +238,8 @@ def speed_section(rows: list[dict], daily: dict[int, list[tuple[date, float]]], 
         for key, perf, title, unit, better in TIMINGS
     ]
     charts += [uptime_chart(measured, min_uptime), daily_throughput_chart(measured, daily)]
-    charts = [c for c in charts if c is not None]
+    # Labels (provider, quantization) escaped for Plotly as metrics.charts does: text only.
+    charts = [escaped(lambda c=c: c)() for c in charts if c is not None]
     for chart in charts:
         chart["id"] = f"{prefix}-{chart['key']}"
     return {"prefix": prefix, "charts": charts, "window_days": window_days}

@@ -62,6 +62,8 @@ class RecomputeTrigger(models.TextChoices):
     ADMIN = "admin", "Admin"
     COMMAND = "command", "Management command"
     API = "api", "API"
+    # A rotation change, an override or an approval recomputes its model at once.
+    CHANGE = "change", "Rotation, override or approval"
 
 
 class RequestStatus(models.TextChoices):
@@ -70,4 +72,3 @@ class RequestStatus(models.TextChoices):
     OK = "ok", "OK"
     ERROR = "error", "Error"
     TIMEOUT = "timeout", "Timeout"
-

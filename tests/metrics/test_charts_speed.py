@@ -24,12 +24,12 @@ ROWS = [row("slow", 1, tps=20, latency=3000), row("fast", 2, tps=300, latency=40
 
 def test_throughput_bars_are_horizontal_sorted_fastest_first_with_p90_whiskers():
     chart = timing_chart(ROWS, "throughput", "throughput_tps", "t", "tokens/s", True)
-    bars = chart["figure"]["data"][0]
+    bars = chart["data"][0]
     assert bars["orientation"] == "h"
     assert bars["y"] == ["fast (fp8)", "mid (fp8)", "slow (fp8)"]
     assert bars["x"] == [300, 80, 20]
     assert bars["error_x"]["array"] == [150, 40, 10] and bars["error_x"]["arrayminus"] == [0] * 3
-    layout = chart["figure"]["layout"]
+    layout = chart["layout"]
     assert layout["yaxis"]["automargin"] and layout["xaxis"]["automargin"]
     assert layout["yaxis"]["autorange"] == "reversed"  # first row on top
     assert chart["takeaway"] == "Fastest p50: fast (fp8) at 300 tokens/s (3 providers)"
@@ -38,15 +38,15 @@ def test_throughput_bars_are_horizontal_sorted_fastest_first_with_p90_whiskers()
 
 def test_latency_bars_put_the_lowest_first():
     chart = timing_chart(ROWS, "latency", "latency_ms", "l", "ms", False)
-    assert chart["figure"]["data"][0]["y"] == ["fast (fp8)", "mid (fp8)", "slow (fp8)"]
+    assert chart["data"][0]["y"] == ["fast (fp8)", "mid (fp8)", "slow (fp8)"]
     assert chart["takeaway"].startswith("Lowest p50: fast (fp8) at 400 ms")
 
 
 def test_uptime_names_the_lowest_with_its_interval_and_draws_the_pool_bar():
     chart = uptime_chart(ROWS, 0.95)
-    assert chart["figure"]["data"][0]["y"][-1] == "mid (fp8)"
+    assert chart["data"][0]["y"][-1] == "mid (fp8)"
     assert chart["takeaway"] == "Lowest uptime: mid (fp8) at 80.0% (78.0–81.0%) over 100 requests"
-    assert chart["figure"]["layout"]["shapes"][0]["x0"] == 95
+    assert chart["layout"]["shapes"][0]["x0"] == 95
     assert chart["table"]["rows"][-1] == ["mid (fp8)", "100", "80", "20", "0", "80.0%",
                                          "78.0–81.0%"]
 
@@ -67,6 +67,6 @@ def test_section_ids_are_unique_per_prefix_and_the_daily_chart_is_a_heat_map():
     ids = [c["id"] for c in section["charts"]]
     assert ids == ["speed-9-throughput", "speed-9-latency", "speed-9-uptime",
                    "speed-9-daily-throughput"]
-    heat = section["charts"][-1]["figure"]["data"][0]
+    heat = section["charts"][-1]["data"][0]
     assert heat["type"] == "heatmap" and heat["y"] == ["fast (fp8)", "slow (fp8)"]
     assert heat["z"] == [[290.0, 310.0], [20.0, None]]

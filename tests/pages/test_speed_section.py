@@ -52,8 +52,8 @@ def test_model_page_shows_speed_charts_sorted_and_the_table_columns(client, scen
     shown = f"{value_of(bucket_of(200.0)):,.0f}"  # 200 tokens/s as its histogram bucket
     assert f"Fastest p50: quick (fp8) at {shown} tokens/s (2 providers)" in body
     assert 'data-figure="speed-throughput"' in body and 'id="speed-throughput"' in body
-    assert "Table of this chart" in body
-    assert "<th data-sort class=\"num\">Throughput p50</th>" in body
+    assert 'id="speed-throughput-card"' in body and "Numbers of this chart" in body
+    assert ">Throughput</abbr></th>" in body
     assert f"{shown} tok/s" in body  # the providers table's p50 throughput column
     # Public: today's errors of "steady" are not published, so its uptime is 100%.
     assert "Lowest uptime: steady (fp8) at 100.0%" in body
@@ -77,7 +77,7 @@ def test_model_page_without_speed_data_says_how_to_send_it(client, db):
     EndpointFactory(model=model, provider=ProviderFactory(slug="silent"))
     body = client.get(f"/models/{model.slug}/").content.decode()
     assert 'data-empty="speed"' in body and "latency_ms" in body
-    assert "data-speed-chart" not in body
+    assert 'id="speed-throughput-card"' not in body
 
 
 def test_speed_section_queries_do_not_grow_with_endpoints_or_days(client, db):
@@ -108,7 +108,7 @@ def test_speed_section_queries_do_not_grow_with_endpoints_or_days(client, db):
     add(2, 10)
     assert queries() == small
     body = client.get(f"/models/{model.slug}/").content.decode()
-    assert body.count('data-speed-chart="') == 5  # every chart drawn, all twelve providers
+    assert body.count('<figure class="chart-card" id="speed-') == 5  # every chart, 12 providers
     assert "over 35 requests" in body
 
 
