@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("ingest.py", "wire_formats.py", "speed.py", "pools.py", "route.py", "pages.py",
-           "hostile.py")
+           "hostile.py", "probes.py")
 TIMEOUT_S = 300
 
 

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from metrics import charts, charts_speed, presentation
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
-from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboards, visible_runs
+from metrics.selectors.benchmarks import (
+    burn_in,
+    endpoint_label,
+    leaderboards,
+    probe_results,
+    visible_runs,
+)
 from metrics.selectors.disclosure import Disclosure
 from metrics.selectors.endpoints import (
     home_cards,
@@ -122,6 +128,7 @@ def model_page(request, slug):
     boards = []
     for bench_slug, series in sorted(runs.items()):
         latest = [{"label": name, "score": pts[-1]["score"], "stderr": pts[-1]["stderr"],
+                   "samples": pts[-1]["samples"],
                    "run_at": pts[-1]["run_at"], "is_reference": reference_of.get(name, False)}
                   for name, pts in series.items()]
         board = _range_view(benchmarks_by_slug[bench_slug], latest)
@@ -147,6 +154,7 @@ def model_page(request, slug):
         "speed": charts_speed.speed_section(
             rows, daily_throughput(endpoints, viewer), prefix="speed",
             window_days=settings.EXACTO_WINDOW_DAYS, min_uptime=settings.EXACTO_POOL_MIN_UPTIME),
+        "probes": probe_results(visible_runs(viewer).filter(endpoint__model=model)),
     })
 
 

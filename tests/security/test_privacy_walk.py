@@ -26,9 +26,10 @@ from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 SECRET_CALLS = 7777  # total calls of B, only reachable with unpublished days included
 SECRET_SCORE = 12.345  # B's unpublished benchmark run
 SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
+SECRET_PROBE = 23.456  # B's unpublished probe score (METHODOLOGY §11, shown on model pages)
 SECRET_ERRORS = 7919  # B's failed requests on its unpublished day (METHODOLOGY §10)
-SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_ERRORS),
-           f"{SECRET_ERRORS:,}")
+SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_PROBE),
+           str(SECRET_ERRORS), f"{SECRET_ERRORS:,}")
 # Issue 11: the reference endpoint's unpublished run, and the threshold B is judged by.
 REFERENCE_SECRETS = ("91.37", "88.37")
 # Issue 11: A's calls with events backdated onto its published day after publication.
@@ -85,6 +86,11 @@ def planted(db):
     bench = Benchmark.objects.create(slug="secret-bench", name="Secret bench")
     BenchmarkRun.objects.create(external_id="run-b", endpoint=b, benchmark=bench,
                                 score=SECRET_SCORE, run_at=timezone.now(), source="internal")
+    probe = Benchmark.objects.create(slug="probe-tool-call-f1", name="Probe: tool-call F1")
+    BenchmarkRun.objects.create(external_id="probe:1:probe-tool-call-f1", endpoint=b,
+                                benchmark=probe, score=SECRET_PROBE, samples=113,
+                                run_at=timezone.now(), source="Exacto probe",
+                                detail={"probe_run": 1, "suite": "exacto-core", "cases": 113})
     FailureSample.objects.create(endpoint=b, day=today, outcome="schema_mismatch",
                                  event_id="e1", tool_name="t", arguments=SECRET_ARGS,
                                  message="m")
