@@ -13,6 +13,8 @@ Django's test Client (DEBUG off), as an anonymous reader:
   instead of 20) and of one with 10x the history (300 days instead of 30), each against the
   1x model (goal <= 1.2x);
 
+the model pages include the speed histograms of their requests (METHODOLOGY §10);
+
 all against /healthz measured in the same run.
 """
 
@@ -52,6 +54,8 @@ def main() -> None:
                      buckets_per_app=3, requests=(8, 14), seed=2)
     syn.copy_rollups(next(iter(long.values())), days=300, apps=APPS, buckets_per_app=3,
                      requests=(80, 142), seed=3)
+    speed_rows = syn.copy_speed_rollups(endpoint_ids, days=30,
+                                        requests_per_day=requests // (len(endpoint_ids) * 30))
     now = timezone.now()
     benchmarks = [Benchmark.objects.create(slug=f"bench-{i}", name=f"Bench {i}") for i in range(3)]
     BenchmarkRun.objects.bulk_create([
@@ -63,7 +67,7 @@ def main() -> None:
     recompute_all(trigger="command")
     c.log(f"loaded {rows:,} rollup rows = {requests:,} requests (+18,000 rows for a 10x-apps "
           f"model, +180,000 for a 10x-history model), 3 benchmarks x 4 runs per endpoint, "
-          f"pools, in {time.perf_counter() - started:.1f}s")
+          f"speed histograms ({speed_rows:,} rows), pools, in {time.perf_counter() - started:.1f}s")
 
     model = LLMModel.objects.filter(slug__startswith="pages-").order_by("slug").first()
     wide_model = LLMModel.objects.get(pk=next(iter(wide)))
@@ -119,6 +123,15 @@ def main() -> None:
     c.log(f"RESULT model page (cold) at 10x rollup rows of history (300 days) vs 1x: "
           f"{ten_days:.1f} / {one:.1f} ms = {ten_days / one:.2f}x "
           f"(goal <= 1.2x: {c.goal(ten_days / one <= 1.2)})")
+
+    # The same cold model page with the speed tables emptied: what the Speed section costs.
+    from metrics.models import AvailabilityRollup, SpeedRollup
+
+    SpeedRollup.objects.all().delete()
+    AvailabilityRollup.objects.all().delete()
+    without_speed, _ = median(f"/models/{model.slug}/", model)
+    c.log(f"RESULT page /models/<slug>/ (cold) speed section: {one:.1f} ms with the speed "
+          f"histograms, {without_speed:.1f} ms without them ({one / without_speed:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("ingest.py", "wire_formats.py", "pools.py", "route.py", "pages.py", "hostile.py",
-           "probes.py", "scaleout.py")
+SCRIPTS = ("ingest.py", "wire_formats.py", "speed.py", "pools.py", "route.py", "pages.py",
+           "hostile.py", "probes.py", "scaleout.py")
 TIMEOUT_S = 600  # per script; a loaded 2-core machine needs the margin
 
 

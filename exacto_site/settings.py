@@ -270,6 +270,10 @@ EXACTO_POOL_PROPENSITY_MIN_HALFWIDTH = env.float(
 )
 EXACTO_POOL_IGNORE_MEDIAN_FACTOR = env.float("EXACTO_POOL_IGNORE_MEDIAN_FACTOR", default=2.0)
 EXACTO_POOL_IGNORE_FLOOR = env.float("EXACTO_POOL_IGNORE_FLOOR", default=0.01)
+# §10 rule 6 (availability) and the throughput ordering inside the pool.
+EXACTO_POOL_MIN_STATUS_REQUESTS = env.int("EXACTO_POOL_MIN_STATUS_REQUESTS", default=100)
+EXACTO_POOL_MIN_UPTIME = env.float("EXACTO_POOL_MIN_UPTIME", default=0.95)
+EXACTO_POOL_THROUGHPUT_MARGIN = env.float("EXACTO_POOL_THROUGHPUT_MARGIN", default=0.005)
 # Publication embargo after an admin shares results with a provider.
 EXACTO_EMBARGO_DAYS = env.int("EXACTO_EMBARGO_DAYS", default=7)
 

@@ -77,3 +77,11 @@ class ProbeTrigger(models.TextChoices):
 PROBE_SCHEMA_ACCURACY = "probe-schema-accuracy"
 PROBE_TOOL_CALL_F1 = "probe-tool-call-f1"
 PROBE_BENCHMARKS = (PROBE_SCHEMA_ACCURACY, PROBE_TOOL_CALL_F1)
+
+
+class RequestStatus(models.TextChoices):
+    """How a request ended (METHODOLOGY §10); values equal metrics.speed.Status."""
+
+    OK = "ok", "OK"
+    ERROR = "error", "Error"
+    TIMEOUT = "timeout", "Timeout"

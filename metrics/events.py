@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from metrics.speed import DEFAULT as NO_SPEED
+from metrics.speed import SpeedFields, Status, parse_speed
 from metrics.wire import Exchange, WireError, normalise
 
 MAX_ID_LENGTH = 200
@@ -40,7 +42,15 @@ class ToolCallEvent:
     app: str
     user: str | None
     created: datetime
-    exchange: Exchange  # tools, tool_choice, calls and usage of any wire format (metrics/wire)
+    # Tools, tool_choice, calls and usage of any wire format (metrics/wire); None for a
+    # failed request sent without a response (§10).
+    exchange: Exchange | None
+    speed: SpeedFields = NO_SPEED
+
+    @property
+    def classified(self) -> bool:
+        """Only ok requests are judged on tool calls; the others count for uptime (§10)."""
+        return self.speed.status == Status.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,16 +232,24 @@ def parse_tool_call_event(item: object, now: datetime, *,
                           ) -> ToolCallEvent:
     if not isinstance(item, dict):
         raise ItemError("event must be a JSON object.")
-    request = item.get("request")
-    if not isinstance(request, dict):
-        raise ItemError("request must be an object holding the request's tools.")
-    if item.get("response") is None:
-        raise ItemError("response is required: the response body (or stream) as the client "
-                        "received it.")
     try:
-        exchange = normalise(request, item["response"], item.get("format"))
-    except WireError as exc:
-        raise ItemError(str(exc)) from None
+        speed = parse_speed(item)
+    except ValueError as exc:
+        raise ItemError(str(exc)) from exc
+    # A failed or timed-out request may come without request or response (§10).
+    ok = speed.status == Status.OK
+    request = item.get("request")
+    if not isinstance(request, dict) and (ok or request is not None):
+        raise ItemError("request must be an object holding the request's tools.")
+    exchange = None
+    if ok:
+        if item.get("response") is None:
+            raise ItemError("response is required: the response body (or stream) as the "
+                            "client received it.")
+        try:
+            exchange = normalise(request, item["response"], item.get("format"))
+        except WireError as exc:
+            raise ItemError(str(exc)) from None
     return ToolCallEvent(
         id=_id(item),
         # Names as sent: the ingest service maps them through the alias tables (API.md 1.1).
@@ -243,6 +261,7 @@ def parse_tool_call_event(item: object, now: datetime, *,
         created=parse_time(unix_time(item.get("created"), "created"), "created", now,
                            max_future=max_future, max_age=max_age),
         exchange=exchange,
+        speed=speed,
     )
 
 

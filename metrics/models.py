@@ -134,6 +134,51 @@ class ToolCallRollup(models.Model):
         return f"{self.endpoint} {self.app or '-'} {self.bucket} {self.day}"
 
 
+class SpeedRollup(models.Model):
+    """Daily speed histograms per endpoint (METHODOLOGY §10): one row per endpoint × day ×
+    log bucket (metrics/histogram.py), counting the latencies, TTFTs and throughputs of ok
+    requests that fell in it.
+
+    The three metrics share the bucket scale, so a value of any of them lands in the same
+    row as equal values of the others: a batch upserts as few rows as the distinct values
+    it brings. Rows only grow by upsert (`n = n + excluded.n`), and a window's histogram
+    is `SUM(…) GROUP BY bucket` — the same SQL on PostgreSQL and SQLite. The key is the
+    primary key: one index to maintain per row, no sequence. `generation` holds late
+    arrivals back from the public until the next publication, as on ToolCallRollup (§8).
+    """
+
+    pk = models.CompositePrimaryKey("endpoint", "day", "bucket", "generation")
+    # No index of its own: the primary key starts with it.
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="speed_rollups",
+                                 db_index=False)
+    day = models.DateField()
+    bucket = models.SmallIntegerField()
+    generation = models.PositiveIntegerField(default=0, db_default=0)
+    latency = models.PositiveIntegerField(default=0, help_text="ok requests' latencies here.")
+    ttft = models.PositiveIntegerField(default=0, help_text="ok requests' TTFTs here.")
+    throughput = models.PositiveIntegerField(default=0, help_text="ok requests' throughputs here.")
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.day} [{self.bucket}]"
+
+
+class AvailabilityRollup(models.Model):
+    """Daily request status counts per endpoint, for uptime (METHODOLOGY §10); `generation`
+    as on ToolCallRollup (§8)."""
+
+    pk = models.CompositePrimaryKey("endpoint", "day", "generation")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE,
+                                 related_name="availability_rollups", db_index=False)
+    day = models.DateField()
+    generation = models.PositiveIntegerField(default=0, db_default=0)
+    ok = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    timeouts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.day}: {self.ok}/{self.errors}/{self.timeouts}"
+
+
 class EventKey(models.Model):
     """Idempotency record: an event id once stored by one API key is a duplicate for that key.
 

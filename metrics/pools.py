@@ -1,12 +1,12 @@
-"""The exacto pool of a model: five rules, three tiers, overrides, fallback
-(METHODOLOGY.md §7).
+"""The exacto pool of a model: six rules, three tiers, overrides, fallback
+(METHODOLOGY.md §7, with §10's availability rule and throughput ordering).
 
 Pure Python (STYLE.md "Pure core"): a service gathers each endpoint's capped
 figures, calls ``judge_pool`` and stores ``verdict_to_dict`` of every verdict
 as the snapshot; ``diff_pools`` turns two snapshots into the history of who
 entered or left and by which rule. Every rule is evaluated for every
 endpoint, even when an earlier one already failed, so the stored snapshot
-always explains all five.
+always explains all six.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Rule(StrEnum):
     ACCURACY = "accuracy"
     PROPENSITY = "propensity"
     IGNORES = "ignores"
+    AVAILABILITY = "availability"  # rule 6, METHODOLOGY.md §10
 
 
 class Override(StrEnum):
@@ -52,6 +53,10 @@ class PoolSettings:
     propensity_min_halfwidth: float = 0.05
     ignore_median_factor: float = 2.0
     ignore_floor: float = 0.01
+    # §10: rule 6 and the throughput ordering inside the pool.
+    min_status_requests: float = 100
+    min_uptime_upper: float = 0.95
+    throughput_margin: float = 0.005
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class EndpointFigures:
     ignore_rate: float | None
     override: Override | None = None
     override_reason: str = ""
+    # §10: status-reporting requests and ok ones in the window; p50 throughput.
+    status_requests: float = 0
+    ok_requests: float = 0
+    throughput_p50: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,9 @@ class EndpointVerdict:
     ignore_rate: float | None
     # True only for the endpoint returned alone because no endpoint qualified.
     fallback: bool = False
+    throughput_p50: float | None = None
+    # Why a member sits where it does in the pool (§10 throughput ordering).
+    order: str = ""
 
 
 @dataclass(frozen=True)
@@ -317,6 +329,33 @@ def ignores_rule(
     return RuleVerdict(Rule.IGNORES, passed, reason, figures)
 
 
+def availability_rule(e: EndpointFigures, settings: PoolSettings) -> RuleVerdict:
+    """§10 rule 6: with enough status-reporting requests, the uptime's 95% upper bound
+    must reach the minimum. Fewer requests pass: too few to judge."""
+    interval = wilson_interval(e.ok_requests, e.status_requests)
+    uptime = rate(e.ok_requests, e.status_requests)
+    figures = {
+        "requests": e.status_requests,
+        "ok": e.ok_requests,
+        "min_requests": settings.min_status_requests,
+        "uptime": uptime,
+        "upper95": interval[1] if interval else None,
+        "min_upper95": settings.min_uptime_upper,
+    }
+    if e.status_requests < settings.min_status_requests:
+        reason = (f"{_num(e.status_requests)} status-reporting requests < "
+                  f"{_num(settings.min_status_requests)}: too few to judge")
+        return RuleVerdict(Rule.AVAILABILITY, True, reason, figures)
+    assert interval is not None and uptime is not None  # status_requests > 0 here
+    passed = interval[1] >= settings.min_uptime_upper
+    reason = (
+        f"uptime {_pct(uptime)} (upper 95% bound {_pct(interval[1])} "
+        f"{'≥' if passed else '<'} {_pct(settings.min_uptime_upper)}) over "
+        f"{_num(e.status_requests)} requests"
+    )
+    return RuleVerdict(Rule.AVAILABILITY, passed, reason, figures)
+
+
 def tier_for(failed: Sequence[Rule]) -> Tier:
     """§7 tiers: verified passes all; unverified fails only rule 2; else deranked."""
     if not failed:
@@ -372,6 +411,7 @@ def judge_pool(
             Rule.ACCURACY: accuracy_rule(intervals[e.key], best, settings.accuracy_margin),
             Rule.PROPENSITY: propensity_rule(propensity, normal),
             Rule.IGNORES: ignores_rule(e.ignore_rate, threshold, settings),
+            Rule.AVAILABILITY: availability_rule(e, settings),
         }
         failed = tuple(rule for rule in Rule if not rules[rule].passed)
         tier = tier_for(failed)
@@ -390,6 +430,7 @@ def judge_pool(
                 accuracy_ci95=intervals[e.key],
                 propensity=propensity,
                 ignore_rate=e.ignore_rate,
+                throughput_p50=e.throughput_p50,
             )
         )
 
@@ -402,10 +443,8 @@ def judge_pool(
                 replace(v, member=True, fallback=True) if v.key in chosen else v for v in verdicts
             ]
 
-    members = [v for v in verdicts if v.member]
-    members.sort(
-        key=lambda v: _lower_bound_order(v.accuracy_ci95[0] if v.accuracy_ci95 else None, v.key)
-    )
+    members, orders = order_pool([v for v in verdicts if v.member], settings)
+    verdicts = [replace(v, order=orders[v.key]) if v.key in orders else v for v in verdicts]
     return PoolResult(
         verdicts=tuple(verdicts),
         pool=tuple(v.key for v in members),
@@ -415,6 +454,44 @@ def judge_pool(
         propensity_range=normal,
         ignore_threshold=threshold,
     )
+
+
+def order_pool(
+    members: Sequence[EndpointVerdict], settings: PoolSettings
+) -> tuple[list[EndpointVerdict], dict[str, str]]:
+    """§7 order with §10's refinement, and why each member sits where it does.
+
+    By accuracy lower bound, highest first; but the members whose lower bound is within
+    the margin (0.5 points) of the top member's go first, ordered by p50 throughput
+    (highest first) where known, then the unknown ones by lower bound.
+    """
+    def lower(v: EndpointVerdict) -> float | None:
+        return v.accuracy_ci95[0] if v.accuracy_ci95 else None
+
+    by_bound = sorted(members, key=lambda v: _lower_bound_order(lower(v), v.key))
+    top = lower(by_bound[0]) if by_bound else None
+    if top is None:
+        return by_bound, {v.key: "by accuracy lower bound" for v in by_bound}
+    floor = top - settings.throughput_margin
+    near = [v for v in by_bound if (b := lower(v)) is not None and b >= floor]
+    near_keys = {v.key for v in near}
+    rest = [v for v in by_bound if v.key not in near_keys]
+    fast = sorted((v for v in near if v.throughput_p50 is not None),
+                  key=lambda v: (-(v.throughput_p50 or 0.0), v.key))
+    unknown = [v for v in near if v.throughput_p50 is None]
+    orders = {}
+    # Only the endpoint's own figure is quoted: the top bound may rest on another
+    # endpoint's unpublished figures (§8, metrics/selectors/disclosure.py).
+    margin = f"{_num(round(100 * settings.throughput_margin, 6))} points"
+    for v in fast:
+        orders[v.key] = (f"by p50 throughput {v.throughput_p50:.0f} tokens/s: accuracy lower "
+                         f"bound within {margin} of the pool's top")
+    for v in unknown:
+        orders[v.key] = (f"after the measured ones: accuracy lower bound within {margin} of "
+                         f"the pool's top, throughput unknown")
+    for v in rest:
+        orders[v.key] = "by accuracy lower bound"
+    return [*fast, *unknown, *rest], orders
 
 
 def verdict_to_dict(v: EndpointVerdict) -> dict[str, Any]:
@@ -435,6 +512,8 @@ def verdict_to_dict(v: EndpointVerdict) -> dict[str, Any]:
         "accuracy_ci95": list(v.accuracy_ci95) if v.accuracy_ci95 else None,
         "propensity": v.propensity,
         "ignore_rate": v.ignore_rate,
+        "throughput_p50": v.throughput_p50,
+        "order": v.order,
     }
 
 

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from metrics import charts, presentation
+from metrics import charts, charts_speed, presentation
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import (
     burn_in,
@@ -27,6 +27,7 @@ from metrics.selectors.endpoints import (
     provider_endpoints,
 )
 from metrics.selectors.exports import EXPORT_COLUMNS, daily_export_rows
+from metrics.selectors.speed_stats import daily_throughput
 from metrics.selectors.toolcall_stats import daily_figures
 from metrics.services.pools import pool_settings
 from metrics.stats import Range
@@ -150,6 +151,9 @@ def model_page(request, slug):
         "boards": boards,
         "window_days": settings.EXACTO_WINDOW_DAYS, "min_calls": rules.min_calls,
         "sees_private": sees_private,
+        "speed": charts_speed.speed_section(
+            rows, daily_throughput(endpoints, viewer), prefix="speed",
+            window_days=settings.EXACTO_WINDOW_DAYS, min_uptime=settings.EXACTO_POOL_MIN_UPTIME),
         "probes": probe_results(visible_runs(viewer).filter(endpoint__model=model)),
     })
 

@@ -74,6 +74,15 @@ class ToolCallEventIn(serializers.Serializer):
     format = serializers.ChoiceField(required=False, choices=[
         "openai.chat", "openai.chat.stream", "openai.responses", "anthropic.messages",
         "anthropic.messages.stream"], help_text="Forces the format; detected when absent.")
+    # Speed fields (METHODOLOGY §10); an event whose status is not ok may omit the response.
+    latency_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent "
+                                        "→ last byte, in milliseconds.")
+    ttft_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent → "
+                                     "first token, in milliseconds.")
+    status = serializers.ChoiceField(choices=["ok", "error", "timeout"], required=False,
+                                     help_text="Default ok; error and timeout count for "
+                                     "uptime only.")
+    http_status = serializers.IntegerField(required=False, min_value=100, max_value=599)
 
 
 class ToolCallBatchIn(serializers.Serializer):
@@ -155,6 +164,28 @@ class ExactoOut(serializers.Serializer):
     failed = serializers.ListField(child=serializers.CharField())
 
 
+class PerformanceOut(serializers.Serializer):
+    """API.md 1.1 `performance` (METHODOLOGY §10); nulls where nothing was reported."""
+
+    window_days = serializers.IntegerField()
+    requests = serializers.IntegerField(help_text="Requests reporting a status (ok, error, "
+                                        "timeout; events without `status` are ok).")
+    ok = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    timeouts = serializers.IntegerField()
+    uptime = serializers.FloatField(allow_null=True, help_text="ok / requests.")
+    uptime_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
+                                        help_text="95% Wilson interval of the uptime.")
+    latency_ms_p50 = serializers.FloatField(allow_null=True, help_text="Over ok requests; "
+                                            "from daily histograms, within 2% (§10).")
+    latency_ms_p90 = serializers.FloatField(allow_null=True)
+    ttft_ms_p50 = serializers.FloatField(allow_null=True)
+    ttft_ms_p90 = serializers.FloatField(allow_null=True)
+    throughput_tps_p50 = serializers.FloatField(allow_null=True, help_text="Completion tokens "
+                                                "per second (§10).")
+    throughput_tps_p90 = serializers.FloatField(allow_null=True)
+
+
 class WindowOut(serializers.Serializer):
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
@@ -194,6 +225,7 @@ class EndpointOut(serializers.Serializer):
     tool_calls = ToolCallWindowFigures()
     ignore_rate = serializers.FloatField(allow_null=True)
     exacto = ExactoOut(allow_null=True)
+    performance = PerformanceOut()
     window = WindowOut()
     published_until = serializers.DateField(allow_null=True)
     private = serializers.BooleanField(help_text="True when figures past the publication date "

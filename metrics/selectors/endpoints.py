@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from metrics.models import PoolSnapshot, PoolVerdict
 from metrics.selectors.ignores import ignore_rates
+from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import (
     EndpointStats,
     bucket_figures,
@@ -48,7 +49,7 @@ def exacto_of(verdict: PoolVerdict | None) -> dict | None:
 
 
 def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, verdict,
-         viewer: Viewer) -> dict:
+         viewer: Viewer, performance: dict) -> dict:
     return {
         "model": endpoint.model.slug,
         "provider": endpoint.provider.slug,
@@ -59,6 +60,7 @@ def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, ver
         "tool_calls": {"window_days": days, **stats.total.figures()},
         "ignore_rate": ignores["ignore_rate"],
         "exacto": exacto_of(verdict),
+        "performance": performance,
         # Extensions beyond API.md v1:
         "window": {
             "start": stats.window_start.isoformat() if stats.window_start else None,
@@ -96,8 +98,10 @@ def endpoint_rows(
         ignores.update(ignore_rates(group[0].model, group, windows))
     snapshots = latest_snapshots(by_model)
     verdicts = {v.endpoint_id: v for s in snapshots.values() for v in s.verdicts.all()}
+    performance = endpoint_performance(endpoints, viewer, days=days, today=today)
     rows = [
-        _row(e, stats[e.pk], days, ignores[e.pk], verdicts.get(e.pk), viewer) for e in endpoints
+        _row(e, stats[e.pk], days, ignores[e.pk], verdicts.get(e.pk), viewer, performance[e.pk])
+        for e in endpoints
     ]
     return rows, stats, snapshots
 

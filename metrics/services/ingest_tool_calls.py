@@ -26,6 +26,7 @@ from metrics.events import (
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
 from metrics.services.ingest_names import name_mapper
+from metrics.services.speed_rollups import SpeedDeltas
 from metrics.services.upserts import (
     claim_event_keys,
     increment_rollups,
@@ -105,7 +106,8 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
         try:
             outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
                                         max_calls=max_calls, deadline=deadline,
-                                        bucket_bounds=bucket_bounds)
+                                        bucket_bounds=bucket_bounds
+                                        ) if event.classified else None
         except WorkBoundExceeded as exc:
             result.reject(index, items[index], str(exc))
             continue
@@ -119,6 +121,7 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
         rollups: dict[tuple, dict] = {}
         activity: set[tuple[int, str, object]] = set()
         failures = []
+        speed = SpeedDeltas()
         for event, endpoint, outcome in ready:
             if event.id not in new_ids:
                 result.duplicates += 1
@@ -126,11 +129,14 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
             new_ids.discard(event.id)  # a repeated id inside one batch is a duplicate too
             result.accepted += 1
             day = event.created.date()
-            by_bucket = defaultdict(Counter)
-            add_outcome(by_bucket, outcome)
             # Counts become public with the endpoint's next publication, never at ingest
             # (METHODOLOGY §8), whatever day they are for.
             generation = publications[endpoint.pk] + 1
+            speed.add(endpoint.pk, day, generation, event)
+            if outcome is None:
+                continue  # an error or timeout: counted for uptime only (§10)
+            by_bucket = defaultdict(Counter)
+            add_outcome(by_bucket, outcome)
             for bucket, counts in by_bucket.items():
                 key = (endpoint.pk, event.app, str(bucket), day, generation)
                 total = rollups.setdefault(key, Counter())
@@ -142,6 +148,7 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
                     failures.append((endpoint, day, event, call))
         increment_rollups(rollups, ROLLUP_COUNTS)
         record_user_activity(activity)
+        speed.write()
         _store_failure_samples(failures)
         if ready or result.rejected:
             IngestBatch.objects.create(

@@ -27,6 +27,7 @@ from metrics.pools import (
 )
 from metrics.public_cache import bump
 from metrics.selectors.ignores import ignore_rates, ignore_rates_of_models
+from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import endpoint_stats
 from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel
@@ -42,19 +43,24 @@ def pool_settings() -> PoolSettings:
         propensity_min_halfwidth=settings.EXACTO_POOL_PROPENSITY_MIN_HALFWIDTH,
         ignore_median_factor=settings.EXACTO_POOL_IGNORE_MEDIAN_FACTOR,
         ignore_floor=settings.EXACTO_POOL_IGNORE_FLOOR,
+        min_status_requests=settings.EXACTO_POOL_MIN_STATUS_REQUESTS,
+        min_uptime_upper=settings.EXACTO_POOL_MIN_UPTIME,
+        throughput_margin=settings.EXACTO_POOL_THROUGHPUT_MARGIN,
     )
 
 
 def model_figures(
     model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None,
-    ignores=None,
+    ignores=None, speed=None,
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
 
-    `stats`, `overrides` and `ignores` may be preloaded for many models at once.
+    `stats`, `overrides`, `ignores` and `speed` may be preloaded for many models at once.
     """
     if stats is None:
         stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+    if speed is None:
+        speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     if ignores is None:
         windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
         ignores = ignore_rates(model, endpoints, windows)
@@ -75,6 +81,9 @@ def model_figures(
             ignore_rate=ignores[endpoint.pk]["ignore_rate"],
             override=Override(override.action) if override else None,
             override_reason=override.reason if override else "",
+            status_requests=speed[endpoint.pk]["requests"],
+            ok_requests=speed[endpoint.pk]["ok"],
+            throughput_p50=speed[endpoint.pk]["throughput_tps_p50"],
         ))
     return figures
 
@@ -101,32 +110,37 @@ def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
 
 def recompute_model(
     model: LLMModel, *, trigger: str, now: datetime | None = None, today=None,
-    stats=None, overrides=None,
+    stats=None, overrides=None, speed=None,
 ) -> PoolSnapshot:
     return recompute_models([model], trigger=trigger, now=now, today=today, stats=stats,
-                            overrides=overrides)[0]
+                            overrides=overrides, speed=speed)[0]
 
 
 def recompute_models(
     models: list[LLMModel], *, trigger: str, now: datetime | None = None, today=None,
-    stats=None, overrides=None,
+    stats=None, overrides=None, speed=None,
 ) -> list[PoolSnapshot]:
     """Recomputes these models in one transaction and a fixed number of statements,
     whatever their number: figures, ignores, overrides and previous snapshots are read for
     all of them at once, and all snapshots are written at once.
 
-    `stats` and `overrides` may be preloaded (recompute_all); otherwise the figures are read
-    before the transaction, so the row locks are held only for the decisions and writes.
+    `stats`, `speed` and `overrides` may be preloaded (recompute_all); otherwise the figures
+    are read before the transaction, so the row locks are held only for the decisions and
+    writes.
     """
-    if stats is None:
-        stats = endpoint_stats(list(Endpoint.objects.filter(model__in=models).approved()),
-                               Viewer.everything(), today=today)
+    if stats is None or speed is None:
+        endpoints = list(Endpoint.objects.filter(model__in=models).approved())
+        if stats is None:
+            stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+        if speed is None:
+            speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     return _recompute_locked(models, trigger=trigger, now=now or timezone.now(), today=today,
-                             stats=stats, overrides=overrides)
+                             stats=stats, overrides=overrides, speed=speed)
 
 
 @transaction.atomic
-def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[PoolSnapshot]:
+def _recompute_locked(models, *, trigger, now, today, stats, overrides, speed
+                      ) -> list[PoolSnapshot]:
     ids = sorted({m.pk for m in models})
     # Bumping the models' public versions first takes their row locks, which serialises
     # recomputes of a model across workers (PostgreSQL); SQLite's single writer (IMMEDIATE
@@ -139,6 +153,9 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[
     missing = [e for e in endpoints if e.pk not in stats]
     if missing:  # registered since the figures were read
         stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today)}
+    missing = [e for e in endpoints if e.pk not in speed]
+    if missing:
+        speed = {**speed, **endpoint_performance(missing, Viewer.everything(), today=today)}
     by_model: dict[int, list[Endpoint]] = {pk: [] for pk in ids}
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
@@ -151,7 +168,7 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides) -> list[
     results = {}
     for model in models:
         figures = model_figures(model, by_model[model.pk], stats=stats, overrides=overrides,
-                                ignores=ignores)
+                                ignores=ignores, speed=speed)
         results[model.pk] = (judge_pool(figures, rules), figures)
     written = write_snapshots(models, results, by_model, trigger=trigger, now=now)
     return [written[m.pk] for m in models]
@@ -315,13 +332,14 @@ def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     are recomputed RECOMPUTE_CHUNK at a time."""
     endpoints = list(Endpoint.objects.all())
     stats = endpoint_stats(endpoints, Viewer.everything())
+    speed = endpoint_performance(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
     models = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"))
     snapshots = []
     for start in range(0, len(models), RECOMPUTE_CHUNK):
         chunk = models[start:start + RECOMPUTE_CHUNK]
         snapshots.extend(recompute_models(chunk, trigger=trigger, stats=stats,
-                                          overrides=overrides))
+                                          overrides=overrides, speed=speed))
         if progress is not None:
             progress.update(len(chunk))
     return snapshots

@@ -14,7 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.db import connection
 from django.utils import timezone
 
-from metrics.models import EventKey, ToolCallRollup, UserActivity
+from metrics.models import (
+    AvailabilityRollup,
+    EventKey,
+    SpeedRollup,
+    ToolCallRollup,
+    UserActivity,
+)
 from providers.models import Endpoint
 
 # Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
@@ -87,6 +93,47 @@ def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[s
         ("bigint", "text", "text", "date", "bigint", *(["bigint"] * len(fields))), rows,
         f"ON CONFLICT (endpoint_id, app, bucket, day, generation) DO UPDATE SET {updates}",
     )
+
+
+def _add_counts(table: str, key: tuple[str, ...], key_types: tuple[str, ...],
+                counts: tuple[str, ...], deltas: Mapping[tuple, Sequence[int]]) -> None:
+    """Upserts rows of integer counts keyed by integers and dates, adding to stored counts.
+
+    On PostgreSQL each column travels as one array literal built here ('{1,2,3}'): every
+    value is an integer or a date, so no quoting is needed, and psycopg's per-element
+    list adaptation (the larger client cost for rows this narrow) is skipped.
+    """
+    if not deltas:
+        return
+    rows = [(*k, *deltas[k]) for k in sorted(deltas)]
+    columns = (*key, *counts)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
+    suffix = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    if connection.vendor != "postgresql":
+        _insert(table, columns, (), rows, suffix)
+        return
+    literals = ["{" + ",".join(map(str, column)) + "}" for column in zip(*rows, strict=True)]
+    arrays = ", ".join(f"%s::{t}[]" for t in (*key_types, *(["bigint"] * len(counts))))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - identifiers are ours
+            f"SELECT * FROM unnest({arrays}) {suffix}",
+            literals,
+        )
+
+
+def increment_speed_rollups(deltas: Mapping[tuple, Sequence[int]]) -> None:
+    """Adds (latency, ttft, throughput) counts to rows keyed by
+    (endpoint_id, day, bucket, generation) (§10)."""
+    _add_counts(SpeedRollup._meta.db_table, ("endpoint_id", "day", "bucket", "generation"),
+                ("bigint", "date", "smallint", "bigint"), ("latency", "ttft", "throughput"),
+                deltas)
+
+
+def increment_availability(deltas: Mapping[tuple, Sequence[int]]) -> None:
+    """Adds (ok, errors, timeouts) counts to rows keyed by (endpoint_id, day, generation)."""
+    _add_counts(AvailabilityRollup._meta.db_table, ("endpoint_id", "day", "generation"),
+                ("bigint", "date", "bigint"), ("ok", "errors", "timeouts"), deltas)
 
 
 def lock_publications(endpoint_ids: Iterable[int]) -> dict[int, int]:

@@ -93,7 +93,8 @@ def test_endpoints_listing_shows_the_same_verdicts(admin_client_api, scenario):
         "/api/v1/endpoints/", {"model": MODEL}).json()}
     assert rows["alpha"]["exacto"]["tier"] == "verified" and rows["alpha"]["exacto"]["member"] is True
     assert rows["alpha"]["exacto"]["rules"] == {
-        "rotation": True, "data": True, "accuracy": True, "propensity": True, "ignores": True}
+        "rotation": True, "data": True, "accuracy": True, "propensity": True, "ignores": True,
+        "availability": True}
     assert rows["chatty"]["exacto"]["rules"]["propensity"] is False
     assert rows["ignored"]["ignore_rate"] == pytest.approx(0.5)
     assert rows["sparse"]["exacto"]["tier"] == "unverified"

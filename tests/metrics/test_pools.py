@@ -66,9 +66,10 @@ def test_endpoints_passing_every_rule_are_verified_members():
     assert result.fallback is False
 
 
-def test_every_verdict_carries_all_five_rules_in_methodology_order():
+def test_every_verdict_carries_all_six_rules_in_methodology_order():
     v = judge_pool([ep("a")]).verdicts[0]
-    assert list(v.rules) == [Rule.ROTATION, Rule.DATA, Rule.ACCURACY, Rule.PROPENSITY, Rule.IGNORES]
+    assert list(v.rules) == [Rule.ROTATION, Rule.DATA, Rule.ACCURACY, Rule.PROPENSITY, Rule.IGNORES,
+                             Rule.AVAILABILITY]
 
 
 # Rule 1: rotation
@@ -389,6 +390,7 @@ def test_verdict_to_dict_is_json_with_every_rule_reason_and_figures():
         "accuracy": False,
         "propensity": True,
         "ignores": True,
+        "availability": True,
     }
     assert d["failed"] == ["accuracy"]
     assert set(d["reasons"]) == set(d["figures"]) == set(d["rules"])

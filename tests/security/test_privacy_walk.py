@@ -9,7 +9,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from metrics.models import Benchmark, BenchmarkRun, FailureSample, ToolCallRollup
+from metrics.models import (
+    AvailabilityRollup,
+    Benchmark,
+    BenchmarkRun,
+    FailureSample,
+    ToolCallRollup,
+)
 from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_model
@@ -21,7 +27,9 @@ SECRET_CALLS = 7777  # total calls of B, only reachable with unpublished days in
 SECRET_SCORE = 12.345  # B's unpublished benchmark run
 SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
 SECRET_PROBE = 23.456  # B's unpublished probe score (METHODOLOGY §11, shown on model pages)
-SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_PROBE))
+SECRET_ERRORS = 7919  # B's failed requests on its unpublished day (METHODOLOGY §10)
+SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_PROBE),
+           str(SECRET_ERRORS), f"{SECRET_ERRORS:,}")
 # Issue 11: the reference endpoint's unpublished run, and the threshold B is judged by.
 REFERENCE_SECRETS = ("91.37", "88.37")
 # Issue 11: A's calls with events backdated onto its published day after publication.
@@ -72,6 +80,9 @@ def planted(db):
             propensity_requests=calls, propensity_requests_with_calls=calls, calls=calls,
             valid=calls - bad, schema_mismatch=bad,
         )
+    # B's unpublished day also failed often: its uptime figures are as private (§8, §10).
+    AvailabilityRollup.objects.create(endpoint=b, day=today - timedelta(days=1), ok=100,
+                                      errors=SECRET_ERRORS)
     bench = Benchmark.objects.create(slug="secret-bench", name="Secret bench")
     BenchmarkRun.objects.create(external_id="run-b", endpoint=b, benchmark=bench,
                                 score=SECRET_SCORE, run_at=timezone.now(), source="internal")

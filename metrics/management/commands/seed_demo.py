@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from metrics.demo.catalog import MODELS, PROVIDERS
 from metrics.demo.probes import seed_probe_runs
+from metrics.demo.speed import with_speed
 from metrics.demo.traffic import generate_ignore_events, generate_tool_call_events
 from metrics.importers import generic_csv, k2vv_tables
 from metrics.importers.records import DATA_DIR
@@ -59,8 +60,9 @@ class Command(BaseCommand):
         today = timezone.now().date()
         self._catalog(today)
         # Up to yesterday: today's events would sit partly in the future.
-        events = list(generate_tool_call_events(MODELS, end=today - timedelta(days=1), days=days,
-                                                requests_per_day=requests_per_day))
+        end = today - timedelta(days=1)
+        events = list(with_speed(generate_tool_call_events(
+            MODELS, end=end, days=days, requests_per_day=requests_per_day), end=end))
         totals = [0, 0]
         with tqdm(total=len(events), desc="Tool-call events", unit="ev", disable=quiet) as bar:
             for chunk in batched(events, BATCH):
