@@ -44,6 +44,9 @@ class Counts:
             "accuracy": rate(correct, cap["calls"]),
             "accuracy_ci95": list(interval) if interval else None,
             "request_error_rate": rate(cap["errored_requests"], cap["requests_with_tools"]),
+            "request_error_rate_ci95": _interval(
+                cap["errored_requests"], cap["requests_with_tools"]
+            ),
             "propensity_requests": raw["propensity_requests"],
             "propensity_requests_with_calls": raw["propensity_requests_with_calls"],
             "propensity": rate(cap["propensity_requests_with_calls"], cap["propensity_requests"]),
@@ -53,6 +56,10 @@ class Counts:
             "failure_rates": {
                 name: rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS
             },
+            # §4: every rate carries its interval; flat fields, one pair per failure mode.
+            **{f"{name}_rate": rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS},
+            **{f"{name}_rate_ci95": _interval(cap[name], cap["calls"])
+               for name in FAILURE_FIELDS},
             "capped": {name: round(value, 3) for name, value in cap.items()},
         }
 
