@@ -291,3 +291,29 @@ class PoolChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_id} {self.change}"
+
+
+class PublishedPool(models.Model):
+    """The §7 judgement of a model on its published figures alone, taken at a publication.
+
+    Routing pools (PoolSnapshot) are judged on all data, embargoed days included, so
+    outsiders cannot recompute them. This record is the one they can: its inputs are the
+    public figures at the moment of publication, kept here with the settings in force, and
+    exported (open data) beside the day rows they were summed from.
+    """
+
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="published_pools")
+    sequence = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(db_index=True)
+    settings = models.JSONField(default=dict, help_text="The §4/§7 settings in force.")
+    figures = models.JSONField(default=dict, help_text="Best lower bound, band, threshold, pool.")
+    verdicts = models.JSONField(default=list, help_text="Per endpoint: inputs and verdict.")
+
+    class Meta:
+        ordering = ["-computed_at", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "sequence"], name="uniq_published_pool")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.slug} published pool #{self.sequence} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -13,4 +13,5 @@ urlpatterns = [
     path("benchmarks/<slug:slug>/", views.benchmark_page, name="benchmark"),
     path("methodology/", views.methodology, name="methodology"),
     path("data/", views.exports, name="exports"),
+    path("data/<slug:table>.<slug:fmt>", views.export_table, name="export-table"),
 ]

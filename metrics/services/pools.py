@@ -40,16 +40,19 @@ def pool_settings() -> PoolSettings:
 
 
 def model_figures(
-    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None
+    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None,
+    ignores=None,
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
 
-    `stats` and `overrides` may be preloaded for many models at once (recompute_all).
+    `stats` and `overrides` may be preloaded for many models at once (recompute_all);
+    `stats` and `ignores` of the public view give the published judgement (published_pools).
     """
     if stats is None:
         stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
-    windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
-    ignores = ignore_rates(model, endpoints, windows)
+    if ignores is None:
+        windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
+        ignores = ignore_rates(model, endpoints, windows)
     if overrides is None:
         overrides = {o.endpoint_id: o
                      for o in PoolOverride.objects.filter(endpoint__in=endpoints)}
