@@ -147,3 +147,25 @@ def test_a_publication_changes_the_export_only_by_the_newly_published_days(model
     for old, new in zip(before["endpoints"], after["endpoints"], strict=True):
         assert {k for k in old if old[k] != new[k]} <= moved
         assert new["published_until"] == max(newly)
+
+
+def test_readme_lists_every_table_and_column_of_the_open_data():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Check our numbers"):]
+    section = section[:section.index("\n## ", 5)]
+    patterns = ("capped_", "_ci95_low", "_ci95_high")
+    for name, table in TABLES.items():
+        assert f"**`{name}`**" in section, name
+        for column in table.column_names:
+            # Families are written once as patterns: capped_<count>, <rate>_ci95_low/high.
+            if column.startswith("capped_") and f"`{column[7:]}`" in section \
+                    and table.name in ("days", "day_buckets"):
+                continue
+            if column.endswith(patterns[1:]) and table.name in ("days", "day_buckets"):
+                continue
+            if column in ("model", "provider", "quantization", "endpoint_key") and \
+                    table.name in ("rotation", "benchmark_runs", "endpoints"):
+                continue  # "identity"
+            assert f"`{column}`" in section, (name, column)
