@@ -28,6 +28,7 @@ from .models import (
     PoolOverride,
     PoolSnapshot,
     PoolVerdict,
+    PublishedPool,
     ToolCallRollup,
 )
 
@@ -127,6 +128,19 @@ class PoolSnapshotAdmin(ReadOnlyAdmin):
     list_filter = ("model", "trigger", "fallback")
     date_hierarchy = "computed_at"
     inlines = [PoolChangeInline, PoolVerdictInline]
+
+
+@admin.register(PublishedPool)
+class PublishedPoolAdmin(ReadOnlyAdmin):
+    """The pools judged on published figures at each publication (open data); an audit
+    record, so nobody deletes one either."""
+
+    list_display = ("model", "sequence", "computed_at")
+    list_filter = ("model",)
+    date_hierarchy = "computed_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PoolOverrideForm(forms.ModelForm):
