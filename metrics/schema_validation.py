@@ -29,7 +29,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
+import jsonschema_specifications
 import re2
 import referencing
 import referencing.exceptions
@@ -260,6 +262,11 @@ def _refuse_retrieval(uri: str) -> referencing.Resource:
 
 
 _OFFLINE_REGISTRY: referencing.Registry = referencing.Registry(retrieve=_refuse_retrieval)
+# jsonschema resolves these from its bundled copies (jsonschema-specifications), offline.
+_BUNDLED_META_SCHEMAS = frozenset(
+    urldefrag(uri)[0] for uri in jsonschema_specifications.REGISTRY
+)
+_UNKNOWN_DIALECT = object()
 
 
 # --- equality keys ----------------------------------------------------------
@@ -570,22 +577,28 @@ def _scan(schema: object) -> str:
     nodes = 0
     has_unevaluated = False
     has_pattern_properties = False
-    # (value, role): role "schema" = a schema position, "names" = a map of
-    # name -> schema, "data" = instance data (skipped).
-    stack: list[tuple[object, str]] = [(schema, "schema")]
+    ids: set[str] = {""}  # resources defined inside the schema ("" = the root without $id)
+    refs: list[tuple[str, str, str]] = []  # (keyword, reference, base URI where it appears)
+    # (value, role, base URI): role "schema" = a schema position, "names" = a
+    # map of name -> schema, "data" = instance data (skipped).
+    stack: list[tuple[object, str, str]] = [(schema, "schema", "")]
     while stack:
-        node, role = stack.pop()
+        node, role, base = stack.pop()
         nodes += 1
         if nodes > MAX_SCHEMA_NODES:
             return f"schema has more than {MAX_SCHEMA_NODES} nodes"
         if isinstance(node, list):
-            stack.extend((item, role) for item in node)
+            stack.extend((item, role, base) for item in node)
             continue
         if not isinstance(node, dict):
             continue
         if role == "names":
-            stack.extend((item, "schema") for item in node.values())
+            stack.extend((item, "schema", base) for item in node.values())
             continue
+        identifier = node.get("$id")
+        if isinstance(identifier, str):
+            base = _join(base, identifier)
+            ids.add(urldefrag(base)[0])
         for keyword, value in node.items():
             if keyword in _DATA_KEYWORDS:
                 if keyword == "enum" and isinstance(value, list) and len(value) > MAX_ENUM_ITEMS:
@@ -593,7 +606,7 @@ def _scan(schema: object) -> str:
                 continue
             if keyword in _REF_KEYWORDS and isinstance(value, str):
                 if not value.startswith("#"):
-                    return f"{keyword} {value[:200]!r} is not local"
+                    refs.append((keyword, value, base))
                 continue
             if keyword == "pattern" and isinstance(value, str):
                 try:
@@ -611,12 +624,25 @@ def _scan(schema: object) -> str:
             if keyword == "unevaluatedProperties":
                 has_unevaluated = True
             is_names = keyword in _NAME_MAPS or keyword == "patternProperties"
-            stack.append((value, "names" if is_names else "schema"))
+            stack.append((value, "names" if is_names else "schema", base))
+    for keyword, value, base in refs:
+        # Local: a resource whose $id is inside this schema, or a bundled
+        # standard meta-schema (METHODOLOGY.md §1); nothing else is retrieved.
+        target = urldefrag(_join(base, value))[0]
+        if target not in ids and target not in _BUNDLED_META_SCHEMAS:
+            return f"{keyword} {value[:200]!r} is not local"
     if has_unevaluated and has_pattern_properties:
         # jsonschema evaluates patternProperties for unevaluatedProperties with
         # Python's backtracking regex engine, which re2 cannot replace there.
         return "unevaluatedProperties combined with patternProperties is not supported"
     return ""
+
+
+def _join(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base`` (RFC 3986; URNs are absolute as they are)."""
+    if not base or ":" in reference.split("/", 1)[0]:
+        return reference
+    return urljoin(base, reference)
 
 
 def _compile(schema: object) -> _Compiled:
@@ -625,9 +651,14 @@ def _compile(schema: object) -> _Compiled:
     if reason:
         return _Compiled(None, None, reason)
     try:
-        base = validators.validator_for(schema, default=Draft7Validator)
+        base = validators.validator_for(schema, default=_UNKNOWN_DIALECT)
     except Exception:  # a non-string "$schema" and the like
         return _Compiled(None, None, "$schema is not a known draft")
+    if base is _UNKNOWN_DIALECT:
+        if isinstance(schema, dict) and "$schema" in schema:
+            # An unknown dialect may change what keywords mean (METHODOLOGY.md §1).
+            return _Compiled(None, None, _truncate(f"$schema {schema['$schema']!r} is an unknown dialect"))
+        base = Draft7Validator
     previous = _deadline.at
     _deadline.at = _clock() + COMPILE_BUDGET_MS / 1000
     try:

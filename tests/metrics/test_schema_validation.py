@@ -114,10 +114,38 @@ def test_prefix_items_are_ignored_under_the_draft_7_default(cache):
     assert cache.check(schema, ["not an integer"]).status == VALID
 
 
-def test_unknown_schema_uri_falls_back_to_draft_7(cache):
+def test_unknown_dialect_is_unchecked(cache):
+    # An unknown dialect may give keywords other meanings (METHODOLOGY.md §1).
     schema = {"$schema": "https://example.com/my-dialect", "type": "integer"}
-    assert cache.check(schema, 2.0).status == VALID
-    assert cache.check(schema, "x").status == MISMATCH
+    result = cache.check(schema, "x")
+    assert result.status == UNCHECKED
+    assert "unknown dialect" in result.message
+
+
+def test_schema_without_dialect_is_draft_7(cache):
+    assert cache.check({"type": "integer"}, 2.0).status == VALID
+    assert cache.check({"type": "integer"}, "x").status == MISMATCH
+
+
+def test_ref_to_an_id_inside_the_schema_is_local(cache):
+    schema = {
+        "$id": "https://example.com/root.json",
+        "properties": {"a": {"$ref": "item.json"}},
+        "definitions": {"item": {"$id": "item.json", "type": "integer"}},
+    }
+    assert cache.check(schema, {"a": 1}).status == VALID
+    assert cache.check(schema, {"a": "x"}).status == MISMATCH
+
+
+def test_ref_to_a_standard_meta_schema_resolves_offline(cache, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    schema = {"properties": {"s": {"$ref": "http://json-schema.org/draft-07/schema#"}}}
+    assert cache.check(schema, {"s": {"type": "string"}}).status == VALID
+    assert cache.check(schema, {"s": {"type": 12}}).status == MISMATCH
 
 
 def test_format_is_not_asserted(cache):
