@@ -182,15 +182,17 @@ def judge(endpoints: list[dict], cfg: dict) -> dict:
 # ---------------------------------------------------------------- comparing
 
 class Report:
+    """Every comparison, counted per kind and figure; disagreements printed as found."""
+
     def __init__(self, verbose: bool = False, out=sys.stdout):
         self.verbose = verbose
         self.out = out
-        self.agree: dict[str, int] = defaultdict(int)
-        self.disagree: dict[str, int] = defaultdict(int)
+        self.agree: dict[tuple[str, str], int] = defaultdict(int)
+        self.disagree: dict[tuple[str, str], int] = defaultdict(int)
 
     def check(self, kind: str, where: str, figure: str, ours, theirs) -> bool:
         ok = same(ours, theirs)
-        (self.agree if ok else self.disagree)[kind] += 1
+        (self.agree if ok else self.disagree)[(kind, figure)] += 1
         if not ok or self.verbose:
             mark = "agree   " if ok else "DISAGREE"
             print(f"{mark} {kind:<16} {where:<48} {figure:<28} ours={_show(ours)} "
@@ -198,15 +200,18 @@ class Report:
         return ok
 
     def summary(self) -> int:
-        kinds = sorted(set(self.agree) | set(self.disagree))
+        """Agreement per figure, then the verdict; 1 when anything disagreed or nothing ran."""
+        figures = sorted(set(self.agree) | set(self.disagree))
         print("", file=self.out)
-        for kind in kinds:
-            total = self.agree[kind] + self.disagree[kind]
-            print(f"{kind:<16} {self.agree[kind]}/{total} figures agree", file=self.out)
+        for kind, figure in figures:
+            agreed, total = self.agree[(kind, figure)], (self.agree[(kind, figure)]
+                                                         + self.disagree[(kind, figure)])
+            mark = "agree   " if agreed == total else "DISAGREE"
+            print(f"{mark} {kind:<16} {figure:<40} {agreed}/{total}", file=self.out)
         bad = sum(self.disagree.values())
         print(f"{'ALL AGREE' if not bad else f'{bad} DISAGREE'} "
               f"({sum(self.agree.values())} figures checked)", file=self.out)
-        return 1 if bad or not kinds else 0
+        return 1 if bad or not figures else 0
 
 
 def same(a, b) -> bool:

@@ -48,11 +48,16 @@ def test_verifier_agrees_on_every_public_figure_verdict_and_pool_order_of_the_de
     endpoints = Endpoint.objects.count()
     # Every model's latest published pool: its order and each endpoint's verdict compared.
     for slug in models:
-        assert re.search(rf"^agree +pool figures +{re.escape(slug)} #\d+ +pool order ", out,
-                         re.M), slug
-    assert len(re.findall(r"^agree +pool verdicts .* tier ", out, re.M)) == endpoints
-    assert len(re.findall(r"^agree +public .* accuracy_ci95 ", out, re.M)) == endpoints
-    assert len(re.findall(r"^agree +ignores .* ignore_rate \(API\) ", out, re.M)) == endpoints
+        assert re.search(rf"^agree +pool figures +{re.escape(slug)} #\d+ +pool order +ours=",
+                         out, re.M), slug
+    assert len(re.findall(r"^agree +pool verdicts .* tier +ours=", out, re.M)) == endpoints
+    assert len(re.findall(r"^agree +public .* accuracy_ci95 +ours=", out, re.M)) == endpoints
+    assert len(re.findall(r"^agree +ignores .* ignore_rate \(API\) +ours=", out, re.M)) \
+        == endpoints
+    # The closing summary gives agreement per figure.
+    assert re.search(rf"^agree +pool verdicts +tier +{endpoints}/{endpoints}$", out, re.M)
+    assert re.search(rf"^agree +pool figures +pool order +{len(models)}/{len(models)}$", out,
+                     re.M)
     # The demo's published pools decide something: real members, and some endpoints out.
     verdicts = [v for p in PublishedPool.objects.all() for v in p.verdicts]
     assert sum(v["member"] and not v["fallback"] for v in verdicts) >= 10
