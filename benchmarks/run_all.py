@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("ingest.py", "pools.py", "route.py", "pages.py", "open_data.py")
+SCRIPTS = ("ingest.py", "wire_formats.py", "pools.py", "route.py", "pages.py",
+           "open_data.py")
 TIMEOUT_S = 300
 
 

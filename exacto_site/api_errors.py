@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from exacto_site.json_body import PayloadTooLarge
+from providers.api.auth import HEADER_FORMS
 
 
 def _first_message(detail) -> tuple[str, str | None]:
@@ -29,6 +30,14 @@ def exception_handler(exc, context):
         exc = PayloadTooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated(
+            f"Authentication credentials were not provided: send {HEADER_FORMS}."
+        )
+    if isinstance(exc, exceptions.UnsupportedMediaType) and "Content-Type" not in str(exc.detail):
+        exc = exceptions.UnsupportedMediaType(
+            None, detail=f"{exc.detail} Send `Content-Type: application/json`."
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

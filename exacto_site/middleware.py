@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 
 
 class BodySizeLimitMiddleware:
@@ -39,4 +40,32 @@ class RejectNulMiddleware:
             values += [*request.POST.keys(), *request.POST.values()]
         if any("\x00" in value for value in values):
             return JsonResponse({"error": "NUL characters are not allowed."}, status=400)
+        return self.get_response(request)
+
+
+class ApiOptionalSlashMiddleware:
+    """Every API path answers with or without its trailing slash (API.md 1.1 "Transport").
+
+    The path is rewritten in place, before CommonMiddleware could answer a redirect (which
+    would drop a POST body, and is a 500 under DEBUG): clients never see a difference.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/"):
+            urlconf = getattr(request, "urlconf", None)
+            try:
+                resolve(path, urlconf)
+            except Resolver404:
+                other = path[:-1] if path.endswith("/") else path + "/"
+                try:
+                    resolve(other, urlconf)
+                except Resolver404:
+                    pass
+                else:
+                    request.path = request.path[: len(request.path) - len(path)] + other
+                    request.path_info = other
         return self.get_response(request)

@@ -7,6 +7,7 @@ console email), so `make run` works on a bare machine. Every methodology knob
 
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 import plotly
@@ -20,8 +21,12 @@ DEBUG = env.bool("DEBUG", default=False)
 # Under pytest the test client and live server speak plain HTTP and static files come
 # from the finders, whatever DEBUG says.
 TESTING = "pytest" in sys.modules
-# The fallback key only exists so a bare `make run` works; production sets SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 40)
+# The development key only exists so a bare `make run` (and management commands such as
+# makemigrations) work. It keys user hashes and signs cookies, so the web app and the Celery
+# workers refuse to start on it with DEBUG off (exacto_site/secret_key.py), and
+# `check --deploy` reports it as an error.
+DEVELOPMENT_SECRET_KEY = "insecure-dev-key-change-me-" + "x" * 40
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -48,6 +53,7 @@ MIDDLEWARE = [
     "exacto_site.middleware.BodySizeLimitMiddleware",
     "exacto_site.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "exacto_site.middleware.ApiOptionalSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,7 +159,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "exacto_site.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"feedback": "10/hour", "login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Exacto API",
@@ -169,6 +174,31 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery: unset broker means tasks run eagerly in-process (embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+
+# --- Cache shared by every web worker (METHODOLOGY §9: rate limits hold across workers):
+# Redis when CACHE_URL (or a redis:// CELERY_BROKER_URL) is set, else the database cache,
+# whose table a migration creates. The key prefix names the database, so two deployments
+# (or two test runs) sharing one Redis never see each other's counters.
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    CELERY_BROKER_URL if urlparse(CELERY_BROKER_URL).scheme in ("redis", "rediss") else ""
+)
+CACHE_KEY_PREFIX = env.str(
+    "CACHE_KEY_PREFIX", default="exacto-" + Path(str(DATABASES["default"]["NAME"])).name
+)
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL, "KEY_PREFIX": CACHE_KEY_PREFIX}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "exacto_cache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated):
+# the client address of a rate limit is the last address not among them. Empty: REMOTE_ADDR.
+EXACTO_TRUSTED_PROXIES = env.list("EXACTO_TRUSTED_PROXIES", default=[])
+# Logins (both login pages): this many failures per client address + username lock it for
+# the lock time; feedback reports per client address per hour.
+EXACTO_LOGIN_MAX_FAILURES = env.int("EXACTO_LOGIN_MAX_FAILURES", default=5)
+EXACTO_LOGIN_LOCK_SECONDS = env.int("EXACTO_LOGIN_LOCK_SECONDS", default=15 * 60)
+EXACTO_FEEDBACK_PER_HOUR = env.int("EXACTO_FEEDBACK_PER_HOUR", default=5)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
@@ -182,6 +212,14 @@ CELERY_TIMEZONE = TIME_ZONE
 # §1 per-call validation time budget, and the bounded validator cache.
 EXACTO_VALIDATION_BUDGET_MS = env.float("EXACTO_VALIDATION_BUDGET_MS", default=50.0)
 EXACTO_VALIDATOR_CACHE_SIZE = env.int("EXACTO_VALIDATOR_CACHE_SIZE", default=1024)
+# §1 work bounds per request: tool calls per event, and the validation time of a whole batch
+# (an event past either is rejected with a reason saying it may be resent).
+EXACTO_MAX_CALLS_PER_EVENT = env.int("EXACTO_MAX_CALLS_PER_EVENT", default=128)
+EXACTO_BATCH_VALIDATION_BUDGET_MS = env.float("EXACTO_BATCH_VALIDATION_BUDGET_MS",
+                                              default=2000.0)
+# §9 event time: `created` at most this far in the future and in the past.
+EXACTO_EVENT_MAX_FUTURE_SECONDS = env.int("EXACTO_EVENT_MAX_FUTURE_SECONDS", default=300)
+EXACTO_EVENT_MAX_AGE_DAYS = env.int("EXACTO_EVENT_MAX_AGE_DAYS", default=90)
 # §3 complexity buckets: simple <= 5, medium 6–15, complex > 15.
 EXACTO_BUCKET_SIMPLE_MAX = env.int("EXACTO_BUCKET_SIMPLE_MAX", default=5)
 EXACTO_BUCKET_MEDIUM_MAX = env.int("EXACTO_BUCKET_MEDIUM_MAX", default=15)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from exacto_site import views as site_views
+from exacto_site.throttle import throttled_login
 
 api_v1 = [
     path("", include("metrics.api.urls")),
@@ -13,6 +14,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The admin's login shares the portal login's lock (METHODOLOGY §9); listed first so it
+    # takes the admin's own route.
+    path("admin/login/", throttled_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("providers.urls")),

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from providers.admin import EndpointAdmin as BaseEndpointAdmin
 from providers.admin import LLMModelAdmin as BaseLLMModelAdmin
-from providers.models import Endpoint, LLMModel
+from providers.admin import ProviderAdmin as BaseProviderAdmin
+from providers.models import Endpoint, LLMModel, Provider
 
 from .choices import RecomputeTrigger
 from .management.commands.import_benchmarks import FORMATS, parse_file
@@ -170,6 +171,7 @@ class PoolOverrideAdmin(admin.ModelAdmin):
 
 # --- Endpoint and model actions that need metrics code (providers must not import metrics).
 
+from metrics.services.approval import approve_model, approve_provider  # noqa: E402
 from metrics.services.endpoint_admin import set_rotation  # noqa: E402
 from metrics.services.pools import recompute_model  # noqa: E402
 from metrics.services.publication import publish, share_results  # noqa: E402
@@ -195,8 +197,24 @@ class EndpointAdmin(BaseEndpointAdmin):
                           messages.SUCCESS)
 
 
+def _approve(modeladmin, request, queryset, approve):
+    by = f"user:{request.user.get_username()}"
+    done = [obj for obj in queryset if approve(obj, by=by)]
+    modeladmin.message_user(
+        request, f"Approved {len(done)} pending: {', '.join(o.slug for o in done) or 'none'}; "
+        "pools and benchmark ranges are updated.", messages.SUCCESS)
+
+
 class LLMModelAdmin(BaseLLMModelAdmin):
-    actions = ["recompute_pool_action", "publish_model_action"]
+    actions = ["approve_action", "recompute_pool_action", "publish_model_action"]
+    list_display = (*BaseLLMModelAdmin.list_display, "status")
+    list_filter = ("status", *BaseLLMModelAdmin.list_filter)
+    # Approval goes through the action: it also updates pools and ranges (METHODOLOGY §9).
+    readonly_fields = ("status",)
+
+    @admin.action(description="Approve (pending models become public, judged and routed)")
+    def approve_action(self, request, queryset):
+        _approve(self, request, queryset, approve_model)
 
     @admin.action(description="Recompute pool now")
     def recompute_pool_action(self, request, queryset):
@@ -215,7 +233,19 @@ class LLMModelAdmin(BaseLLMModelAdmin):
                           messages.SUCCESS)
 
 
-for _model, _admin in ((Endpoint, EndpointAdmin), (LLMModel, LLMModelAdmin)):
+class ProviderAdmin(BaseProviderAdmin):
+    actions = ["approve_action"]
+    list_display = (*BaseProviderAdmin.list_display, "status")
+    list_filter = ("status",)
+    readonly_fields = ("status",)
+
+    @admin.action(description="Approve (pending providers become public, judged and routed)")
+    def approve_action(self, request, queryset):
+        _approve(self, request, queryset, approve_provider)
+
+
+for _model, _admin in ((Endpoint, EndpointAdmin), (LLMModel, LLMModelAdmin),
+                       (Provider, ProviderAdmin)):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin)

@@ -5,6 +5,41 @@ palette keeps series apart for colour-blind readers; every chart has a title and
 labels, and the pages put a table beside each.
 """
 
+import html
+from functools import wraps
+
+# Plotly renders a subset of HTML in every label (`<a href>`, `<b>`, `<br>`, …): a provider,
+# model or quantization name must be shown as text, never followed as a link.
+_TEXT_KEYS = frozenset({"x", "y", "name", "text", "hovertext", "ticktext", "title"})
+
+
+def plotly_text(value: str) -> str:
+    """A label as Plotly must receive it: its HTML-like markup escaped as entities."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape(value, key: str | None = None):
+    """Strings under a label key (at any depth below it) escaped; ours like hovertemplate
+    kept."""
+    if isinstance(value, str):
+        return plotly_text(value) if key in _TEXT_KEYS else value
+    if isinstance(value, dict):
+        return {k: _escape(v, k if k in _TEXT_KEYS else None) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escape(v, key) for v in value]
+    return value
+
+
+def escaped(chart):
+    """Every label of the figure a chart function returns is escaped for Plotly."""
+
+    @wraps(chart)
+    def wrapper(*args, **kwargs):
+        return _escape(chart(*args, **kwargs))
+
+    return wrapper
+
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000"]
 FAILURE_COLOURS = {"invalid_json": "#D55E00", "unknown_tool": "#E69F00",
@@ -34,6 +69,7 @@ def label(row: dict) -> str:
     return f"{row['provider']}{quant}"
 
 
+@escaped
 def accuracy_chart(rows: list[dict]) -> dict:
     """Accuracy with its 95% Wilson interval per provider (METHODOLOGY §4)."""
     rows = [r for r in rows if r["tool_calls"]["accuracy"] is not None]
@@ -57,6 +93,7 @@ def accuracy_chart(rows: list[dict]) -> dict:
     }
 
 
+@escaped
 def failure_modes_chart(rows: list[dict]) -> dict:
     """Failure modes per provider as shares of calls, stacked (§1)."""
     rows = [r for r in rows if r["tool_calls"]["calls"]]
@@ -72,6 +109,7 @@ def failure_modes_chart(rows: list[dict]) -> dict:
                                             "Failed calls (%)", barmode="stack")}
 
 
+@escaped
 def propensity_chart(rows: list[dict], band: dict | None) -> dict:
     """Tool-call propensity per provider against the model's normal band (§2, §7 rule 4)."""
     rows = [r for r in rows if r["tool_calls"]["propensity"] is not None]
@@ -96,6 +134,7 @@ def propensity_chart(rows: list[dict], band: dict | None) -> dict:
     }
 
 
+@escaped
 def bucket_chart(rows: list[dict]) -> dict:
     """Accuracy per schema-complexity bucket (§3), to compare like with like."""
     data = []
@@ -109,6 +148,7 @@ def bucket_chart(rows: list[dict]) -> dict:
                                             "Accuracy (%)", barmode="group")}
 
 
+@escaped
 def series_chart(series: dict[str, list[tuple]], title: str, x: str, y: str) -> dict:
     """Lines, one per endpoint: used for accuracy over time and benchmark burn-in."""
     data = []
@@ -122,6 +162,7 @@ def series_chart(series: dict[str, list[tuple]], title: str, x: str, y: str) -> 
     return {"data": data, "layout": _layout(title, x, y)}
 
 
+@escaped
 def spread_chart(cards: list[dict]) -> dict:
     """Per model, the range of provider accuracies, with the pool's members marked."""
     cards = [c for c in cards if c["spread"]]
@@ -144,6 +185,7 @@ def spread_chart(cards: list[dict]) -> dict:
 
 def table_of(figure: dict) -> dict:
     """The numbers of a figure as a table (x by trace), shown beside every chart."""
+    figure = _unescape(figure)  # the table is HTML-escaped by the template instead
     traces = [t for t in figure["data"] if t.get("x") is not None]
     xs: list = []
     for trace in traces:
@@ -160,3 +202,13 @@ def table_of(figure: dict) -> dict:
         "columns": [x_title, *values],
         "rows": [[x, *(values[name].get(x) for name in values)] for x in xs],
     }
+
+
+def _unescape(value):
+    if isinstance(value, str):
+        return html.unescape(value)
+    if isinstance(value, dict):
+        return {k: _unescape(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unescape(v) for v in value]
+    return value

@@ -13,6 +13,8 @@ class Outcome(models.TextChoices):
     INVALID_JSON = "invalid_json", "Invalid JSON"
     UNKNOWN_TOOL = "unknown_tool", "Unknown tool"
     SCHEMA_MISMATCH = "schema_mismatch", "Schema mismatch"
+    # A call of a non-function tool (custom/freeform, hosted): counted, left out of accuracy.
+    OTHER = "other", "Other (not a function tool; not judged)"
 
 
 FAILURE_OUTCOMES = (Outcome.INVALID_JSON, Outcome.UNKNOWN_TOOL, Outcome.SCHEMA_MISMATCH)

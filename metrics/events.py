@@ -9,12 +9,22 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from metrics.wire import Exchange, WireError, normalise
+
 MAX_ID_LENGTH = 200
 MAX_LABEL_LENGTH = 128
 PROVIDER_SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
 MODEL_SLUG = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$")
-# Clock skew allowance: gateways' clocks drift, but next week's events are a bug.
-FUTURE_SLACK = timedelta(hours=1)
+# METHODOLOGY §9 event time (both are settings; these are the defaults): clocks drift a
+# little, but an event from next week is a bug, and one older than the window of any
+# figure is a replay or a backdating attempt.
+FUTURE_SLACK = timedelta(minutes=5)
+MAX_EVENT_AGE_DAYS = 90
+# No measurement predates this; earlier dates (year 1, …) would overflow time arithmetic.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# Storage limits: PostgreSQL integer, and a run's free-form detail kept small.
+MAX_SAMPLES = 2_147_483_647
+MAX_DETAIL_BYTES = 64 * 1024
 
 
 class ItemError(ValueError):
@@ -30,9 +40,7 @@ class ToolCallEvent:
     app: str
     user: str | None
     created: datetime
-    tools: object
-    tool_choice: object
-    response: object
+    exchange: Exchange  # tools, tool_choice, calls and usage of any wire format (metrics/wire)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +75,24 @@ class BatchResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # items stored with a caveat (API.md 1.1)
 
     def reject(self, index: int, item: object, error: str) -> None:
         self.rejected.append({"index": index, "id": item_id(item), "error": error})
 
+    def warn(self, index: int, item: object, warning: str) -> None:
+        self.warnings.append({"index": index, "id": item_id(item), "warning": warning})
+
     def as_dict(self) -> dict:
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+        answer = {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+        if self.warnings:
+            answer["warnings"] = self.warnings
+        return answer
 
 
-def parse_time(value: object, field: str, now: datetime) -> datetime:
+def parse_time(value: object, field: str, now: datetime, *,
+               max_future: timedelta = FUTURE_SLACK, max_age: timedelta | None = None
+               ) -> datetime:
     if value is None:
         return now
     if not isinstance(value, str):
@@ -83,13 +100,60 @@ def parse_time(value: object, field: str, now: datetime) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ItemError(f"{field} is not an RFC 3339 time: {value[:40]!r}.") from exc
+        raise ItemError(f"{field} is not an RFC 3339 time: {_shown(value)}.") from exc
     if parsed.tzinfo is None:
         raise ItemError(f"{field} needs a time zone (e.g. a trailing Z).")
-    parsed = parsed.astimezone(UTC)
-    if parsed > now + FUTURE_SLACK:
-        raise ItemError(f"{field} is in the future.")
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError as exc:  # year 1 with a positive offset, and the like
+        raise ItemError(f"{field} is out of range.") from exc
+    return check_time(parsed, field, now, max_future=max_future, max_age=max_age)
+
+
+def check_time(parsed: datetime, field: str, now: datetime, *,
+               max_future: timedelta = FUTURE_SLACK, max_age: timedelta | None = None
+               ) -> datetime:
+    """The bounds of METHODOLOGY §9 on an aware time (`max_age` None: only EARLIEST)."""
+    if parsed > now + max_future:
+        raise ItemError(f"{field} is more than {_span(max_future)} in the future.")
+    if max_age is not None and parsed < now - max_age:
+        raise ItemError(f"{field} is more than {_span(max_age)} in the past.")
+    if parsed < EARLIEST:
+        raise ItemError(f"{field} is before {EARLIEST:%Y-%m-%d}.")
     return parsed
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} days"
+    return f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
+
+
+def _shown(value: str) -> str:
+    """A value quoted in an error message: short and encodable (no lone surrogates)."""
+    return repr(value[:40].encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def has_surrogates(text: str) -> bool:
+    """Lone surrogates (\ud800…) parse from JSON but cannot be stored or sent as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def strict_json_text(value: object) -> str | None:
+    """`value` as standard JSON text storable by both databases, or None: no NaN/Infinity
+    (1e999 parses as Infinity), no lone surrogates, no NUL."""
+    try:
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if has_surrogates(text) or "\x00" in text or "\\u0000" in text:
+        return None
+    return text
 
 
 def _id(item: dict) -> str:
@@ -100,6 +164,8 @@ def _id(item: dict) -> str:
         raise ItemError(f"id is longer than {MAX_ID_LENGTH} characters.")
     if "\x00" in value:  # PostgreSQL text cannot hold NUL
         raise ItemError("id must not contain NUL characters.")
+    if has_surrogates(value):
+        raise ItemError("id must be valid Unicode (it holds a lone surrogate).")
     return value
 
 
@@ -127,43 +193,61 @@ def _label(item: dict, field: str, required: bool = False) -> str | None:
         raise ItemError(f"{field} is longer than {MAX_LABEL_LENGTH} characters.")
     if "\x00" in value and field != "user":  # users are only hashed; other labels are stored
         raise ItemError(f"{field} must not contain NUL characters.")
+    if has_surrogates(value):
+        raise ItemError(f"{field} must be valid Unicode (it holds a lone surrogate).")
     return value
 
 
 def item_id(item: object) -> str | None:
     """The id to echo in a `rejected` entry, when there is a usable one."""
     if isinstance(item, dict) and isinstance(item.get("id"), str):
-        return item["id"][:MAX_ID_LENGTH]
+        # Echoed in the answer, which must encode as UTF-8 even for a hostile id.
+        return item["id"][:MAX_ID_LENGTH].encode("utf-8", "backslashreplace").decode("utf-8")
     return None
 
 
-def parse_tool_call_event(item: object, now: datetime) -> ToolCallEvent:
+def unix_time(value: object, field: str) -> object:
+    """Integer (or fractional) Unix seconds, as OpenAI's `created`, as RFC 3339; else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    try:
+        return datetime.fromtimestamp(value, UTC).isoformat()
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ItemError(f"{field} is not a usable Unix time.") from exc
+
+
+def parse_tool_call_event(item: object, now: datetime, *,
+                          max_future: timedelta = FUTURE_SLACK,
+                          max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS)
+                          ) -> ToolCallEvent:
     if not isinstance(item, dict):
         raise ItemError("event must be a JSON object.")
     request = item.get("request")
     if not isinstance(request, dict):
         raise ItemError("request must be an object holding the request's tools.")
-    response = item.get("response")
-    if not isinstance(response, dict):
-        raise ItemError("response must be an object (the OpenAI chat completion).")
-    tools = request.get("tools")
-    if tools is not None and not isinstance(tools, list):
-        raise ItemError("request.tools must be a list.")
+    if item.get("response") is None:
+        raise ItemError("response is required: the response body (or stream) as the client "
+                        "received it.")
+    try:
+        exchange = normalise(request, item["response"], item.get("format"))
+    except WireError as exc:
+        raise ItemError(str(exc)) from None
     return ToolCallEvent(
         id=_id(item),
-        model=_model(item.get("model")),
-        provider=_provider(item.get("provider")),
+        # Names as sent: the ingest service maps them through the alias tables (API.md 1.1).
+        model=_label(item, "model", required=True),
+        provider=_label(item, "provider", required=True),
         quantization=_label(item, "quantization"),
         app=_label(item, "app") or "",
         user=_label(item, "user"),
-        created=parse_time(item.get("created"), "created", now),
-        tools=tools or [],
-        tool_choice=request.get("tool_choice"),
-        response=response,
+        created=parse_time(unix_time(item.get("created"), "created"), "created", now,
+                           max_future=max_future, max_age=max_age),
+        exchange=exchange,
     )
 
 
-def parse_ignore_item(item: object, now: datetime) -> IgnoreItem:
+def parse_ignore_item(item: object, now: datetime, *, max_future: timedelta = FUTURE_SLACK,
+                      max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS)) -> IgnoreItem:
     if not isinstance(item, dict):
         raise ItemError("event must be a JSON object.")
     model = item.get("model")
@@ -176,7 +260,8 @@ def parse_ignore_item(item: object, now: datetime) -> IgnoreItem:
         provider=_provider(item.get("provider")),
         model=None if model is None else _model(model),
         action=action,
-        created=parse_time(item.get("created"), "created", now),
+        created=parse_time(item.get("created"), "created", now, max_future=max_future,
+                           max_age=max_age),
     )
 
 
@@ -185,9 +270,15 @@ def _number(value: object, field: str, *, required: bool) -> float | None:
         if required:
             raise ItemError(f"{field} is required.")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ItemError(f"{field} must be a finite number.")
-    return float(value)
+    try:
+        number = float(value)  # an integer of 400 digits overflows here
+    except OverflowError as exc:
+        raise ItemError(f"{field} must be a finite number.") from exc
+    if not math.isfinite(number):
+        raise ItemError(f"{field} must be a finite number.")
+    return number
 
 
 def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
@@ -204,13 +295,16 @@ def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
         raise ItemError("stderr must not be negative.")
     samples = item.get("samples")
     if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int)
-                                or samples < 0):
-        raise ItemError("samples must be a non-negative integer.")
+                                or not 0 <= samples <= MAX_SAMPLES):
+        raise ItemError(f"samples must be an integer from 0 to {MAX_SAMPLES}.")
     detail = item.get("detail", {})
     if not isinstance(detail, dict):
         raise ItemError("detail must be an object.")
-    if "\\u0000" in json.dumps(detail):  # PostgreSQL jsonb cannot hold NUL
-        raise ItemError("detail must not contain NUL characters.")
+    detail_text = strict_json_text(detail)
+    if detail_text is None:  # PostgreSQL jsonb and SQLite's JSON check refuse these
+        raise ItemError("detail must be plain JSON: finite numbers, valid Unicode, no NUL.")
+    if len(detail_text.encode("utf-8")) > MAX_DETAIL_BYTES:
+        raise ItemError(f"detail is larger than {MAX_DETAIL_BYTES} bytes.")
     return BenchmarkRunItem(
         id=_id(item),
         model=_model(item.get("model")),

@@ -43,7 +43,10 @@ class BenchmarkRunQuerySet(models.QuerySet):
 
 
 class BenchmarkRun(models.Model):
-    external_id = models.CharField(max_length=200, unique=True)
+    # Idempotency ids are scoped per API key (METHODOLOGY §9): `id_scope` names the key
+    # ("key:<pk>"), or the importer/command; "" marks runs stored before ids were scoped.
+    id_scope = models.CharField(max_length=64, blank=True, default="", db_default="")
+    external_id = models.CharField(max_length=200)
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="benchmark_runs")
     benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="runs")
     score = models.FloatField()
@@ -60,6 +63,9 @@ class BenchmarkRun(models.Model):
     class Meta:
         ordering = ["-run_at", "-id"]
         indexes = [models.Index(fields=["benchmark", "endpoint", "-run_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["id_scope", "external_id"], name="uniq_run_id")
+        ]
 
     def __str__(self) -> str:
         return f"{self.benchmark.slug} {self.score:g} for {self.endpoint} on {self.run_at:%Y-%m-%d}"
@@ -77,16 +83,26 @@ ROLLUP_COUNTS = (
     "invalid_json",
     "unknown_tool",
     "schema_mismatch",
+    "other",
 )
 
 
 class ToolCallRollup(models.Model):
-    """Daily counts per endpoint × app × complexity bucket (METHODOLOGY §1–§4)."""
+    """Daily counts per endpoint × app × complexity bucket (METHODOLOGY §1–§4).
+
+    `generation` is the endpoint's publication that makes the row public: ingestion writes
+    `endpoint.publication + 1`, and public readers sum only rows with
+    `day <= published_until AND generation <= publication`. Counts that arrive after a
+    publication (late events, backfills, the rest of a day published "through today") land
+    in a newer generation, visible to the provider and admins at once and to the public
+    only from the next publication on (METHODOLOGY §8).
+    """
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups")
     app = models.CharField(max_length=128, blank=True, default="")
     bucket = models.CharField(max_length=8, choices=Bucket.choices)
     day = models.DateField()
+    generation = models.PositiveIntegerField(default=0, db_default=0)
     requests_with_tools = models.PositiveIntegerField(default=0)
     errored_requests = models.PositiveIntegerField(default=0)
     propensity_requests = models.PositiveIntegerField(default=0)
@@ -97,10 +113,13 @@ class ToolCallRollup(models.Model):
     invalid_json = models.PositiveIntegerField(default=0)
     unknown_tool = models.PositiveIntegerField(default=0)
     schema_mismatch = models.PositiveIntegerField(default=0)
+    # Calls of non-function tools: not part of `calls` (METHODOLOGY §1).
+    other = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day"], name="uniq_rollup")
+            models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day", "generation"],
+                                    name="uniq_rollup")
         ]
         indexes = [models.Index(fields=["day", "endpoint"])]
 
@@ -109,14 +128,22 @@ class ToolCallRollup(models.Model):
 
 
 class EventKey(models.Model):
-    """Idempotency record: an event id once stored is a duplicate forever after."""
+    """Idempotency record: an event id once stored by one API key is a duplicate for that key.
+
+    `scope` names the key ("key:<pk>") or the command; ids are scoped per key so two gateways
+    may use the same ids (METHODOLOGY §9). "" marks keys stored before ids were scoped: they
+    still count as duplicates for every sender until they expire.
+    """
 
     kind = models.CharField(max_length=16, choices=IngestKind.choices)
+    scope = models.CharField(max_length=64, blank=True, default="", db_default="")
     key = models.CharField(max_length=200)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="uniq_event_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scope", "key"], name="uniq_event_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
@@ -162,7 +189,8 @@ class UserActivity(models.Model):
 
 
 class IgnoreEvent(models.Model):
-    external_id = models.CharField(max_length=200, unique=True)
+    id_scope = models.CharField(max_length=64, blank=True, default="", db_default="")
+    external_id = models.CharField(max_length=200)
     user_hash = models.CharField(max_length=64, db_index=True)
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="ignore_events")
     model = models.ForeignKey(
@@ -174,6 +202,9 @@ class IgnoreEvent(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_scope", "external_id"], name="uniq_ignore_id")
+        ]
 
     def __str__(self) -> str:
         scope = self.model.slug if self.model_id else "all models"

@@ -1,10 +1,11 @@
 """Tool-call outcome of one response (METHODOLOGY.md §1, §2, §3).
 
-``classify`` takes the request's ``tools`` and ``tool_choice`` and the
-response body exactly as received (any JSON shape) and returns one outcome
-per tool call plus the request-level facts: was a tool offered, was the
-request eligible for propensity, was any tool called, is it errored, and its
-complexity bucket. It never raises.
+``classify_exchange`` takes one ``metrics.wire.Exchange`` (any wire format,
+already normalised) and returns one outcome per function-tool call plus the
+request-level facts: was a tool offered, was the request eligible for
+propensity, was any tool called, is it errored, its complexity bucket, and how
+many calls of non-function tools it held (``other``, not judged). ``classify``
+does the same for an OpenAI chat completion body of any JSON shape. Neither raises.
 
 Pure module: no Django.
 """
@@ -15,6 +16,7 @@ import enum
 import json
 import marshal
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -25,8 +27,16 @@ from metrics.schema_validation import (
     ValidatorCache,
     canonical_json,
 )
+from metrics.wire.types import Exchange, WireCall
 
-__all__ = ["CallOutcome", "Outcome", "RequestOutcome", "classify"]
+__all__ = [
+    "CallOutcome", "Outcome", "RequestOutcome", "WorkBoundExceeded", "classify", "classify_exchange",
+]
+
+
+class WorkBoundExceeded(Exception):
+    """An event is over a work bound of METHODOLOGY §1 (calls per event, the batch's
+    validation budget): it is rejected whole, with this message, and may be resent."""
 
 # A stored raw arguments string is evidence for a human, not a payload.
 MAX_STORED_ARGUMENTS = 4000
@@ -38,6 +48,7 @@ class Outcome(enum.StrEnum):
     INVALID_JSON = "invalid_json"
     UNKNOWN_TOOL = "unknown_tool"
     SCHEMA_MISMATCH = "schema_mismatch"
+    OTHER = "other"  # a call of a non-function tool: counted, never judged
 
 
 # Outcomes counted as correct calls (METHODOLOGY.md §1: unchecked counts as valid).
@@ -62,6 +73,7 @@ class RequestOutcome:
     errored: bool
     bucket: Bucket
     calls: tuple[CallOutcome, ...]
+    other: int = 0  # calls of non-function tools (custom, hosted): left out of accuracy
 
 
 # --- the offered tools --------------------------------------------------------
@@ -197,6 +209,15 @@ def _tool_calls(response: object) -> list[object]:
     return calls
 
 
+def _wire_call(call: object) -> WireCall:
+    """An OpenAI chat tool call of any shape as a judged call (no `function`: no arguments)."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        return WireCall(name=None, arguments=None, present=False)
+    return WireCall(name=function.get("name"), arguments=function.get("arguments"),
+                    present="arguments" in function)
+
+
 def _reject_constant(name: str) -> object:
     # NaN and Infinity are Python extensions, not JSON.
     raise ValueError(f"{name} is not valid JSON")
@@ -222,30 +243,30 @@ def _stored_arguments(raw: object, present: bool) -> str:
 
 
 def _classify_call(
-    call: object,
+    call: WireCall,
     tools: list,
     table: _ToolTable,
     cache: ValidatorCache,
     budget_ms: float,
 ) -> CallOutcome:
     """One call's outcome, checked in the order of the §1 table."""
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict):
-        function = {}
-    name = function.get("name")
+    name = call.name
     tool_name = name if isinstance(name, str) else ""
     tool = table.by_name.get(name) if isinstance(name, str) else None
     bucket = tool.bucket if tool is not None else table.bucket
     parameters = (
         tools[tool.index]["function"].get("parameters") if tool is not None else None
     )
-    present = "arguments" in function
-    raw = function.get("arguments")
+    present = call.present
+    raw = call.arguments
     stored = _stored_arguments(raw, present)
 
     def outcome(kind: Outcome, message: str) -> CallOutcome:
         return CallOutcome(kind, tool_name, bucket, message, stored, parameters)
 
+    if call.decoded:
+        # The wire carried a JSON value (an Anthropic `input`): nothing to parse.
+        return _judge_parsed(tool, tool_name, raw, parameters, outcome, cache, budget_ms, None)
     # 1. invalid_json
     if not isinstance(raw, str):
         kind = "absent" if not present else f"a {type(raw).__name__}, not a string"
@@ -259,18 +280,28 @@ def _classify_call(
         too_deep = True
     except ValueError as error:  # JSONDecodeError, and the constants above
         return outcome(Outcome.INVALID_JSON, str(error))
+    if too_deep:
+        if tool is None:
+            return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
+        return outcome(Outcome.UNCHECKED, "arguments are nested too deeply to parse")
+    return _judge_parsed(tool, tool_name, arguments, parameters, outcome, cache, budget_ms, len(raw))
+
+
+def _judge_parsed(
+    tool: _Tool | None, tool_name: str, arguments: object, parameters: object, outcome,
+    cache: ValidatorCache, budget_ms: float, size: int | None,
+) -> CallOutcome:
+    """Steps 2-5 of the §1 table, once the arguments are a JSON value."""
     # 2. unknown_tool
     if tool is None:
         return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
     # 3-5. schema_mismatch / unchecked / valid
-    if too_deep:
-        return outcome(Outcome.UNCHECKED, "arguments are nested too deeply to parse")
     if not tool.has_parameters:
         return outcome(Outcome.UNCHECKED, "the tool has no parameters")
     if tool.canonical is None:
         return outcome(Outcome.UNCHECKED, "parameters are not JSON data")
     result = cache.check(
-        parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=len(raw)
+        parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=size
     )
     if result.status == VALID:
         return outcome(Outcome.VALID, "")
@@ -286,20 +317,72 @@ def classify(
     *,
     cache: ValidatorCache | None = None,
     budget_ms: float = 50,
+    max_calls: int | None = None,
+    deadline: float | None = None,
 ) -> RequestOutcome:
-    """Classify every tool call of one response (METHODOLOGY.md §1, §2, §3).
+    """Classify every tool call of an OpenAI chat completion (METHODOLOGY.md §1, §2, §3).
 
     Total on arbitrary JSON: malformed tools are not offered, malformed calls
-    are ``invalid_json`` (no string arguments) or ``unknown_tool``.
+    are ``invalid_json`` (no string arguments) or ``unknown_tool``. The only
+    exception is ``WorkBoundExceeded``: more than ``max_calls`` calls, or the
+    ``deadline`` (a ``time.monotonic()`` value, the batch's budget) passed
+    before every call was judged. Each judged call still had its own budget.
     """
-    tool_list = tools if isinstance(tools, list) else []
+    return _classify(
+        tools if isinstance(tools, list) else [], tool_choice,
+        [_wire_call(call) for call in _tool_calls(response)], 0, False, cache, budget_ms,
+        max_calls, deadline,
+    )
+
+
+def classify_exchange(
+    exchange: Exchange,
+    *,
+    cache: ValidatorCache | None = None,
+    budget_ms: float = 50,
+    max_calls: int | None = None,
+    deadline: float | None = None,
+) -> RequestOutcome:
+    """Classify one normalised request/response pair of any wire format (§1, §2, §3).
+
+    Raises ``WorkBoundExceeded`` exactly as ``classify`` does.
+    """
+    return _classify(
+        exchange.tools, exchange.tool_choice, exchange.calls, exchange.other_calls,
+        exchange.offered_other, cache, budget_ms, max_calls, deadline,
+    )
+
+
+def _classify(
+    tool_list: list,
+    tool_choice: object,
+    wire_calls,
+    other: int,
+    offered_other: bool,
+    cache: ValidatorCache | None,
+    budget_ms: float,
+    max_calls: int | None,
+    deadline: float | None,
+) -> RequestOutcome:
+    found = len(wire_calls) + other
+    if max_calls is not None and found > max_calls:
+        raise WorkBoundExceeded(
+            f"the event holds {found} tool calls, more than the {max_calls} allowed per "
+            "event; split it and resend it."
+        )
     table = _tables.get(tool_list) if tool_list else _EMPTY_TABLE
-    offered = bool(table.by_name)
+    # A request offering only non-function tools (hosted search, custom) still offered tools:
+    # whether the model used one counts for propensity (§2); such calls are never judged.
+    offered = bool(table.by_name) or offered_other
     validator_cache = cache if cache is not None else _default_cache
-    calls = [
-        _classify_call(call, tool_list, table, validator_cache, budget_ms)
-        for call in _tool_calls(response)
-    ]
+    calls = []
+    for call in wire_calls:
+        if deadline is not None and time.monotonic() > deadline:
+            raise WorkBoundExceeded(
+                "the batch spent its validation time budget before this event; nothing of it "
+                "was stored: resend it (in a later or smaller batch)."
+            )
+        calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
     errored = False
     for call in calls:
         if call.outcome not in OK_OUTCOMES:
@@ -308,8 +391,9 @@ def classify(
     return RequestOutcome(
         offered_tools=offered,
         propensity_eligible=is_propensity_eligible(offered, tool_choice),
-        called=bool(calls),
+        called=bool(calls) or other > 0,
         errored=errored,
         bucket=table.bucket,
         calls=tuple(calls),
+        other=other,
     )

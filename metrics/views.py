@@ -13,6 +13,7 @@ from django.utils import timezone
 from metrics import charts, export_formats
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
+from metrics.selectors.disclosure import Disclosure
 from metrics.selectors.endpoints import (
     home_cards,
     model_endpoints,
@@ -20,7 +21,7 @@ from metrics.selectors.endpoints import (
 )
 from metrics.selectors.exports import LICENCE, LICENCE_URL, SOURCE, TABLES, Table
 from metrics.selectors.toolcall_stats import daily_figures
-from providers.choices import OPEN_FEEDBACK_STATUSES
+from providers.choices import OPEN_FEEDBACK_STATUSES, ApprovalStatus
 from providers.models import LLMModel, Provider
 from providers.visibility import Viewer
 
@@ -39,16 +40,23 @@ def home(request):
                   {"cards": cards, "spread_figure": charts.spread_chart(cards)})
 
 
+def _visible(viewer: Viewer, queryset, **lookup):
+    """The object, or 404 when it is unknown or pending and the viewer is not an admin."""
+    obj = get_object_or_404(queryset, **lookup)
+    if not (viewer.sees_all or obj.approved):
+        raise Http404("Not found")
+    return obj
+
+
 def model_page(request, slug):
-    model = get_object_or_404(LLMModel, slug=slug)
     viewer = Viewer.from_request(request)
+    model = _visible(viewer, LLMModel, slug=slug)
     rows, snapshot = model_endpoints(model, viewer)
     endpoints = [r["_endpoint"] for r in rows]
-    # The band comes from every endpoint's unpublished days too: admins and the model's
-    # providers see it; the public sees each provider's published propensity.
-    band = None
-    if snapshot and any(viewer.sees_private(e) for e in endpoints):
-        band = snapshot.figures.get("propensity_range")
+    # The band comes from every endpoint's unpublished days: admins see it, and a provider
+    # only when it rests on its own endpoints alone (METHODOLOGY §8).
+    disclosure = Disclosure(viewer, [snapshot])
+    band = disclosure.band(snapshot)
     daily = daily_figures(endpoints, viewer, days=30)
     over_time = {
         endpoint_label(e): [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
@@ -62,9 +70,10 @@ def model_page(request, slug):
     )
     for row in rows:
         row["open_feedback"] = open_feedback.get(row["provider"], 0)
-        # Verdict reasons quote figures computed on all data, published or not.
+        # Verdict reasons quote figures computed on all data, published or not: the
+        # endpoint's own to its provider, other endpoints' thresholds to admins only.
         if viewer.sees_private(row["_endpoint"]) and row["_verdict"] is not None:
-            row["verdict"] = row["_verdict"].detail
+            row["verdict"] = disclosure.verdict(snapshot, row["_verdict"].detail)
     figures = {
         "accuracy": charts.accuracy_chart(rows),
         "failures": charts.failure_modes_chart(rows),
@@ -91,24 +100,26 @@ def model_page(request, slug):
 
 
 def pool_history(request, slug):
-    model = get_object_or_404(LLMModel, slug=slug)
     viewer = Viewer.from_request(request)
+    model = _visible(viewer, LLMModel, slug=slug)
     snapshots = PoolSnapshot.objects.filter(model=model).order_by("-sequence")[:50]
     changes = list(
         PoolChange.objects.filter(snapshot__model=model)
         .select_related("snapshot", "endpoint__provider").order_by("-snapshot__sequence", "id")[:200]
     )
+    disclosure = Disclosure(viewer, {c.snapshot for c in changes})
     for change in changes:
-        # The reason quotes figures computed on all data; the rules alone are public.
-        change.visible_reason = (change.reason if viewer.sees_private(change.endpoint)
-                                 else "")
+        # The reason quotes figures computed on all data; the rules alone are public, and
+        # other endpoints' thresholds are for admins only (METHODOLOGY §8).
+        change.visible_reason = (disclosure.change_reason(change)
+                                 if viewer.sees_private(change.endpoint) else "")
     return render(request, "dashboard/pool_history.html", {
         "model": model, "snapshots": snapshots, "changes": changes})
 
 
 def provider_page(request, slug):
-    provider = get_object_or_404(Provider, slug=slug)
     viewer = Viewer.from_request(request)
+    provider = _visible(viewer, Provider, slug=slug)
     sections: dict = {}
     rows, _ = provider_endpoints(provider, viewer)
     for row in rows:
@@ -156,7 +167,8 @@ def methodology(request):
 def _export_scope(request):
     """The model (None: all) and days of an export request; 404 for an unknown model."""
     model_slug = request.GET.get("model")
-    model = LLMModel.objects.filter(slug=model_slug).first() if model_slug else None
+    model = (LLMModel.objects.filter(slug=model_slug, status=ApprovalStatus.APPROVED).first()
+             if model_slug else None)
     if model_slug and model is None:
         raise Http404("Unknown model")
     try:
@@ -192,7 +204,8 @@ def exports(request):
     if fmt is not None:
         return _export_response(request, TABLES["days"], fmt)
     return render(request, "dashboard/exports.html", {
-        "models": LLMModel.objects.order_by("slug"), "tables": TABLES.values(),
+        "models": LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"),
+        "tables": TABLES.values(),
         "formats": list(export_formats.FORMATS), "licence": LICENCE,
         "cap": settings.EXACTO_APP_DAILY_CAP,
         "licence_url": LICENCE_URL, "source": SOURCE})

@@ -17,6 +17,7 @@ from .models import (
     ProviderUser,
     RotationEvent,
 )
+from .services.endpoints import set_default_endpoint
 from .services.feedback import update_status
 from .services.responses import post_admin_reply
 from .services.rotation import set_rotation_by_admin
@@ -96,6 +97,7 @@ class EndpointAdmin(admin.ModelAdmin):
         "__str__",
         "quantization",
         "is_reference",
+        "is_default",
         "rotation_status",
         "rotation_changed_at",
         "published_until",
@@ -106,7 +108,14 @@ class EndpointAdmin(admin.ModelAdmin):
     # Rotation only changes through the audited action below, never by editing the field.
     readonly_fields = ("rotation_status", "rotation_reason", "rotation_changed_at")
     inlines = [RotationEventInline]
-    actions = ["change_rotation"]
+    actions = ["change_rotation", "make_default"]
+    exclude = ("is_default",)  # set through the action, which keeps one default per pair
+
+    @admin.action(description="Make default for events without quantization (per model × provider)")
+    def make_default(self, request, queryset):
+        for endpoint in queryset:
+            set_default_endpoint(endpoint)
+        self.message_user(request, f"{queryset.count()} endpoint(s) made default.", messages.SUCCESS)
 
     def apply_rotation(self, endpoint, status, reason, user):
         """The audited change; the metrics app's admin also re-applies the range rule."""

@@ -18,6 +18,27 @@ class RotationActor(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+class ApprovalStatus(models.TextChoices):
+    """METHODOLOGY §9: what an ingest key names first is pending until an admin approves it."""
+
+    PENDING = "pending", "Pending approval"
+    APPROVED = "approved", "Approved"
+
+
+class Quantization(models.TextChoices):
+    """API.md 1.1 Registration: the fixed vocabulary, stored lower-case ("" = not given)."""
+
+    INT4 = "int4", "int4"
+    INT8 = "int8", "int8"
+    FP4 = "fp4", "fp4"
+    FP6 = "fp6", "fp6"
+    FP8 = "fp8", "fp8"
+    FP16 = "fp16", "fp16"
+    BF16 = "bf16", "bf16"
+    FP32 = "fp32", "fp32"
+    UNKNOWN = "unknown", "unknown"
+
+
 class TokenScope(models.TextChoices):
     INGEST = "ingest", "Ingest"
     ADMIN = "admin", "Admin"

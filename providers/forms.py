@@ -3,14 +3,18 @@
 from django import forms
 from django.core.validators import URLValidator
 
-from .choices import FeedbackCategory
+from .choices import ApprovalStatus, FeedbackCategory
 from .models import Endpoint, LLMModel, Provider
 
 
 class FeedbackForm(forms.Form):
-    model = forms.ModelChoiceField(queryset=LLMModel.objects.order_by("slug"), to_field_name="slug")
+    # Pending models and providers are not public (METHODOLOGY §9).
+    model = forms.ModelChoiceField(
+        queryset=LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"),
+        to_field_name="slug")
     provider = forms.ModelChoiceField(
-        queryset=Provider.objects.filter(endpoints__isnull=False).distinct().order_by("slug"),
+        queryset=Provider.objects.filter(endpoints__isnull=False, status=ApprovalStatus.APPROVED)
+        .distinct().order_by("slug"),
         to_field_name="slug",
     )
     category = forms.ChoiceField(choices=FeedbackCategory.choices)

@@ -9,8 +9,10 @@ from django.db import models
 from django.db.models import Q
 
 from .choices import (
+    ApprovalStatus,
     FeedbackCategory,
     FeedbackStatus,
+    Quantization,
     RotationActor,
     RotationStatus,
     TokenScope,
@@ -28,6 +30,12 @@ class Provider(models.Model):
     slug = models.CharField(max_length=64, unique=True, validators=[provider_slug_validator])
     name = models.CharField(max_length=128, blank=True)
     website = models.URLField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.APPROVED,
+        db_default=ApprovalStatus.APPROVED,
+        help_text="Pending when first named by an ingest key: not public, not judged, not "
+        "routed until an admin approves it (METHODOLOGY §9).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,6 +43,10 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.slug
+
+    @property
+    def approved(self) -> bool:
+        return self.status == ApprovalStatus.APPROVED
 
     @property
     def display_name(self) -> str:
@@ -74,6 +86,12 @@ class LLMModel(models.Model):
     author = models.CharField(max_length=64, blank=True)
     released = models.DateField(null=True, blank=True, help_text="Release date of the weights.")
     description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.APPROVED,
+        db_default=ApprovalStatus.APPROVED,
+        help_text="Pending when first named by an ingest key: not public, not judged, not "
+        "routed until an admin approves it (METHODOLOGY §9).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,8 +102,20 @@ class LLMModel(models.Model):
         return self.slug
 
     @property
+    def approved(self) -> bool:
+        return self.status == ApprovalStatus.APPROVED
+
+    @property
     def display_name(self) -> str:
         return self.name or self.slug
+
+
+class EndpointQuerySet(models.QuerySet):
+    def approved(self):
+        """Endpoints whose model and provider are approved: the only ones public, judged and
+        routed (METHODOLOGY §9)."""
+        return self.filter(model__status=ApprovalStatus.APPROVED,
+                           provider__status=ApprovalStatus.APPROVED)
 
 
 class Endpoint(models.Model):
@@ -93,9 +123,16 @@ class Endpoint(models.Model):
 
     model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="endpoints")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="endpoints")
-    quantization = models.CharField(max_length=32, blank=True, default="")
+    quantization = models.CharField(max_length=32, blank=True, default="",
+                                    choices=Quantization.choices)
     is_reference = models.BooleanField(
         default=False, help_text="The model's reference endpoint (usually the author's own API)."
+    )
+    # Events naming no quantization go to the provider's default endpoint of the model:
+    # this one when set, else the first registered (API.md 1.1 "Tool-call events").
+    is_default = models.BooleanField(
+        default=False, help_text="Receives this provider's events for the model that name no "
+        "quantization (unset everywhere: the first registered does).",
     )
     rotation_status = models.CharField(
         max_length=20, choices=RotationStatus.choices, default=RotationStatus.ACTIVE
@@ -107,7 +144,13 @@ class Endpoint(models.Model):
     published_until = models.DateField(null=True, blank=True)
     # Set when results were shared privately; a periodic task publishes once it passes.
     embargo_until = models.DateTimeField(null=True, blank=True)
+    # How many times this endpoint has been published. Rollup rows carry the publication that
+    # makes them public (their `generation`): counts that arrive after a publication, even for
+    # an already published day, wait for the next one (METHODOLOGY §8).
+    publication = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EndpointQuerySet.as_manager()
 
     class Meta:
         ordering = ["model__slug", "provider__slug", "quantization"]
@@ -118,6 +161,10 @@ class Endpoint(models.Model):
             models.UniqueConstraint(
                 fields=["model"], condition=Q(is_reference=True), name="one_reference_per_model"
             ),
+            models.UniqueConstraint(
+                fields=["model", "provider"], condition=Q(is_default=True),
+                name="one_default_per_model_provider",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +174,10 @@ class Endpoint(models.Model):
     @property
     def in_rotation(self) -> bool:
         return self.rotation_status == RotationStatus.ACTIVE
+
+    @property
+    def approved(self) -> bool:
+        return self.model.approved and self.provider.approved
 
 
 class RotationEvent(models.Model):
@@ -143,7 +194,9 @@ class RotationEvent(models.Model):
     reason = models.TextField()
     figures = models.JSONField(default=dict, blank=True)
     source = models.CharField(
-        max_length=160, blank=True, help_text="Where the change came from: admin site, api:<token>."
+        max_length=160, blank=True,
+        help_text="Who or what made the change: user:<name>, api key <name>, or "
+        "rule:<rule> run:<id> (METHODOLOGY §9).",
     )
 
     class Meta:

@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from exacto_site.throttle import throttled_login
 from providers import views
 
 urlpatterns = [
     path("feedback/", views.feedback, name="feedback"),
     path("feedback/thanks/", views.feedback_thanks, name="feedback-thanks"),
-    path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
+    path("accounts/login/", throttled_login(views.ThrottledLoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(),
          name="password_reset"),

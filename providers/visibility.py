@@ -9,7 +9,7 @@ everything about that provider's endpoints.
 from dataclasses import dataclass
 from datetime import date
 
-from providers.choices import TokenScope
+from providers.choices import ApprovalStatus, TokenScope
 from providers.models import ApiToken, Endpoint, ProviderUser
 
 
@@ -55,6 +55,14 @@ class Viewer:
             return None
         return min(today, endpoint.published_until)
 
+    def endpoints(self, queryset):
+        """Endpoints this viewer may know of: pending models and providers are admins' only
+        (METHODOLOGY §9)."""
+        return queryset if self.sees_all else queryset.approved()
+
+    def models(self, queryset):
+        return queryset if self.sees_all else queryset.filter(status=ApprovalStatus.APPROVED)
+
     def benchmark_runs(self, queryset):
         """Benchmark runs this viewer may see."""
         if self.sees_all:
@@ -63,4 +71,5 @@ class Viewer:
 
         return queryset.filter(
             Q(published_at__isnull=False) | Q(endpoint__provider_id__in=self.provider_ids)
-        )
+        ).filter(endpoint__model__status=ApprovalStatus.APPROVED,
+                 endpoint__provider__status=ApprovalStatus.APPROVED)

@@ -5,6 +5,7 @@ Integration tests run when DATABASE_URL names PostgreSQL and CELERY_BROKER_URL i
 an unreachable service is a failure, never a skip.
 """
 
+import contextlib
 import os
 
 import pytest
@@ -58,6 +59,28 @@ def admin_client_api(db):
 @pytest.fixture
 def anon_client():
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Every test starts with no rate-limit counters of its own run (the key prefix names the
+    test database, so two CI runs sharing one Redis never meet). Redis is cleared by prefix
+    only: `cache.clear()` would FLUSHDB the Celery broker sharing that database."""
+    from django.core.cache import cache
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:*", count=1000):
+            client.delete(key)
+    elif backend.endswith("DatabaseCache"):
+        # Inside a django_db test the rows are rolled back anyway; a test without database
+        # access cannot reach this cache at all.
+        with contextlib.suppress(RuntimeError):
+            cache.clear()
+    else:
+        cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

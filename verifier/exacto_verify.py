@@ -29,7 +29,7 @@ Z = statistics.NormalDist().inv_cdf(0.975)  # two-sided 95%
 TOLERANCE = 1e-9  # floats summed in another order differ in the last bits, never more
 COUNTS = ("requests_with_tools", "errored_requests", "propensity_requests",
           "propensity_requests_with_calls", "calls", "valid", "unchecked", "invalid_json",
-          "unknown_tool", "schema_mismatch")
+          "unknown_tool", "schema_mismatch", "other")
 FAILURES = ("invalid_json", "unknown_tool", "schema_mismatch")
 RULES = ("rotation", "data", "accuracy", "propensity", "ignores")
 
@@ -84,7 +84,7 @@ def window_sums(days: list[dict], start: str | None, end: str | None) -> dict[st
     for row in sorted(days, key=lambda r: r["day"]):
         if start <= row["day"] <= end:
             for name in sums:
-                sums[name] += row[name]
+                sums[name] += row.get(name) or 0  # a column the site does not have counts 0
     return sums
 
 
@@ -251,10 +251,9 @@ def check_public_figures(report: Report, endpoints: list[dict], days: dict, api:
                      [row["window"]["start"], row["window"]["end"]])
         sums = window_sums(days[e["endpoint_key"]], e["window_start"], e["window_end"])
         served = row["tool_calls"]
-        for name in ("calls", "valid", "unchecked", *FAILURES, "requests_with_tools",
-                     "errored_requests", "propensity_requests",
-                     "propensity_requests_with_calls"):
-            report.check("public", where, f"raw {name}", sums[name], served[name])
+        for name in COUNTS:
+            if name in served:
+                report.check("public", where, f"raw {name}", sums[name], served[name])
         for name, value in public_figures(sums).items():
             if name in served:
                 report.check("public", where, name, value, served[name])

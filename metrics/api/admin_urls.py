@@ -10,4 +10,5 @@ urlpatterns = [
     path("publish/", views.PublishView.as_view(), name="api-admin-publish"),
     path("share/", views.ShareView.as_view(), name="api-admin-share"),
     path("overview/", views.OverviewView.as_view(), name="api-admin-overview"),
+    path("approve/", views.ApproveView.as_view(), name="api-admin-approve"),
 ]

@@ -13,13 +13,15 @@ from rest_framework.views import APIView
 from metrics.api.serializers import ErrorOut
 from metrics.api.views import source_of
 from metrics.choices import RecomputeTrigger
+from metrics.events import has_surrogates
 from metrics.selectors.overview import admin_overview
+from metrics.services.approval import approve_model, approve_provider
 from metrics.services.endpoint_admin import set_rotation
 from metrics.services.pools import recompute_all, recompute_model
 from metrics.services.publication import publish, share_results
 from providers.api.permissions import AdminScope
 from providers.choices import RotationStatus
-from providers.models import Endpoint, LLMModel
+from providers.models import Endpoint, LLMModel, Provider
 from providers.services.endpoints import EndpointResolver
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -85,6 +87,23 @@ class CountOut(serializers.Serializer):
     endpoints = serializers.IntegerField()
 
 
+class ApproveIn(serializers.Serializer):
+    model = serializers.CharField(max_length=128, required=False)
+    provider = serializers.CharField(max_length=64, required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("model")) == bool(attrs.get("provider")):
+            raise serializers.ValidationError("Send exactly one of model or provider.")
+        return attrs
+
+
+class ApproveOut(serializers.Serializer):
+    model = serializers.CharField(required=False)
+    provider = serializers.CharField(required=False)
+    status = serializers.CharField()
+    changed = serializers.BooleanField(help_text="False when it was already approved.")
+
+
 def _valid(serializer_class, request) -> dict:
     data = serializer_class(data=request.data if isinstance(request.data, dict) else {})
     data.is_valid(raise_exception=True)
@@ -92,6 +111,8 @@ def _valid(serializer_class, request) -> dict:
 
 
 def _model(slug: str) -> LLMModel:
+    if has_surrogates(slug):
+        raise exceptions.NotFound("Unknown model (the slug is not valid text).")
     try:
         return LLMModel.objects.get(slug=slug)
     except LLMModel.DoesNotExist as exc:
@@ -126,7 +147,7 @@ class RotationView(AdminAPIView):
         except ValueError as exc:
             raise exceptions.NotFound(str(exc)) from exc
         changed = set_rotation(endpoint, data["status"], data["reason"],
-                               source=f"api:{source_of(request)}")
+                               source=source_of(request))
         endpoint.refresh_from_db()
         return Response({
             "model": endpoint.model.slug, "provider": endpoint.provider.slug,
@@ -172,6 +193,27 @@ class ShareView(AdminAPIView):
         data = _valid(ShareIn, request)
         return Response({"endpoints": share_results(_endpoints(data),
                                                     embargo_days=data.get("embargo_days"))})
+
+
+class ApproveView(AdminAPIView):
+    @extend_schema(
+        summary="Approve a pending model or provider (METHODOLOGY §9)",
+        request=ApproveIn, responses={200: ApproveOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _valid(ApproveIn, request)
+        by = source_of(request)
+        if data.get("model"):
+            model = _model(data["model"])
+            changed = approve_model(model, by=by)
+            return Response({"model": model.slug, "status": model.status, "changed": changed})
+        provider = (None if has_surrogates(data["provider"])
+                    else Provider.objects.filter(slug=data["provider"]).first())
+        if provider is None:
+            raise exceptions.NotFound(f"Unknown provider {data['provider']!r}.")
+        changed = approve_provider(provider, by=by)
+        return Response({"provider": provider.slug, "status": provider.status,
+                         "changed": changed})
 
 
 class OverviewView(AdminAPIView):

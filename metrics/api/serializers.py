@@ -2,12 +2,32 @@
 
 from rest_framework import serializers
 
+from providers.choices import Quantization
+
+QUANTIZATIONS = " ".join(Quantization.values)
+
 
 class EndpointRegisterIn(serializers.Serializer):
     model = serializers.RegexField(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$", max_length=128)
     provider = serializers.RegexField(r"^[a-z0-9-]+$", max_length=64)
-    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    reference = serializers.BooleanField(required=False, default=False)
+    quantization = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="",
+        help_text=f"One of: {QUANTIZATIONS} (case-insensitive, stored lower-case).")
+    reference = serializers.BooleanField(required=False, default=False,
+                                         help_text="Admin keys only (403 for an ingest key).")
+
+    def validate_model(self, value: str) -> str:
+        if ":" in value:
+            raise serializers.ValidationError(
+                f"{value!r} names a routing variant (the part after ':'); register the model "
+                f"itself, {value.split(':', 1)[0]!r}.")
+        return value
+
+    def validate_quantization(self, value: str) -> str:
+        value = value.strip().lower()
+        if value and value not in Quantization.values:
+            raise serializers.ValidationError(f"quantization must be one of: {QUANTIZATIONS}.")
+        return value
 
 
 class RejectedItem(serializers.Serializer):
@@ -20,6 +40,20 @@ class BatchResultOut(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = RejectedItem(many=True)
+    warnings = serializers.ListField(child=serializers.DictField(), required=False,
+                                     help_text="Items stored with a caveat (an alias applied).")
+
+
+class WarningItem(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.CharField(allow_null=True)
+    warning = serializers.CharField()
+
+
+class OTLPResultOut(BatchResultOut):
+    skipped = serializers.IntegerField(help_text="Spans without GenAI tool attributes.")
+    warnings = WarningItem(many=True, required=False)
+    partialSuccess = serializers.DictField(required=False)  # noqa: N815 - OTLP's own field name
 
 
 class ToolCallEventIn(serializers.Serializer):
@@ -31,10 +65,14 @@ class ToolCallEventIn(serializers.Serializer):
     app = serializers.CharField(required=False)
     user = serializers.CharField(required=False)
     created = serializers.DateTimeField(required=False)
-    request = serializers.JSONField(help_text="The OpenAI request body; `tools` and "
-                                    "`tool_choice` are read, the rest ignored.")
-    response = serializers.JSONField(help_text="The OpenAI chat completion; "
-                                     "`choices[*].message.tool_calls` are read.")
+    request = serializers.JSONField(help_text="The request body; `tools` and "
+                                    "`tool_choice` are read (OpenAI or Anthropic shapes).")
+    response = serializers.JSONField(help_text="As the client received it: an OpenAI chat "
+                                     "completion or chunk list, a Responses API response, an "
+                                     "Anthropic message or event list.")
+    format = serializers.ChoiceField(required=False, choices=[
+        "openai.chat", "openai.chat.stream", "openai.responses", "anthropic.messages",
+        "anthropic.messages.stream"], help_text="Forces the format; detected when absent.")
 
 
 class ToolCallBatchIn(serializers.Serializer):
@@ -86,6 +124,8 @@ class ToolCallFigures(serializers.Serializer):
     invalid_json = serializers.IntegerField()
     unknown_tool = serializers.IntegerField()
     schema_mismatch = serializers.IntegerField()
+    other = serializers.IntegerField(help_text="Calls of non-function tools (custom, hosted): "
+                                     "not judged, not in `calls` (METHODOLOGY §1).")
     accuracy = serializers.FloatField(allow_null=True, help_text="(valid + unchecked) / calls "
                                       "on capped counts (§4).")
     accuracy_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
@@ -152,6 +192,11 @@ class BucketsOut(serializers.Serializer):
     complex = ToolCallFigures()
 
 
+class ApprovalOut(serializers.Serializer):
+    model = serializers.CharField(help_text="pending or approved")
+    provider = serializers.CharField(help_text="pending or approved")
+
+
 class EndpointOut(serializers.Serializer):
     model = serializers.CharField()
     provider = serializers.CharField()
@@ -171,6 +216,7 @@ class EndpointOut(serializers.Serializer):
     bucket_mix_tvd = serializers.FloatField(allow_null=True)
     bucket_mix_flag = serializers.BooleanField()
     app_matched = AppMatchedOut()
+    status = ApprovalOut(help_text="Approval of the model and the provider (METHODOLOGY §9).")
 
 
 class ErrorOut(serializers.Serializer):

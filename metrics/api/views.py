@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics.api import serializers as s
+from metrics.events import has_surrogates
 from metrics.selectors.benchmarks import burn_in, visible_runs
 from metrics.selectors.endpoints import endpoint_rows, model_endpoints, public_row
 from metrics.selectors.routing import EXACTO, parse_route_model, route
@@ -15,6 +16,7 @@ from metrics.services.endpoint_admin import register
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from providers.api.permissions import token_of
+from providers.choices import TokenScope
 from providers.models import LLMModel
 from providers.visibility import Viewer
 
@@ -36,18 +38,28 @@ def batch_items(request, key: str) -> list:
 
 def source_of(request) -> str:
     token = token_of(request)
-    return token.name if token else "session"
+    return f'api key "{token.name}"' if token else "session"
 
 
-def get_model(slug: str | None) -> LLMModel:
+def id_scope_of(request) -> str:
+    """Idempotency ids are scoped per API key (METHODOLOGY §9)."""
+    token = token_of(request)
+    return f"key:{token.pk}" if token else "session"
+
+
+def get_model(slug: str | None, viewer: Viewer | None = None) -> LLMModel:
+    """The model named by `slug`; a pending one exists only for admins (METHODOLOGY §9)."""
     if not slug:
         raise exceptions.ValidationError({"model": "The model parameter is required."})
-    if "\x00" in slug:  # PostgreSQL cannot even compare text holding NUL: no such model
-        raise exceptions.NotFound("Unknown model (the slug holds a NUL character).")
+    if "\x00" in slug or has_surrogates(slug):  # not storable text: no such model
+        raise exceptions.NotFound("Unknown model (the slug is not valid text).")
     try:
-        return LLMModel.objects.get(slug=slug)
+        model = LLMModel.objects.get(slug=slug)
     except LLMModel.DoesNotExist as exc:
         raise exceptions.NotFound(f"Unknown model {slug!r}.") from exc
+    if not model.approved and not (viewer is not None and viewer.sees_all):
+        raise exceptions.NotFound(f"Unknown model {slug!r}.")
+    return model
 
 
 def days_param(request) -> int:
@@ -73,8 +85,9 @@ class EndpointsView(APIView):
         responses={200: s.EndpointOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
     )
     def get(self, request):
-        model = get_model(request.query_params.get("model"))
-        rows, _ = model_endpoints(model, Viewer.from_request(request), days=days_param(request))
+        viewer = Viewer.from_request(request)
+        model = get_model(request.query_params.get("model"), viewer)
+        rows, _ = model_endpoints(model, viewer, days=days_param(request))
         return Response([public_row(row) for row in rows])
 
     @extend_schema(
@@ -85,9 +98,16 @@ class EndpointsView(APIView):
     def post(self, request):
         data = s.EndpointRegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
+        token = token_of(request)
+        is_admin = token is not None and token.scope == TokenScope.ADMIN
+        if data.validated_data["reference"] and not is_admin:
+            raise exceptions.PermissionDenied(
+                "Only admins mark an endpoint as the reference (METHODOLOGY §9); this key's "
+                "scope is 'ingest'.")
         endpoint, created = register(
             data.validated_data["model"], data.validated_data["provider"],
             data.validated_data["quantization"], data.validated_data["reference"],
+            pending=not is_admin, sender=source_of(request),
         )
         rows, _, _ = endpoint_rows([endpoint], Viewer.from_request(request))
         return Response(public_row(rows[0]),
@@ -101,7 +121,8 @@ class ToolCallsView(APIView):
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
-        result = ingest_tool_calls(batch_items(request, "events"), source=source_of(request))
+        result = ingest_tool_calls(batch_items(request, "events"), source=source_of(request),
+                                   id_scope=id_scope_of(request))
         return Response(result.as_dict())
 
 
@@ -112,7 +133,8 @@ class IgnoresView(APIView):
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
-        result = ingest_ignores(batch_items(request, "events"), source=source_of(request))
+        result = ingest_ignores(batch_items(request, "events"), source=source_of(request),
+                                id_scope=id_scope_of(request))
         return Response(result.as_dict())
 
 
@@ -124,11 +146,13 @@ class BenchmarkRunsView(APIView):
         responses={200: s.BenchmarkRunOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
     )
     def get(self, request):
-        model = get_model(request.query_params.get("model"))
-        runs = visible_runs(Viewer.from_request(request)).filter(endpoint__model=model)
+        viewer = Viewer.from_request(request)
+        model = get_model(request.query_params.get("model"), viewer)
+        runs = visible_runs(viewer).filter(endpoint__model=model)
         if request.query_params.get("benchmark"):
-            if "\x00" in request.query_params["benchmark"]:
-                raise exceptions.ValidationError({"benchmark": "benchmark must not hold NUL."})
+            if "\x00" in request.query_params["benchmark"] or has_surrogates(
+                    request.query_params["benchmark"]):
+                raise exceptions.ValidationError({"benchmark": "benchmark must be valid text."})
             runs = runs.filter(benchmark__slug=request.query_params["benchmark"])
         return Response(s.BenchmarkRunOut(runs.order_by("run_at", "id")[:5000], many=True).data)
 
@@ -141,7 +165,8 @@ class BenchmarkRunsView(APIView):
         token = token_of(request)
         result = ingest_benchmark_runs(
             batch_items(request, "runs"), source=source_of(request),
-            may_publish=token is not None and token.scope == "admin",
+            id_scope=id_scope_of(request),
+            may_publish=token is not None and token.scope == TokenScope.ADMIN,
         )
         return Response(result.as_dict())
 
@@ -155,11 +180,12 @@ class BurnInView(APIView):
                 "$ref": "#/components/schemas/BurnInPointOut"}}}}},
     )
     def get(self, request):
-        model = get_model(request.query_params.get("model"))
+        viewer = Viewer.from_request(request)
+        model = get_model(request.query_params.get("model"), viewer)
         return Response({
             "model": model.slug,
             "released": model.released.isoformat() if model.released else None,
-            "benchmarks": burn_in(model, Viewer.from_request(request)),
+            "benchmarks": burn_in(model, viewer),
         })
 
 
@@ -174,4 +200,5 @@ class RouteView(APIView):
         slug, variant = parse_route_model(request.query_params.get("model") or "")
         if variant not in (None, EXACTO):
             raise exceptions.ValidationError({"model": f"Unknown variant {variant!r}."})
+        # Routing is public: a pending model is unknown to it, and never routed (§9).
         return Response(route(get_model(slug), variant))

@@ -70,6 +70,7 @@ def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, ver
         "private": viewer.sees_private(endpoint),
         "ignores": ignores,
         "buckets": bucket_figures(stats),
+        "status": {"model": endpoint.model.status, "provider": endpoint.provider.status},
         # For pages (not the API): the objects behind the row.
         "_endpoint": endpoint,
         "_verdict": verdict,
@@ -107,7 +108,7 @@ def model_endpoints(
     """Every endpoint of a model, with the figures that compare it to the others (§3, §4),
     and the model's latest pool snapshot."""
     endpoints = list(
-        Endpoint.objects.filter(model=model).select_related("provider", "model")
+        viewer.endpoints(Endpoint.objects.filter(model=model)).select_related("provider", "model")
         .order_by("provider__slug", "quantization")
     )
     rows, stats, snapshots = endpoint_rows(endpoints, viewer, days=days, today=today)
@@ -122,8 +123,8 @@ def provider_endpoints(
 ) -> tuple[list[dict], dict[int, PoolSnapshot]]:
     """The provider's endpoints across models, and the latest snapshot of each model."""
     endpoints = list(
-        Endpoint.objects.filter(provider=provider).select_related("provider", "model")
-        .order_by("model__slug", "quantization")
+        viewer.endpoints(Endpoint.objects.filter(provider=provider))
+        .select_related("provider", "model").order_by("model__slug", "quantization")
     )
     rows, _, snapshots = endpoint_rows(endpoints, viewer)
     return rows, snapshots
@@ -136,8 +137,8 @@ def public_row(row: dict) -> dict:
 
 def home_cards(viewer: Viewer) -> list[dict]:
     """Per model: endpoint count, accuracy spread, pool and last recompute, in fixed queries."""
-    models = list(LLMModel.objects.order_by("slug"))
-    endpoints = list(Endpoint.objects.select_related("provider", "model"))
+    models = list(viewer.models(LLMModel.objects.order_by("slug")))
+    endpoints = list(viewer.endpoints(Endpoint.objects.select_related("provider", "model")))
     stats = endpoint_stats(endpoints, viewer)
     snapshots = latest_snapshots([m.pk for m in models])
     by_model: dict[int, list[Endpoint]] = defaultdict(list)

@@ -16,6 +16,7 @@ from metrics.models import ROLLUP_COUNTS, PublishedPool
 from metrics.selectors.benchmarks import visible_runs
 from metrics.selectors.endpoints import endpoint_rows
 from metrics.selectors.toolcall_stats import FAILURE_FIELDS, Counts, daily_counts
+from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel, RotationEvent
 from providers.visibility import Viewer
 
@@ -35,6 +36,7 @@ _COUNT_MEANINGS = {
     "invalid_json": "calls whose arguments are not JSON",
     "unknown_tool": "calls naming a tool the request did not offer",
     "schema_mismatch": "calls whose arguments do not validate",
+    "other": "calls of tools that are not functions (custom, hosted); not judged, not in calls",
 }
 _RATES = {
     "accuracy": "(capped_valid + capped_unchecked) / capped_calls",
@@ -82,8 +84,9 @@ class Table:
 
 
 def _endpoints(model: LLMModel | None) -> list[Endpoint]:
+    # Pending models and providers are not public (METHODOLOGY §9).
     return list(
-        Endpoint.objects.select_related("model", "provider")
+        Endpoint.objects.approved().select_related("model", "provider")
         .filter(**({"model": model} if model else {}))
         .order_by("model__slug", "provider__slug", "quantization")
     )
@@ -149,7 +152,8 @@ def endpoint_state_rows(model: LLMModel | None, days: int) -> list[dict]:
 def rotation_rows(model: LLMModel | None, days: int) -> list[dict]:
     """Status changes with their rule and date; reasons quote scores that may be
     unpublished (§8), so only the status, the rule and the time are open."""
-    events = RotationEvent.objects.select_related("endpoint__model", "endpoint__provider")
+    events = RotationEvent.objects.select_related("endpoint__model", "endpoint__provider").filter(
+        endpoint__in=Endpoint.objects.approved())
     if model is not None:
         events = events.filter(endpoint__model=model)
     return [{**_identity(ev.endpoint), "at": ev.at.isoformat(), "day": ev.at.date().isoformat(),
@@ -183,7 +187,8 @@ def benchmark_rows(model: LLMModel | None, days: int) -> list[dict]:
 
 
 def _published_pools(model: LLMModel | None):
-    pools = PublishedPool.objects.select_related("model")
+    pools = PublishedPool.objects.select_related("model").filter(
+        model__status=ApprovalStatus.APPROVED)
     if model is not None:
         pools = pools.filter(model=model)
     return pools.order_by("model__slug", "sequence")

@@ -19,8 +19,9 @@ def parse_route_model(value: str) -> tuple[str, str | None]:
 def route(model: LLMModel, variant: str | None) -> dict:
     if variant == EXACTO:
         return _exacto_route(model)
+    # Pending providers are never routed (METHODOLOGY §9).
     endpoints = (
-        Endpoint.objects.filter(model=model, rotation_status="active")
+        Endpoint.objects.filter(model=model, rotation_status="active").approved()
         .select_related("provider").order_by("provider__slug", "quantization")
     )
     return {

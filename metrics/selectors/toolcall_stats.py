@@ -39,7 +39,7 @@ class Counts:
         return {
             **{name: raw[name] for name in (
                 "calls", "valid", "unchecked", "invalid_json", "unknown_tool", "schema_mismatch",
-                "requests_with_tools", "errored_requests",
+                "other", "requests_with_tools", "errored_requests",
             )},
             "accuracy": rate(correct, cap["calls"]),
             "accuracy_ci95": list(interval) if interval else None,
@@ -83,12 +83,15 @@ class EndpointStats:
         return self.total.capped["valid"] + self.total.capped["unchecked"]
 
 
-def _windows(endpoints, viewer: Viewer, days: int, today: date) -> dict[int, tuple[date, date]]:
+def _windows(endpoints, viewer: Viewer, days: int, today: date
+             ) -> dict[int, tuple[date, date, bool]]:
+    """Per endpoint: (first day, last day, published rows only)."""
     windows = {}
     for endpoint in endpoints:
         end = viewer.last_visible_day(endpoint, today)
         if end is not None:
-            windows[endpoint.pk] = (end - timedelta(days=days - 1), end)
+            windows[endpoint.pk] = (end - timedelta(days=days - 1), end,
+                                    not viewer.sees_private(endpoint))
     return windows
 
 
@@ -103,7 +106,7 @@ def endpoint_stats(
     today = today or timezone.now().date()
     windows = _windows(endpoints, viewer, days, today)
     result = {
-        e.pk: EndpointStats(e.pk, *windows.get(e.pk, (None, None))) for e in endpoints
+        e.pk: EndpointStats(e.pk, *windows.get(e.pk, (None, None, True))[:2]) for e in endpoints
     }
     if not windows:
         return result
@@ -119,25 +122,32 @@ def endpoint_stats(
     return result
 
 
-def _query(windows: dict[int, tuple[date, date]], cap: int, by: tuple[str, ...] = ("app", "bucket")):
-    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests)."""
+def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
+           by: tuple[str, ...] = ("app", "bucket")):
+    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests).
+
+    A published-only window also drops rows of a generation the endpoint has not published
+    yet (late arrivals, METHODOLOGY §8; see ToolCallRollup): still one query."""
     table = ToolCallRollup._meta.db_table
+    endpoints = Endpoint._meta.db_table
     # One condition per distinct window (usually one): a branch per endpoint would make
     # PostgreSQL plan thousands of ORs when all endpoints are read at once.
-    by_window: dict[tuple[date, date], list[int]] = defaultdict(list)
+    by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
     for endpoint_id, window in windows.items():
         by_window[window].append(endpoint_id)
     clauses, params = [], []
-    for (start, end), ids in sorted(by_window.items()):
-        clauses.append(f"(endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
-                       "AND day BETWEEN %s AND %s)")
+    for (start, end, published_only), ids in sorted(by_window.items()):
+        generation = " AND r.generation <= e.publication" if published_only else ""
+        clauses.append(f"(r.endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
+                       f"AND r.day BETWEEN %s AND %s{generation})")
         params += [*sorted(ids), start, end]
     conditions = " OR ".join(clauses)
     raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
     capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
     group = ", ".join(f"r.{column}" for column in by)
     sql = f"""
-        WITH w AS (SELECT * FROM {table} WHERE {conditions}),
+        WITH w AS (SELECT r.* FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
+                   WHERE {conditions}),
         f AS (
             SELECT endpoint_id, app, day,
                    CASE WHEN SUM(requests_with_tools) > %s

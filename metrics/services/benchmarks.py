@@ -10,15 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.choices import IngestKind
 from metrics.events import BatchResult, BenchmarkRunItem, ItemError, parse_benchmark_run
 from metrics.models import Benchmark, BenchmarkRun, IngestBatch
+from metrics.selectors.disclosure import provider_reason
 from providers.choices import RotationActor, RotationStatus
 from providers.models import Endpoint
-from providers.rotation_rules import RunFigure, next_status, range_check, reference_for
+from providers.rotation_rules import (
+    RangeVerdict,
+    RunFigure,
+    next_status,
+    range_check,
+    reference_for,
+)
 from providers.services.endpoints import EndpointResolver
 from providers.services.notify import notify_provider_on_commit
 from providers.services.rotation import change_rotation
@@ -53,13 +60,14 @@ def ensure_benchmarks(specs: dict[str, BenchmarkDefaults]) -> dict[str, Benchmar
 
 
 def ingest_benchmark_runs(
-    items: list, *, source: str, publish: bool = False, may_publish: bool = False,
-    now: datetime | None = None,
+    items: list, *, source: str, id_scope: str = "cli", publish: bool = False,
+    may_publish: bool = False, now: datetime | None = None,
 ) -> BatchResult:
     """The API batch: parse, store new runs, then re-evaluate rotation.
 
     An item's `"published": true` is honoured only when `may_publish` (an admin token):
-    results go to the provider privately first.
+    results go to the provider privately first. `id_scope` names the sender (its API key)
+    whose ids are idempotency keys (METHODOLOGY §9).
     """
     now = now or timezone.now()
     result = BatchResult()
@@ -81,7 +89,9 @@ def ingest_benchmark_runs(
         if publish or (may_publish and isinstance(items[index], dict)
                        and items[index].get("published") is True)
     }
-    store_runs(ready, result, source=source, published_ids=published, now=now)
+    index_of = {run.id: index for index, run in reversed(parsed)}
+    store_runs(ready, result, source=source, id_scope=id_scope, published_ids=published,
+               now=now, index_of=index_of)
     return result
 
 
@@ -91,18 +101,23 @@ def store_runs(
     result: BatchResult,
     *,
     source: str,
+    id_scope: str = "cli",
     published_ids: set[str] = frozenset(),
     specs: dict[str, BenchmarkDefaults] | None = None,
     now: datetime | None = None,
+    index_of: dict[str, int] | None = None,
 ) -> list:
-    """Stores new runs (an id seen before is a duplicate) and re-evaluates rotation."""
+    """Stores new runs (an id this sender stored before is a duplicate) and re-evaluates
+    rotation. Every run counted as accepted is stored: nothing is silently dropped."""
     now = now or timezone.now()
     specs = dict(specs or {})
     for run, _ in ready:
         specs.setdefault(run.benchmark, BenchmarkDefaults())
     benchmarks = ensure_benchmarks(specs)
+    # Runs stored before ids were scoped (scope "") still count as seen for every sender.
     existing = set(
-        BenchmarkRun.objects.filter(external_id__in=[r.id for r, _ in ready])
+        BenchmarkRun.objects.filter(external_id__in=[r.id for r, _ in ready],
+                                    id_scope__in={id_scope, ""})
         .values_list("external_id", flat=True)
     )
     new = []
@@ -113,17 +128,54 @@ def store_runs(
         existing.add(run.id)
         result.accepted += 1
         new.append(BenchmarkRun(
-            external_id=run.id, endpoint=endpoint, benchmark=benchmarks[run.benchmark],
+            id_scope=id_scope, external_id=run.id, endpoint=endpoint, benchmark=benchmarks[run.benchmark],
             score=run.score, stderr=run.stderr, samples=run.samples, source=run.source,
             run_at=run.run_at, detail=run.detail,
             published_at=now if run.id in published_ids else None,
         ))
-    BenchmarkRun.objects.bulk_create(new, ignore_conflicts=True)
+    new = _insert_runs(new, result, index_of or {})
     IngestBatch.objects.create(
         kind=IngestKind.BENCHMARK_RUNS, source=source[:128], accepted=result.accepted,
         duplicates=result.duplicates, rejected=len(result.rejected),
     )
-    return evaluate_rotation({run.endpoint.model_id for run in new})
+    return evaluate_rotation({run.endpoint.model_id for run in new}, triggered_by=new,
+                             sender=source)
+
+
+def _insert_runs(new: list[BenchmarkRun], result: BatchResult,
+                 index_of: dict[str, int]) -> list[BenchmarkRun]:
+    """Inserts the runs; returns those stored.
+
+    No `ignore_conflicts`: on SQLite that is INSERT OR IGNORE, which also swallows CHECK
+    failures and so loses runs answered as accepted. A conflict (a concurrent batch stored
+    the same id) falls back to one insert per run, each a duplicate, stored, or rejected
+    with its reason.
+    """
+    try:
+        with transaction.atomic():
+            BenchmarkRun.objects.bulk_create(new)
+        return new
+    except IntegrityError:
+        pass
+    stored = []
+    for run in new:
+        try:
+            with transaction.atomic():
+                run.pk = None
+                run.save(force_insert=True)
+            stored.append(run)
+            continue
+        except IntegrityError as exc:
+            error = exc
+        result.accepted -= 1
+        if BenchmarkRun.objects.filter(id_scope=run.id_scope,
+                                       external_id=run.external_id).exists():
+            result.duplicates += 1
+        else:
+            result.rejected.append({"index": index_of.get(run.external_id),
+                                    "id": run.external_id,
+                                    "error": f"could not be stored: {str(error)[:200]}"})
+    return stored
 
 
 def latest_runs(model_id: int) -> dict[int, dict[int, BenchmarkRun]]:
@@ -138,54 +190,103 @@ def latest_runs(model_id: int) -> dict[int, dict[int, BenchmarkRun]]:
     return latest
 
 
-def range_verdicts(model_id: int, endpoints: Iterable[Endpoint]) -> dict[int, list]:
-    """Every endpoint's range verdict on every benchmark of the model (§6)."""
-    reference_ids = {e.pk for e in endpoints if e.is_reference}
+def range_verdicts(model_id: int, endpoints: Iterable[Endpoint]
+                   ) -> dict[int, list[tuple[RangeVerdict, list[int]]]]:
+    """Every endpoint's range verdict on every benchmark of the model (§6), each with the
+    ids of the runs its reference rests on (the reference run, or the runs of the median).
+
+    Only approved endpoints shape the reference or the median (METHODOLOGY §9): a pending
+    provider's runs are judged, never the yardstick."""
+    endpoints = list(endpoints)
+    reference_ids = {e.pk for e in endpoints if e.is_reference and e.approved}
+    approved = {e.pk for e in endpoints if e.approved}
     verdicts: dict[int, list] = defaultdict(list)
     for runs in latest_runs(model_id).values():
         benchmark = next(iter(runs.values())).benchmark
-        figures = [
-            RunFigure(endpoint=str(endpoint_id), score=run.score, stderr=run.stderr,
-                      run_at=run.run_at, is_reference=endpoint_id in reference_ids)
+        figures = {
+            endpoint_id: RunFigure(endpoint=str(endpoint_id), score=run.score,
+                                   stderr=run.stderr, run_at=run.run_at,
+                                   is_reference=endpoint_id in reference_ids)
             for endpoint_id, run in runs.items()
-        ]
-        reference = reference_for(figures)
+        }
+        yardstick = [figures[e] for e in figures if e in approved]
+        reference = reference_for(yardstick)
         if reference is None:
             continue
-        for figure in figures:
-            verdicts[int(figure.endpoint)].append(range_check(
+        basis = ([runs[int(reference.endpoint)].pk] if reference.endpoint is not None
+                 else sorted(runs[int(f.endpoint)].pk for f in yardstick))
+        for figure in figures.values():
+            verdicts[int(figure.endpoint)].append((range_check(
                 figure, reference, tolerance=benchmark.tolerance,
                 higher_is_better=benchmark.higher_is_better, benchmark=benchmark.slug,
-            ))
+            ), basis))
     return verdicts
 
 
-def evaluate_rotation(model_ids: Iterable[int]) -> list[tuple[Endpoint, str, str]]:
-    """Applies the range rule to every endpoint of the models; returns the changes made."""
+def evaluate_rotation(model_ids: Iterable[int], *, triggered_by: Iterable[BenchmarkRun] = (),
+                      sender: str = "", cause: str = "") -> list[tuple[Endpoint, str, str]]:
+    """Applies the range rule to every endpoint of the models; returns the changes made.
+
+    Each change is audited with its source (METHODOLOGY §9): the rule, the runs that
+    triggered it and who sent them (`triggered_by`, `sender`), or the admin action that
+    re-applied the rule (`cause`)."""
+    runs_by_model: dict[int, list[BenchmarkRun]] = defaultdict(list)
+    for run in triggered_by:
+        runs_by_model[run.endpoint.model_id].append(run)
     changes = []
     for model_id in sorted(set(model_ids)):
+        # Endpoint order: rotation rows are locked in id order, as ingestion locks them.
         endpoints = list(Endpoint.objects.filter(model_id=model_id).select_related(
-            "provider", "model"))
+            "provider", "model").order_by("pk"))
         verdicts = range_verdicts(model_id, endpoints)
+        trigger_ids = [run.external_id for run in runs_by_model.get(model_id, [])]
+        source = _rule_source(trigger_ids, sender, cause)
         for endpoint in endpoints:
             mine = verdicts.get(endpoint.pk, [])
-            status, reason = next_status(RotationStatus(endpoint.rotation_status), mine)
+            status, reason = next_status(RotationStatus(endpoint.rotation_status),
+                                         [v for v, _ in mine])
             if status == endpoint.rotation_status:
                 continue
-            figures = {"verdicts": [
-                {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
-                 "reference": v.reference, "threshold": v.threshold, "kind": v.kind}
-                for v in mine
-            ]}
+            figures = {
+                "verdicts": [
+                    {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
+                     "reference": v.reference, "threshold": v.threshold, "kind": v.kind,
+                     "basis_runs": basis, "reason": v.reason}
+                    for v, basis in mine
+                ],
+                "trigger_runs": trigger_ids,
+                "sender": sender,
+            }
             old = endpoint.rotation_status
             change_rotation(endpoint, status, actor=RotationActor.BENCHMARK_RULE, reason=reason,
-                            figures=figures)
+                            figures=figures, source=source)
             changes.append((endpoint, old, str(status)))
-            _tell_provider(endpoint, str(status), reason)
+            _tell_provider(endpoint, str(status), mine)
     return changes
 
 
-def _tell_provider(endpoint: Endpoint, status: str, reason: str) -> None:
+def _rule_source(run_ids: list[str], sender: str, cause: str) -> str:
+    source = "rule:benchmark_range"
+    if run_ids:
+        shown = ",".join(run_ids[:3]) + (f",+{len(run_ids) - 3}" if len(run_ids) > 3 else "")
+        source += f" run:{shown}"
+    if sender:
+        source += f" from {sender}"
+    if cause:
+        source += f" after {cause}"
+    return source[:160]
+
+
+def _tell_provider(endpoint: Endpoint, status: str,
+                   verdicts: list[tuple[RangeVerdict, list[int]]]) -> None:
+    """Tells the provider privately, quoting a reference's value only where the provider may
+    see it (METHODOLOGY §8: its own or published runs)."""
+    reason = provider_reason(endpoint.provider_id, status, [
+        {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
+         "reference": v.reference, "threshold": v.threshold, "kind": v.kind,
+         "basis_runs": basis, "reason": v.reason}
+        for v, basis in verdicts
+    ])
     if status == RotationStatus.BENCHMARK_HOLD:
         subject = f"{endpoint} taken out of rotation"
         body = (f"Your endpoint {endpoint} is outside the acceptable benchmark range and is out "

@@ -12,14 +12,19 @@ from providers.services.rotation import set_rotation_by_admin
 from .benchmarks import evaluate_rotation
 
 
-def register(model: str, provider: str, quantization: str = "", reference: bool = False
-             ) -> tuple[Endpoint, bool]:
-    """Idempotent registration; a new reference moves every endpoint's acceptable range."""
+def register(model: str, provider: str, quantization: str = "", reference: bool = False, *,
+             pending: bool = False, sender: str = "") -> tuple[Endpoint, bool]:
+    """Idempotent registration; a new reference moves every endpoint's acceptable range.
+
+    Callers check who may do what (API.md 1.1): only admins mark a reference, and what an
+    ingest key names first is created `pending`."""
     previous = (Endpoint.objects.filter(model__slug=model, is_reference=True)
                 .values_list("pk", flat=True).first())
-    endpoint, created = register_endpoint(model, provider, quantization, reference)
+    endpoint, created = register_endpoint(model, provider, quantization, reference,
+                                          pending=pending)
     if endpoint.is_reference and endpoint.pk != previous:
-        evaluate_rotation([endpoint.model_id])
+        evaluate_rotation([endpoint.model_id], sender=sender,
+                          cause=f"a new reference ({endpoint.provider.slug})")
         endpoint.refresh_from_db()
     return endpoint, created
 
@@ -29,5 +34,6 @@ def set_rotation(endpoint: Endpoint, status: str, reason: str, *, user=None,
     """An admin's audited toggle; back in rotation, the range rule applies again at once."""
     changed = set_rotation_by_admin(endpoint, status, reason, user=user, source=source)
     if status == RotationStatus.ACTIVE:
-        evaluate_rotation([endpoint.model_id])
+        who = f"user:{user.get_username()}" if user is not None else source
+        evaluate_rotation([endpoint.model_id], cause=f"a restore by {who}")
     return changed

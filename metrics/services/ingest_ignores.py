@@ -5,8 +5,9 @@ the stored state never overwrites it, so batches may arrive in any order. Across
 scopes the later action decides, when the ignore rate is read.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,13 +19,18 @@ from metrics.services.user_hash import hash_user
 from providers.models import LLMModel, Provider
 
 
-def ingest_ignores(items: list, *, source: str, now: datetime | None = None) -> BatchResult:
+def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
+                   now: datetime | None = None) -> BatchResult:
+    """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
     now = now or timezone.now()
     result = BatchResult()
     parsed = []
+    max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
+    max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     for index, item in enumerate(items):
         try:
-            parsed.append((index, parse_ignore_item(item, now)))
+            parsed.append((index, parse_ignore_item(item, now, max_future=max_future,
+                                                    max_age=max_age)))
         except ItemError as exc:
             result.reject(index, item, str(exc))
     providers = dict(
@@ -44,7 +50,7 @@ def ingest_ignores(items: list, *, source: str, now: datetime | None = None) -> 
             ready.append(item)
 
     with transaction.atomic():
-        new_ids = claim_event_keys(IngestKind.IGNORES, [item.id for item in ready])
+        new_ids = claim_event_keys(IngestKind.IGNORES, id_scope, [item.id for item in ready])
         events = []
         for item in ready:
             if item.id not in new_ids:
@@ -54,7 +60,7 @@ def ingest_ignores(items: list, *, source: str, now: datetime | None = None) -> 
             result.accepted += 1
             events.append(
                 IgnoreEvent(
-                    external_id=item.id, user_hash=hash_user(item.user),
+                    id_scope=id_scope, external_id=item.id, user_hash=hash_user(item.user),
                     provider_id=providers[item.provider],
                     model_id=models[item.model] if item.model else None,
                     action=item.action, created=item.created,

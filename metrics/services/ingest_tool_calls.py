@@ -5,28 +5,40 @@ per-user activity and the sampled failures, so a batch is either counted whole
 or not at all, and a resent batch changes nothing.
 """
 
-import json
+import re
+import time
 from collections import Counter, defaultdict
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
-from metrics.events import BatchResult, ItemError, ToolCallEvent, parse_tool_call_event
+from metrics.events import (
+    BatchResult,
+    ItemError,
+    ToolCallEvent,
+    parse_tool_call_event,
+    strict_json_text,
+)
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
+from metrics.services.ingest_names import name_mapper
 from metrics.services.upserts import (
     claim_event_keys,
     increment_rollups,
+    lock_publications,
     record_user_activity,
 )
 from metrics.services.user_hash import hash_user
-from metrics.toolcalls import RequestOutcome, classify
+from metrics.toolcalls import RequestOutcome, WorkBoundExceeded, classify_exchange
 from providers.services.endpoints import EndpointResolver
 
 _cache: ValidatorCache | None = None
+# NUL (PostgreSQL text cannot hold it) and lone surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 
@@ -46,25 +58,42 @@ def add_outcome(counts: dict, outcome: RequestOutcome) -> None:
     if outcome.propensity_eligible:
         request_row["propensity_requests"] += 1
         request_row["propensity_requests_with_calls"] += outcome.called
+    if outcome.other:
+        request_row["other"] += outcome.other
     for call in outcome.calls:
         row = counts[call.bucket]
         row["calls"] += 1
         row[str(call.outcome)] += 1
 
 
-def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) -> BatchResult:
+def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
+                      now: datetime | None = None) -> BatchResult:
+    """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
     now = now or timezone.now()
     result = BatchResult()
     parsed: list[tuple[int, ToolCallEvent]] = []
+    max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
+    max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
+    names = name_mapper() if items else None
     for index, item in enumerate(items):
         try:
-            parsed.append((index, parse_tool_call_event(item, now)))
-        except ItemError as exc:
+            event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
+            provider, provider_note = names.provider(event.provider)
+            model, model_note = names.model(event.model, provider)
+        except (ItemError, ValueError) as exc:
             result.reject(index, item, str(exc))
+            continue
+        for note in (model_note, provider_note):
+            if note:
+                result.warn(index, item, note)
+        parsed.append((index, replace(event, model=model, provider=provider)))
 
     resolver = EndpointResolver((event.model, event.provider) for _, event in parsed)
     cache = validator_cache()
     budget = settings.EXACTO_VALIDATION_BUDGET_MS
+    # §1 work bounds: no request holds a worker for long, whatever its schemas or size.
+    deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
+    max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
     ready = []
     for index, event in parsed:
         try:
@@ -72,12 +101,19 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
         except ValueError as exc:
             result.reject(index, items[index], str(exc))
             continue
-        outcome = classify(event.tools, event.tool_choice, event.response, cache=cache,
-                           budget_ms=budget)
+        try:
+            outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
+                                        max_calls=max_calls, deadline=deadline)
+        except WorkBoundExceeded as exc:
+            result.reject(index, items[index], str(exc))
+            continue
         ready.append((event, endpoint, outcome))
 
     with transaction.atomic():
-        new_ids = claim_event_keys(IngestKind.TOOL_CALLS, [event.id for event, _, _ in ready])
+        # Read under a lock: a publication cannot slip between this read and the commit.
+        publications = lock_publications(endpoint.pk for _, endpoint, _ in ready)
+        new_ids = claim_event_keys(IngestKind.TOOL_CALLS, id_scope,
+                                   [event.id for event, _, _ in ready])
         rollups: dict[tuple, dict] = {}
         activity: set[tuple[int, str, object]] = set()
         failures = []
@@ -90,8 +126,11 @@ def ingest_tool_calls(items: list, *, source: str, now: datetime | None = None) 
             day = event.created.date()
             by_bucket = defaultdict(Counter)
             add_outcome(by_bucket, outcome)
+            # Counts become public with the endpoint's next publication, never at ingest
+            # (METHODOLOGY §8), whatever day they are for.
+            generation = publications[endpoint.pk] + 1
             for bucket, counts in by_bucket.items():
-                key = (endpoint.pk, event.app, str(bucket), day)
+                key = (endpoint.pk, event.app, str(bucket), day, generation)
                 total = rollups.setdefault(key, Counter())
                 total.update(counts)
             if event.user and outcome.offered_tools:
@@ -135,26 +174,27 @@ def _store_failure_samples(failures: list) -> None:
         new.append(
             FailureSample(
                 endpoint=endpoint, day=day, outcome=str(call.outcome), event_id=event.id,
-                app=event.app, tool_name=_no_nul(call.tool_name)[:200],
-                parameters=_bounded_json(call.parameters), arguments=_no_nul(call.arguments),
-                message=_no_nul(call.message)[:2000],
+                app=event.app, tool_name=_evidence(call.tool_name)[:200],
+                parameters=_bounded_json(call.parameters), arguments=_evidence(call.arguments),
+                message=_evidence(call.message)[:2000],
             )
         )
     FailureSample.objects.bulk_create(new)
 
 
 def _bounded_json(value: object) -> object:
-    """A tool schema to keep with a sample, unless it is too large to be worth storing."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError, RecursionError):
+    """A tool schema to keep with a sample, unless it is too large or cannot be stored as it
+    is on both databases (NaN, 1e999, lone surrogates, NUL): evidence never fails a batch."""
+    if value is None:
         return None
-    if "\\u0000" in text:  # PostgreSQL jsonb cannot hold NUL
-        return {"note": "schema holding NUL characters not kept"}
+    text = strict_json_text(value)
+    if text is None:
+        return {"note": "schema not kept: not plain JSON (NaN, infinity, NUL or a lone "
+                        "surrogate)"}
     return value if len(text) <= 20_000 else {"note": f"schema of {len(text)} bytes not kept"}
 
 
-def _no_nul(text: str) -> str:
-    """Evidence text with NUL shown as U+FFFD: PostgreSQL text cannot hold NUL."""
-    return text.replace("\x00", "\ufffd")
+def _evidence(text: str) -> str:
+    """Evidence text storable anywhere: NUL and lone surrogates shown as U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 

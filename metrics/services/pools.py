@@ -18,11 +18,13 @@ from metrics.pools import (
     PoolResult,
     PoolSettings,
     diff_pools,
+    has_enough_data,
     judge_pool,
     verdict_to_dict,
 )
 from metrics.selectors.ignores import ignore_rates
 from metrics.selectors.toolcall_stats import endpoint_stats
+from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
 
@@ -74,14 +76,23 @@ def model_figures(
     return figures
 
 
-def _shared_figures(result: PoolResult) -> dict:
+def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
     band = result.propensity_range
+    settings_ = pool_settings()
     return {
         "best_lower_bound": result.best_lower_bound,
         "best_endpoint": result.best_endpoint,
         "propensity_range": dataclasses.asdict(band) if band else None,
         "ignore_threshold": result.ignore_threshold,
         "pool": list(result.pool),
+        # Whose figures each shared threshold rests on (METHODOLOGY §8): a provider sees a
+        # threshold's value only when all of them are its own endpoints.
+        "sources": {
+            "accuracy": [result.best_endpoint] if result.best_endpoint else [],
+            "propensity": [f.key for f in figures if has_enough_data(f, settings_)
+                           and f.propensity_requests > 0] if band else [],
+            "ignores": [f.key for f in figures if f.ignore_rate is not None],
+        },
     }
 
 
@@ -94,7 +105,8 @@ def recompute_model(
     # The row lock serialises recomputes of one model across workers (PostgreSQL);
     # SQLite's single writer (IMMEDIATE transactions) does the same there.
     model = LLMModel.objects.select_for_update().get(pk=model.pk)
-    endpoints = list(Endpoint.objects.filter(model=model).select_related("provider"))
+    # Pending models and providers are neither judged nor shape the model's figures (§9).
+    endpoints = list(Endpoint.objects.filter(model=model).approved().select_related("provider"))
     if stats is not None and any(e.pk not in stats for e in endpoints):
         stats = None  # an endpoint registered since the preload: measure afresh
     figures = model_figures(model, endpoints, today=today, stats=stats, overrides=overrides)
@@ -110,7 +122,7 @@ def recompute_model(
         }
     snapshot = PoolSnapshot.objects.create(
         model=model, sequence=(previous.sequence + 1) if previous else 1, computed_at=now,
-        trigger=trigger, fallback=result.fallback, figures=_shared_figures(result),
+        trigger=trigger, fallback=result.fallback, figures=_shared_figures(result, figures),
     )
     position = {key: i for i, key in enumerate(result.pool)}
     PoolVerdict.objects.bulk_create([
@@ -139,7 +151,7 @@ def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     stats = endpoint_stats(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
     snapshots = []
-    for model in LLMModel.objects.order_by("slug"):
+    for model in LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"):
         snapshots.append(recompute_model(model, trigger=trigger, stats=stats,
                                          overrides=overrides))
         if progress is not None:

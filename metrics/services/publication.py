@@ -35,17 +35,23 @@ def share_results(endpoints, *, embargo_days: int | None = None) -> int:
 
 @transaction.atomic
 def publish(endpoints, *, through: date | None = None) -> int:
-    """Publishes tool-call figures up to `through` (default: yesterday) and benchmark runs."""
+    """Publishes tool-call figures up to `through` (default: yesterday) and benchmark runs.
+
+    Each publication also makes public what arrived since the previous one for days already
+    published (the endpoint's next rollup generation, METHODOLOGY §8). The row lock waits
+    for ingest batches in flight on the endpoint, so none of their counts is published
+    unseen."""
     now = timezone.now()
     through = through or (now.date() - timedelta(days=1))
     count = 0
     models = {}
     for endpoint in Endpoint.objects.filter(pk__in=[e.pk for e in endpoints]).select_related(
-            "provider", "model"):
+            "provider", "model").select_for_update(of=("self",)).order_by("pk"):
         if endpoint.published_until is None or endpoint.published_until < through:
             endpoint.published_until = through
         endpoint.embargo_until = None
-        endpoint.save(update_fields=["published_until", "embargo_until"])
+        endpoint.publication += 1
+        endpoint.save(update_fields=["published_until", "embargo_until", "publication"])
         BenchmarkRun.objects.filter(endpoint=endpoint, published_at__isnull=True,
                                     run_at__lte=now).update(published_at=now)
         count += 1

@@ -40,7 +40,8 @@ def record_published_pool(model: LLMModel, *, now: datetime | None = None) -> Pu
     now = now or timezone.now()
     # Serialises with routing recomputes and other publications of the same model.
     model = LLMModel.objects.select_for_update().get(pk=model.pk)
-    endpoints = list(Endpoint.objects.filter(model=model).select_related("provider")
+    # The endpoints a routing recompute judges: pending ones are neither public nor judged.
+    endpoints = list(Endpoint.objects.filter(model=model).approved().select_related("provider")
                      .order_by("provider__slug", "quantization"))
     stats = endpoint_stats(endpoints, Viewer.public(), today=now.date())
     windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end)

@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from metrics.models import EventKey, ToolCallRollup, UserActivity
+from providers.models import Endpoint
 
 # Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
 CHUNK = 500
@@ -46,36 +47,64 @@ def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: l
     return found
 
 
-def claim_event_keys(kind: str, keys: Iterable[str]) -> set[str]:
-    """Stores idempotency keys; returns those that were new (not stored before)."""
+def claim_event_keys(kind: str, scope: str, keys: Iterable[str]) -> set[str]:
+    """Stores idempotency keys of one sender (`scope`, e.g. "key:12"); returns those that
+    were new for it. Ids are scoped per API key (METHODOLOGY §9); keys stored before
+    scoping (scope "") still count as seen for every sender until they expire."""
     # Sorted: concurrent batches sharing ids take the unique-index locks in one order.
     unique = sorted(set(keys))
     if not unique:
         return set()
+    legacy = set(EventKey.objects.filter(kind=kind, scope="", key__in=unique)
+                 .values_list("key", flat=True)) if scope else set()
+    unique = [key for key in unique if key not in legacy]
+    if not unique:
+        return set()
     now = timezone.now()
     rows = _insert(
-        EventKey._meta.db_table, ("kind", "key", "received_at"),
-        ("text", "text", "timestamptz"), [(kind, key, now) for key in unique],
-        "ON CONFLICT (kind, key) DO NOTHING RETURNING key", returning=True,
+        EventKey._meta.db_table, ("kind", "scope", "key", "received_at"),
+        ("text", "text", "text", "timestamptz"), [(kind, scope, key, now) for key in unique],
+        "ON CONFLICT (kind, scope, key) DO NOTHING RETURNING key", returning=True,
     )
     return {row[0] for row in rows}
 
 
 def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[str, ...]) -> None:
-    """Adds counts to daily rollups keyed by (endpoint_id, app, bucket, day)."""
+    """Adds counts to daily rollups keyed by (endpoint_id, app, bucket, day, generation).
+
+    `generation` is the publication that will make the counts public (METHODOLOGY §8; see
+    ToolCallRollup)."""
     if not deltas:
         return
     table = ToolCallRollup._meta.db_table
     updates = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in fields)
     rows = [
         (*key, *(int(deltas[key].get(f, 0)) for f in fields))
-        for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3]))
+        for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4]))
     ]
     _insert(
-        table, ("endpoint_id", "app", "bucket", "day", *fields),
-        ("bigint", "text", "text", "date", *(["bigint"] * len(fields))), rows,
-        f"ON CONFLICT (endpoint_id, app, bucket, day) DO UPDATE SET {updates}",
+        table, ("endpoint_id", "app", "bucket", "day", "generation", *fields),
+        ("bigint", "text", "text", "date", "bigint", *(["bigint"] * len(fields))), rows,
+        f"ON CONFLICT (endpoint_id, app, bucket, day, generation) DO UPDATE SET {updates}",
     )
+
+
+def lock_publications(endpoint_ids: Iterable[int]) -> dict[int, int]:
+    """Each endpoint's publication count, read under a shared row lock held until the
+    transaction ends: a concurrent publish (which updates the row) waits for this batch's
+    commit, so counts written with `publication + 1` can never become public at ingest
+    (METHODOLOGY §8). Concurrent batches share the lock. SQLite serialises writers anyway."""
+    ids = sorted(set(endpoint_ids))
+    if not ids:
+        return {}
+    table = Endpoint._meta.db_table
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, publication FROM {table} WHERE id IN "  # noqa: S608
+            f"({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}", ids,
+        )
+        return dict(cursor.fetchall())
 
 
 def record_user_activity(rows: set[tuple[int, str, object]]) -> None:

@@ -1,25 +1,31 @@
-"""`Authorization: Token <key>` authentication against hashed, scoped API tokens."""
+"""`Authorization: Bearer <key>` (or `Token <key>`) against hashed, scoped API tokens."""
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from providers.models import ApiToken
 
+# API.md 1.1: OpenAI-style clients send Bearer; v1 documented Token. Both are accepted.
+KEYWORDS = (b"bearer", b"token")
+HEADER_FORMS = "`Authorization: Bearer <key>` or `Authorization: Token <key>`"
+
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    keyword = "Token"
+    keyword = "Bearer"
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header or header[0].lower() not in KEYWORDS:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header: Token <key>.")
+            raise exceptions.AuthenticationFailed(f"Malformed Authorization header: send {HEADER_FORMS}.")
         try:
             key = header[1].decode()
             token = ApiToken.objects.get_by_key(key)
         except (UnicodeError, ApiToken.DoesNotExist) as exc:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API token.") from exc
+            raise exceptions.AuthenticationFailed(
+                f"Invalid or revoked API token (sent as {HEADER_FORMS})."
+            ) from exc
         # One write per minute at most: last_used_at is informative, not an audit trail.
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -27,4 +33,4 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return (token, token)
 
     def authenticate_header(self, request):
-        return self.keyword
+        return 'Bearer realm="api", Token'

@@ -5,18 +5,22 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel, Provider
 
 
 @transaction.atomic
 def register_endpoint(
-    model_slug: str, provider_slug: str, quantization: str = "", reference: bool = False
+    model_slug: str, provider_slug: str, quantization: str = "", reference: bool = False,
+    *, pending: bool = False,
 ) -> tuple[Endpoint, bool]:
-    """Idempotent registration (API.md POST /endpoints/); unknown slugs are created."""
+    """Idempotent registration (API.md POST /endpoints/); unknown slugs are created, and
+    `pending` (an ingest key registers) when they are (METHODOLOGY §9)."""
+    status = ApprovalStatus.PENDING if pending else ApprovalStatus.APPROVED
     model, _ = LLMModel.objects.get_or_create(
-        slug=model_slug, defaults={"author": model_slug.split("/", 1)[0]}
+        slug=model_slug, defaults={"author": model_slug.split("/", 1)[0], "status": status}
     )
-    provider, _ = Provider.objects.get_or_create(slug=provider_slug)
+    provider, _ = Provider.objects.get_or_create(slug=provider_slug, defaults={"status": status})
     try:
         with transaction.atomic():
             endpoint, created = Endpoint.objects.get_or_create(
@@ -58,13 +62,27 @@ class EndpointResolver:
                 f"endpoint {model} @ {provider} is not registered (POST /api/v1/endpoints/ first)."
             )
         if quantization is not None:
+            wanted = quantization.lower()  # stored lower-case (API.md 1.1)
             for endpoint in candidates:
-                if endpoint.quantization == quantization:
+                if endpoint.quantization.lower() == wanted:
                     return endpoint
             raise ValueError(f"endpoint {model} @ {provider} has no quantization {quantization!r}.")
-        if len(candidates) > 1:
-            quants = ", ".join(sorted(e.quantization or "''" for e in candidates))
-            raise ValueError(
-                f"{model} @ {provider} has several quantizations ({quants}); send `quantization`."
-            )
-        return candidates[0]
+        return default_endpoint(candidates)
+
+
+def default_endpoint(candidates: list[Endpoint]) -> Endpoint:
+    """The one marked default, else the first registered (API.md 1.1: missing quantization)."""
+    for endpoint in candidates:
+        if endpoint.is_default:
+            return endpoint
+    return min(candidates, key=lambda endpoint: endpoint.pk)
+
+
+@transaction.atomic
+def set_default_endpoint(endpoint: Endpoint) -> None:
+    """Makes `endpoint` receive its provider's events for the model that name no quantization."""
+    Endpoint.objects.filter(
+        model_id=endpoint.model_id, provider_id=endpoint.provider_id, is_default=True
+    ).exclude(pk=endpoint.pk).update(is_default=False)
+    Endpoint.objects.filter(pk=endpoint.pk).update(is_default=True)
+    endpoint.is_default = True

@@ -1,14 +1,12 @@
 """Feedback writes: public submissions (rate-limited per client) and triage (status changes,
 resolution time, telling the reporter)."""
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from exacto_site.throttle import feedback_limit
 from providers.choices import FeedbackStatus
 from providers.models import Feedback
 
@@ -56,20 +54,6 @@ def update_status(feedback: Feedback, status: str, user=None) -> bool:
     return changed
 
 
-# Public form: at most this many reports per client per hour.
-SUBMISSION_LIMIT = 5
-SUBMISSION_WINDOW = 3600
-
-
-def client_key(ip: str) -> str:
-    """A keyed hash of the client address: rate limits without storing addresses."""
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
-
-
-def over_limit(client: str) -> bool:
-    return cache.get(f"feedback:{client}", 0) >= SUBMISSION_LIMIT
-
-
 def submit(data: dict, client: str) -> Feedback:
     """Stores a report from the public form and counts it against the client's limit."""
     feedback = Feedback.objects.create(
@@ -77,7 +61,5 @@ def submit(data: dict, client: str) -> Feedback:
         category=data["category"], description=data["description"],
         request_id=data["request_id"], email=data["email"], client_hash=client,
     )
-    key = f"feedback:{client}"
-    if not cache.add(key, 1, SUBMISSION_WINDOW):
-        cache.incr(key)
+    feedback_limit().hit(client)
     return feedback

@@ -22,7 +22,13 @@ def change_rotation(
     figures: dict | None = None,
     source: str = "",
 ) -> bool:
-    """Set an endpoint's rotation status with an audit record. Returns True if it changed."""
+    """Set an endpoint's rotation status with an audit record. Returns True if it changed.
+
+    The record names its source (METHODOLOGY §9): the admin user, the API key, or the rule
+    and the run that triggered it."""
+    if user is not None:
+        who = f"user:{user.get_username()}"
+        source = f"{who} ({source})" if source else who
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
     if endpoint.rotation_status == new_status:
         return False

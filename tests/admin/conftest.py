@@ -13,12 +13,4 @@ def endpoint(db):
 @pytest.fixture
 def ingest_key(db):
     return ApiToken.issue("ingest-only", "ingest")[1]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
+# The cache is emptied per test by tests/conftest.py (by key prefix: never a FLUSHDB).

@@ -57,14 +57,20 @@ def good(event_id: str, **kw) -> dict:
     return event(event_id, [tool_call("get_weather", '{"city": "Paris"}')], **kw)
 
 
-def register(client, model=MODEL, provider=PROVIDER, quantization="fp8", reference=False):
-    response = client.post(
-        "/api/v1/endpoints/",
-        {"model": model, "provider": provider, "quantization": quantization,
-         "reference": reference},
-        format="json",
-    )
+def register(client, model=MODEL, provider=PROVIDER, quantization="fp8", reference=False,
+             approve=True):
+    """Registers through the API; `approve` then marks the model and provider approved, as an
+    admin would (an ingest key's new names are pending, METHODOLOGY §9)."""
+    body = {"model": model, "provider": provider, "quantization": quantization}
+    if reference:
+        body["reference"] = True
+    response = client.post("/api/v1/endpoints/", body, format="json")
     assert response.status_code in (200, 201), response.content
+    if approve:
+        from providers.models import LLMModel, Provider
+
+        LLMModel.objects.filter(slug=model).update(status="approved")
+        Provider.objects.filter(slug=provider).update(status="approved")
     return response
 
 

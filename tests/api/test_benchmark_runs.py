@@ -40,10 +40,11 @@ def status_of(client, provider):
 
 
 @pytest.fixture
-def endpoints(ingest_client):
+def endpoints(admin_client_api):
+    # An admin registers: only admins mark a reference, and what they name is approved.
     for provider, reference in ((REF, True), (HOST, False)):
-        ingest_client.post("/api/v1/endpoints/", {"model": MODEL, "provider": provider,
-                                                  "reference": reference}, format="json")
+        admin_client_api.post("/api/v1/endpoints/", {"model": MODEL, "provider": provider,
+                                                     "reference": reference}, format="json")
     return {e.provider.slug: e for e in Endpoint.objects.select_related("provider")}
 
 
@@ -139,9 +140,9 @@ def test_small_stderr_keeps_the_tolerance(ingest_client, admin_client_api, endpo
 
 
 def test_median_is_the_reference_without_a_reference_endpoint(ingest_client, admin_client_api):
-    for provider in ("a-host", "b-host", "c-host"):
-        ingest_client.post("/api/v1/endpoints/", {"model": MODEL, "provider": provider},
-                           format="json")
+    for provider in ("a-host", "b-host", "c-host"):  # approved: an admin registers them
+        admin_client_api.post("/api/v1/endpoints/", {"model": MODEL, "provider": provider},
+                              format="json")
     post_runs(ingest_client, [run("a-host", 80.0), run("b-host", 79.0), run("c-host", 75.0)])
     # Median 79, threshold 76: c-host is out, the others are in.
     assert status_of(admin_client_api, "a-host") == ("active", True)

@@ -34,12 +34,12 @@ def test_register_creates_then_is_idempotent_and_creates_unknown_slugs(ingest_cl
 
 
 def test_reference_flag_is_stored_and_moves_to_the_newest_reference(ingest_client, admin_client_api):
-    register(ingest_client, provider="author-api", reference=True)
+    register(admin_client_api, provider="author-api", reference=True)
     register(ingest_client, provider="other")
     assert endpoint_row(admin_client_api, provider="author-api")["reference"] is True
     assert endpoint_row(admin_client_api, provider="other")["reference"] is False
 
-    response = register(ingest_client, provider="other", reference=True)
+    response = register(admin_client_api, provider="other", reference=True)
     assert response.status_code == 200
     assert response.json()["reference"] is True
     assert endpoint_row(admin_client_api, provider="other")["reference"] is True

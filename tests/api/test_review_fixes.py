@@ -86,14 +86,15 @@ def test_registering_returns_the_endpoint_object(ingest_client):
     assert {"exacto", "ignore_rate", "in_rotation", "reference"} <= set(body)
 
 
-def test_a_new_reference_re_evaluates_rotation_at_once(ingest_client, endpoints):
+def test_a_new_reference_re_evaluates_rotation_at_once(ingest_client, admin_client_api,
+                                                       endpoints):
     ingest_client.post(RUNS, {"runs": [run("a", "ref", 90), run("b", "other", 80),
                                        run("c", "third", 79)]}, format="json")
     # "third" is not registered yet: register it and make "other" the reference instead.
     register_endpoint("acme/m", "third", "fp8")
     ingest_client.post(RUNS, {"runs": [run("c", "third", 79)]}, format="json")
     assert Endpoint.objects.get(provider__slug="other").rotation_status == "benchmark_hold"
-    response = ingest_client.post("/api/v1/endpoints/", {
+    response = admin_client_api.post("/api/v1/endpoints/", {
         "model": "acme/m", "provider": "other", "quantization": "fp8", "reference": True},
         format="json")
     assert response.status_code == 200 and response.json()["reference"] is True

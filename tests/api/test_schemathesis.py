@@ -64,3 +64,60 @@ def test_schema_lists_every_api_md_operation():
                      ("/api/v1/tool-calls/", "post"), ("/api/v1/ignores/", "post"),
                      ("/api/v1/benchmark-runs/", "post"), ("/api/v1/route/", "get")]:
         assert expected in operations
+
+
+# Issue 11: hostile values the generators rarely reach, sent through the same schema and
+# checks (no 5xx), each followed by every read of the model.
+_HOSTILE_MODEL = "acme/hostile"
+_SURROGATE = "\ud800"
+_HOSTILE_BODIES = {
+    ("/api/v1/endpoints/", "POST"): [
+        {"model": _HOSTILE_MODEL + ":exacto", "provider": "p"},
+        {"model": _HOSTILE_MODEL, "provider": "p", "quantization": '<a href="//e.vil/">x</a>'},
+        {"model": _HOSTILE_MODEL, "provider": "p", "quantization": _SURROGATE},
+        {"model": _HOSTILE_MODEL, "provider": "p", "reference": True},
+    ],
+    ("/api/v1/tool-calls/", "POST"): [
+        {"events": [{"id": f"h-{field}", "model": _HOSTILE_MODEL, "provider": "hostile-host",
+                     "request": {"tools": []}, "response": {"choices": []},
+                     field: value}]}
+        for field, value in (("user", _SURROGATE), ("app", _SURROGATE), ("id", _SURROGATE),
+                             ("created", "0001-01-01T00:00:00+01:00"),
+                             ("created", "9999-12-31T23:59:59-01:00"))
+    ],
+    ("/api/v1/ignores/", "POST"): [
+        {"events": [{"id": "i", "user": _SURROGATE, "provider": "hostile-host",
+                     "action": "ignore"}]},
+        {"events": [{"id": "i", "user": "u", "provider": "hostile-host", "action": "ignore",
+                     "created": "0001-01-01T00:00:00+01:00"}]},
+    ],
+    ("/api/v1/benchmark-runs/", "POST"): [
+        {"runs": [{"id": f"r-{n}", "model": _HOSTILE_MODEL, "provider": "hostile-host",
+                   "benchmark": "aime25", "score": 50, **extra}]}
+        for n, extra in enumerate([
+            # NaN and 1e999 cannot go through schemathesis' JSON encoder (strict): they are
+            # sent as raw bodies in test_hostile_values.py.
+            {"detail": {"x": _SURROGATE}}, {"source": _SURROGATE}, {"samples": 10**30},
+            {"run_at": "0001-01-01T00:00:00+01:00"}, {"detail": {"x": 10**400}},
+            {"score": 10**400}, {"stderr": 10**400},
+        ])
+    ],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, method, body", [
+    (path, method, body) for (path, method), bodies in _HOSTILE_BODIES.items()
+    for body in bodies])
+def test_hostile_values_never_answer_a_server_error(path, method, body, ingest_key):
+    from metrics.services.endpoint_admin import register
+
+    register(_HOSTILE_MODEL, "hostile-host", "fp8")
+    headers = {**HTTPS, "Authorization": f"Token {ingest_key}"}
+    case = schema[path][method].Case(body=body, media_type="application/json")
+    response = case.call_and_validate(headers=headers, checks=[not_a_server_error])
+    assert response.status_code in (200, 201, 400, 403) and response.status_code < 500
+    for read in ("/api/v1/endpoints/", "/api/v1/benchmark-runs/", "/api/v1/burn-in/",
+                 "/api/v1/route/"):
+        read_case = schema[read]["GET"].Case(query={"model": _HOSTILE_MODEL})
+        read_case.call_and_validate(headers=headers, checks=[not_a_server_error])

@@ -1,16 +1,8 @@
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from providers.models import ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -12,9 +12,12 @@ from django.utils import timezone
 from metrics.export_formats import FORMATS
 from metrics.models import Benchmark, BenchmarkRun, FailureSample, ToolCallRollup
 from metrics.selectors.exports import TABLES
+from metrics.services.benchmarks import evaluate_rotation
+from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_model
 from metrics.services.published_pools import record_published_pool
 from providers.models import ApiToken, ProviderUser
+from tests.api.helpers import event, now_iso, tool_call
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 SECRET_CALLS = 77777  # total calls of B, only reachable with unpublished days included
@@ -24,6 +27,11 @@ SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
 SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS)
 # Every open-data table in every format (their route has parameters the walk cannot fill).
 EXPORT_URLS = [f"/data/{table}.{fmt}" for table in TABLES for fmt in FORMATS]
+# Issue 11: the reference endpoint's unpublished run, and the threshold B is judged by.
+REFERENCE_SECRETS = ("91.37", "88.37")
+# Issue 11: A's calls with events backdated onto its published day after publication.
+LATE_CALLS = 300 + 37 * 127
+LATE_SECRETS = (str(LATE_CALLS),)
 
 
 def _patterns(resolver, prefix=""):
@@ -75,12 +83,26 @@ def planted(db):
     FailureSample.objects.create(endpoint=b, day=today, outcome="schema_mismatch",
                                  event_id="e1", tool_name="t", arguments=SECRET_ARGS,
                                  message="m")
+    # The reference endpoint's unpublished run holds B: B may learn that it is out of range,
+    # not the reference's figure (METHODOLOGY §8).
+    reference = EndpointFactory(model=model, provider=ProviderFactory(slug="provider-ref"),
+                                is_reference=True)
+    BenchmarkRun.objects.create(external_id="run-ref", endpoint=reference, benchmark=bench,
+                                score=float(REFERENCE_SECRETS[0]), run_at=timezone.now())
+    evaluate_rotation([model.pk])
+    # Backdated events onto A's published day, sent after its publication: not public.
+    late = ingest_tool_calls([
+        event(f"late-{i}", [tool_call("get_weather", '{"city": "Paris"}', f"c{n}")
+                            for n in range(127)], model=model.slug, provider="provider-a",
+              created=now_iso(-timedelta(minutes=30)))
+        for i in range(37)], source="test")
+    assert late.accepted == 37
     recompute_model(model, trigger="command")
     # A published pool, as a publication records: the open data's pool tables are walked too.
     record_published_pool(model)
     User = get_user_model()
     users = {}
-    for endpoint in (a, b):
+    for endpoint in (a, b, reference):
         user = User.objects.create_user(f"user-{endpoint.provider.slug}", password="pw-12345-x")
         ProviderUser.objects.create(user=user, provider=endpoint.provider)
         users[endpoint.provider.slug] = user
@@ -138,7 +160,8 @@ def _urls(planted):
 def test_anonymous_visitor_sees_no_unpublished_figure_anywhere(planted):
     pages = _get_all(Client(), _urls(planted), planted["model"].slug)
     assert len(pages) > 15
-    assert _leaks(pages, _verdict_reasons_of_b(planted)) == []
+    assert _leaks(pages, (*_verdict_reasons_of_b(planted), *REFERENCE_SECRETS,
+                          *LATE_SECRETS)) == []
 
 
 @pytest.mark.django_db
@@ -146,7 +169,8 @@ def test_ingest_key_reader_sees_no_unpublished_figure_anywhere(planted):
     _, key = ApiToken.issue("ingest", "ingest")
     pages = _get_all(Client(), _urls(planted), planted["model"].slug,
                      {"HTTP_AUTHORIZATION": f"Token {key}"})
-    assert _leaks(pages, _verdict_reasons_of_b(planted)) == []
+    assert _leaks(pages, (*_verdict_reasons_of_b(planted), *REFERENCE_SECRETS,
+                          *LATE_SECRETS)) == []
 
 
 @pytest.mark.django_db
@@ -154,7 +178,33 @@ def test_other_provider_sees_none_of_b_unpublished_data(planted):
     client = Client()
     client.force_login(planted["users"]["provider-a"])
     pages = _get_all(client, _urls(planted) + ["/portal/"], planted["model"].slug)
-    assert _leaks(pages, _verdict_reasons_of_b(planted)) == []
+    assert _leaks(pages, (*_verdict_reasons_of_b(planted), *REFERENCE_SECRETS)) == []
+
+
+@pytest.mark.django_db
+def test_a_held_provider_never_sees_the_reference_figures_that_hold_it(planted):
+    """Issue 11, finding 4: B is on hold against the reference's unpublished run."""
+    assert planted["b"].__class__.objects.get(pk=planted["b"].pk).rotation_status == \
+        "benchmark_hold"
+    client = Client()
+    client.force_login(planted["users"]["provider-b"])
+    pages = _get_all(client, _urls(planted) + ["/portal/"], planted["model"].slug)
+    assert any(b"benchmark_hold" in body for body in pages.values())
+    leaks = [f"{url} shows {secret}" for url, body in pages.items()
+             for secret in (*REFERENCE_SECRETS, *LATE_SECRETS) if secret.encode() in body]
+    assert leaks == []
+
+
+@pytest.mark.django_db
+def test_the_owner_of_late_events_and_the_reference_see_their_own_figures(planted):
+    """The two walks above can see a leak: the owners do see these figures."""
+    client = Client()
+    client.force_login(planted["users"]["provider-a"])
+    rows = client.get("/api/v1/endpoints/", {"model": planted["model"].slug}).json()
+    assert next(r for r in rows if r["provider"] == "provider-a")["tool_calls"]["calls"] == \
+        LATE_CALLS
+    client.force_login(planted["users"]["provider-ref"])
+    assert REFERENCE_SECRETS[0].encode() in client.get("/portal/").content
 
 
 @pytest.mark.django_db

@@ -104,7 +104,9 @@ class Command(BaseCommand):
                 endpoint.embargo_until = timezone.now() + timedelta(days=settings.EXACTO_EMBARGO_DAYS)
             elif endpoint.published_until is None or endpoint.published_until < today:
                 endpoint.published_until = today - timedelta(days=1)
-            endpoint.save(update_fields=["published_until", "embargo_until"])
+            # As a publication does: the rows ingested so far (this generation) become public.
+            endpoint.publication += 1
+            endpoint.save(update_fields=["published_until", "embargo_until", "publication"])
 
     def _recompute(self):
         recompute_all(trigger="command")

@@ -1,0 +1,186 @@
+"""Integration endpoints (API.md 1.1): LiteLLM's generic API logger and OTLP/HTTP traces.
+
+Thin: parse the body, hand the items to metrics/services/integrations.py, render.
+"""
+
+import json
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, parsers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exacto_site.json_body import BoundedJSONParser, PayloadTooLarge, json_depth_exceeds
+from metrics.api import serializers as s
+from metrics.api.views import ERRORS, source_of
+from metrics.services.integrations import ingest_litellm, ingest_otlp
+from metrics.wire import otlp
+from metrics.wire.litellm import OVERRIDES
+
+
+class _Unparsable:
+    """An NDJSON line that is not JSON: rejected by its index, the other lines stored."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _read(stream) -> str:
+    raw = stream.read() if stream is not None else b""
+    if len(raw) > settings.EXACTO_MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise exceptions.ParseError("Body is not UTF-8.") from exc
+
+
+def _loads(text: str) -> object:
+    limit = settings.EXACTO_MAX_JSON_DEPTH
+    if text.count("{") + text.count("[") > limit and json_depth_exceeds(text, limit):
+        raise ValueError(f"JSON nests deeper than {limit} levels.")
+    return json.loads(text)
+
+
+class JSONOrNDJSONParser(parsers.BaseParser):
+    """A JSON array, one JSON object, or NDJSON (one object per line), as LiteLLM sends."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        text = _read(stream)
+        if not text.strip():
+            raise exceptions.ParseError("Empty body; a JSON array or NDJSON is required.")
+        try:
+            whole = _loads(text)
+        except (ValueError, RecursionError):
+            whole = None
+        if isinstance(whole, list):
+            return whole
+        if isinstance(whole, dict):
+            return [whole]
+        items: list = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                items.append(_loads(line))
+            except (ValueError, RecursionError) as exc:
+                items.append(_Unparsable(f"line is not JSON: {str(exc)[:200]}"))
+        return items
+
+
+class NDJSONParser(JSONOrNDJSONParser):
+    media_type = "application/x-ndjson"
+
+
+class OTLPProtobufParser(parsers.BaseParser):
+    """OTLP/HTTP protobuf (what the stock OpenTelemetry exporters send), as its JSON mapping."""
+
+    media_type = "application/x-protobuf"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if len(raw) > settings.EXACTO_MAX_BODY_BYTES:
+            raise PayloadTooLarge()
+        try:
+            return otlp_json_from_protobuf(raw)
+        except ValueError as exc:
+            raise exceptions.ParseError(f"Body is not an OTLP ExportTraceServiceRequest: {exc}") from exc
+
+
+def otlp_json_from_protobuf(raw: bytes) -> dict:
+    """The OTLP JSON encoding of a protobuf export (ids as hex, as the JSON encoding has them)."""
+    import base64
+
+    from google.protobuf.json_format import MessageToDict
+    from google.protobuf.message import DecodeError
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    try:
+        message = ExportTraceServiceRequest.FromString(raw)
+    except DecodeError as exc:
+        raise ValueError(str(exc)) from exc
+    body = MessageToDict(message)
+    for resource_spans in body.get("resourceSpans", []):
+        for scope_spans in resource_spans.get("scopeSpans", []):
+            for span in scope_spans.get("spans", []):
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    if key in span:
+                        span[key] = base64.b64decode(span[key]).hex()
+    return body
+
+
+def _defaults(request) -> dict:
+    values = {}
+    for name in OVERRIDES:
+        value = request.query_params.get(name)
+        if value:
+            if len(value) > 128:
+                raise exceptions.ValidationError({name: f"{name} is longer than 128 characters."})
+            values[name] = value
+    return values
+
+
+_OVERRIDE_PARAMS = [
+    OpenApiParameter(name, str, description=f"{name} for every item that does not name one")
+    for name in OVERRIDES
+]
+
+
+class LiteLLMView(APIView):
+    parser_classes = [JSONOrNDJSONParser, NDJSONParser]
+
+    @extend_schema(
+        summary="Ingest LiteLLM StandardLoggingPayloads (generic API logger: JSON array or NDJSON)",
+        parameters=_OVERRIDE_PARAMS,
+        request={"application/json": {"type": "array", "items": {"type": "object"}},
+                 "application/x-ndjson": {"type": "string"}},
+        responses={200: s.BatchResultOut, **ERRORS},
+    )
+    def post(self, request):
+        items = request.data
+        if not isinstance(items, list):
+            raise exceptions.ValidationError({"body": "Body must be a JSON array or NDJSON."})
+        limit = settings.EXACTO_MAX_BATCH_ITEMS
+        if len(items) > limit:
+            raise exceptions.ValidationError({"body": f"At most {limit} payloads per batch, "
+                                                      f"got {len(items)}."})
+        bad = {i: item.reason for i, item in enumerate(items) if isinstance(item, _Unparsable)}
+        good = [None if i in bad else item for i, item in enumerate(items)]
+        result = ingest_litellm(good, _defaults(request), source=source_of(request))
+        for index, reason in bad.items():
+            result.rejected = [r for r in result.rejected if r["index"] != index]
+            result.reject(index, None, reason)
+        result.rejected.sort(key=lambda entry: entry["index"])
+        return Response(result.as_dict())
+
+
+class OTLPTracesView(APIView):
+    parser_classes = [BoundedJSONParser, OTLPProtobufParser]
+
+    @extend_schema(
+        summary="Ingest OTLP/HTTP traces; spans with GenAI tool attributes become tool-call events",
+        parameters=_OVERRIDE_PARAMS,
+        request={"application/json": {"type": "object"}},
+        responses={200: s.OTLPResultOut, **ERRORS},
+    )
+    def post(self, request):
+        try:
+            spans = list(otlp.spans(request.data))
+        except ValueError as exc:
+            raise exceptions.ValidationError({"resourceSpans": str(exc)}) from exc
+        limit = settings.EXACTO_MAX_BATCH_ITEMS
+        if len(spans) > limit:
+            raise exceptions.ValidationError({"resourceSpans": f"At most {limit} spans per export, "
+                                                               f"got {len(spans)}."})
+        result, skipped = ingest_otlp(spans, _defaults(request), source=source_of(request))
+        answer = {**result.as_dict(), "skipped": skipped}
+        if result.rejected:
+            # OTLP's own partial-success field, for collectors that log it.
+            answer["partialSuccess"] = {
+                "rejectedSpans": len(result.rejected),
+                "errorMessage": "; ".join(sorted({r["error"] for r in result.rejected}))[:1000],
+            }
+        return Response(answer)

@@ -1,0 +1,83 @@
+"""Model and provider names as gateways send them, mapped to our slugs (API.md 1.1).
+
+An alias applies first (a provider's own model id, "Groq", "together_ai"); a name that is
+already a slug is kept; anything else is refused with the reason, never guessed. The
+mapper reports when a name was changed so the answer can carry a warning.
+Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from metrics.events import MODEL_SLUG, PROVIDER_SLUG
+
+
+def alias_key(name: str) -> str:
+    """The case- and space-insensitive key every alias table is looked up by."""
+    return " ".join(name.split()).casefold()
+
+
+def _keyed(aliases: Mapping[str, str]) -> dict[str, str]:
+    return {alias_key(alias): target for alias, target in aliases.items()}
+
+
+_PROVIDER_LIKE = re.compile(r"^[a-z0-9-]+$")
+
+
+class NameMapper:
+    """Maps one batch's names; tables earlier in each list win over later ones."""
+
+    def __init__(
+        self,
+        model_aliases: Iterable[Mapping[str, str]],
+        provider_aliases: Iterable[Mapping[str, str]],
+        provider_slugs: Iterable[str] = (),
+    ) -> None:
+        self._models: dict[str, str] = {}
+        for table in reversed(list(model_aliases)):
+            self._models.update(_keyed(table))
+        self._providers: dict[str, str] = {}
+        for table in reversed(list(provider_aliases)):
+            self._providers.update(_keyed(table))
+        self._provider_slugs = set(provider_slugs)
+
+    def model(self, name: str, provider: str | None = None) -> tuple[str, str | None]:
+        """(slug, warning or None); ValueError when the name is neither an alias nor a slug.
+
+        A LiteLLM-style `provider/model` name whose first segment names the event's provider
+        is read without it ("groq/moonshotai/kimi-k2-instruct-0905").
+        """
+        prefix, _, rest = name.partition("/")
+        if provider and rest and (prefix == provider or self._provider_of(prefix) == provider):
+            slug, _ = self.model(rest)
+            return slug, f"model {name[:128]!r} mapped to {slug!r} (provider prefix dropped)."
+        target = self._models.get(alias_key(name))
+        if target is not None:
+            return target, None if target == name else (
+                f"model {name[:128]!r} mapped to {target!r} (model aliases).")
+        if MODEL_SLUG.match(name):
+            return name, None
+        raise ValueError(f"model {name[:128]!r} is not a model slug (author/name) and has no "
+                         "entry in the model aliases.")
+
+    def _provider_of(self, name: str) -> str | None:
+        try:
+            return self.provider(name)[0]
+        except ValueError:
+            return None
+
+    def provider(self, name: str) -> tuple[str, str | None]:
+        target = self._providers.get(alias_key(name))
+        if target is None and not PROVIDER_SLUG.match(name):
+            lowered = "-".join(name.split()).casefold().replace("_", "-")
+            if _PROVIDER_LIKE.match(lowered) and lowered in self._provider_slugs:
+                target = lowered  # "Groq", "together_ai" when the provider exists as such
+        if target is not None:
+            return target, None if target == name else (
+                f"provider {name[:128]!r} mapped to {target!r} (provider aliases).")
+        if PROVIDER_SLUG.match(name):
+            return name, None
+        raise ValueError(f"provider {name[:128]!r} is not a provider slug ([a-z0-9-]) and has no "
+                         "entry in the provider aliases.")
