@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("ingest.py", "wire_formats.py", "pools.py", "route.py", "pages.py",
+SCRIPTS = ("ingest.py", "wire_formats.py", "pools.py", "route.py", "pages.py", "hostile.py",
            "open_data.py")
 TIMEOUT_S = 300
 

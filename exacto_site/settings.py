@@ -26,7 +26,10 @@ TESTING = "pytest" in sys.modules
 # workers refuse to start on it with DEBUG off (exacto_site/secret_key.py), and
 # `check --deploy` reports it as an error.
 DEVELOPMENT_SECRET_KEY = "insecure-dev-key-change-me-" + "x" * 40
-SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
+# Under pytest the settings load before any conftest can set the environment; the tests'
+# own key is also what they hand to the Celery processes they start.
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    "test-secret-key-" + "t" * 40 if TESTING else DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

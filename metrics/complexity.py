@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Bucket", "bucket_for", "complexity_score"]
+__all__ = ["DEFAULT_BUCKET_BOUNDS", "Bucket", "bucket_for", "complexity_score"]
 
 
 class Bucket(enum.StrEnum):
@@ -106,7 +106,12 @@ def _push(stack: list[tuple[object, int]], value: object, depth: int) -> None:
         stack.extend((child, depth) for child in value)
 
 
-def bucket_for(score: int, *, simple_max: int = 5, medium_max: int = 15) -> Bucket:
+# The §3 defaults; the settings EXACTO_BUCKET_SIMPLE_MAX / _MEDIUM_MAX override them.
+DEFAULT_BUCKET_BOUNDS = (5, 15)
+
+
+def bucket_for(score: int, *, simple_max: int = DEFAULT_BUCKET_BOUNDS[0],
+               medium_max: int = DEFAULT_BUCKET_BOUNDS[1]) -> Bucket:
     """Bucket of a complexity score: simple <= 5, medium 6-15, complex > 15 (METHODOLOGY.md §3)."""
     if score <= simple_max:
         return Bucket.SIMPLE

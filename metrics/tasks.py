@@ -7,6 +7,7 @@ from metrics.choices import RecomputeTrigger
 from metrics.services.pools import recompute_all, recompute_model
 from metrics.services.publication import end_embargoes
 from metrics.services.retention import expire_old_rows
+from providers.choices import ApprovalStatus
 from providers.models import LLMModel
 
 
@@ -23,7 +24,9 @@ def recompute_pools(model_slug: str | None = None, trigger: str = RecomputeTrigg
         return 0 if model is None else int(bool(recompute_model(model, trigger=trigger)))
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return len(recompute_all(trigger=trigger))
-    slugs = list(LLMModel.objects.order_by("slug").values_list("slug", flat=True))
+    # Pending models are not judged until approved (METHODOLOGY §9).
+    slugs = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug")
+                 .values_list("slug", flat=True))
     for slug in slugs:
         recompute_pools.delay(slug, trigger)
     return len(slugs)

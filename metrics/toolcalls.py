@@ -19,8 +19,9 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 
-from metrics.complexity import Bucket, bucket_for, complexity_score
+from metrics.complexity import DEFAULT_BUCKET_BOUNDS, Bucket, bucket_for, complexity_score
 from metrics.schema_validation import (
     MISMATCH,
     VALID,
@@ -160,7 +161,7 @@ def _tool_info(parameters: object) -> _ToolInfo:
 _infos = _ExactCache(_tool_info, maxsize=8192)
 
 
-def _build_table(tools: list) -> _ToolTable:
+def _build_table(tools: list, bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS) -> _ToolTable:
     """Name -> tool for the request's function tools; the first of duplicate names wins."""
     by_name: dict[str, _Tool] = {}
     top_score = 0
@@ -174,15 +175,25 @@ def _build_table(tools: list) -> _ToolTable:
             index=index,
             has_parameters=info.has_parameters,
             canonical=info.canonical,
-            bucket=bucket_for(info.score),
+            bucket=bucket_for(info.score, simple_max=bounds[0], medium_max=bounds[1]),
         )
     # §3: the request's bucket is that of its most complex offered tool.
-    return _ToolTable(by_name, bucket_for(top_score))
+    return _ToolTable(by_name, bucket_for(top_score, simple_max=bounds[0], medium_max=bounds[1]))
 
 
 _default_cache = ValidatorCache()
 # Gateways send the same tools list with every request of a conversation.
 _tables = _ExactCache(_build_table, maxsize=4096)
+# Other bucket bounds (EXACTO_BUCKET_*_MAX) get tables of their own; in practice one.
+_tables_by_bounds: dict[tuple[int, int], _ExactCache] = {DEFAULT_BUCKET_BOUNDS: _tables}
+
+
+def _tables_for(bounds: tuple[int, int]) -> _ExactCache:
+    tables = _tables_by_bounds.get(bounds)
+    if tables is None:
+        tables = _tables_by_bounds.setdefault(
+            bounds, _ExactCache(partial(_build_table, bounds=bounds), maxsize=4096))
+    return tables
 
 
 # --- the rules ----------------------------------------------------------------
@@ -319,6 +330,7 @@ def classify(
     budget_ms: float = 50,
     max_calls: int | None = None,
     deadline: float | None = None,
+    bucket_bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS,
 ) -> RequestOutcome:
     """Classify every tool call of an OpenAI chat completion (METHODOLOGY.md §1, §2, §3).
 
@@ -331,7 +343,7 @@ def classify(
     return _classify(
         tools if isinstance(tools, list) else [], tool_choice,
         [_wire_call(call) for call in _tool_calls(response)], 0, False, cache, budget_ms,
-        max_calls, deadline,
+        max_calls, deadline, bucket_bounds,
     )
 
 
@@ -342,6 +354,7 @@ def classify_exchange(
     budget_ms: float = 50,
     max_calls: int | None = None,
     deadline: float | None = None,
+    bucket_bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS,
 ) -> RequestOutcome:
     """Classify one normalised request/response pair of any wire format (§1, §2, §3).
 
@@ -349,7 +362,7 @@ def classify_exchange(
     """
     return _classify(
         exchange.tools, exchange.tool_choice, exchange.calls, exchange.other_calls,
-        exchange.offered_other, cache, budget_ms, max_calls, deadline,
+        exchange.offered_other, cache, budget_ms, max_calls, deadline, bucket_bounds,
     )
 
 
@@ -363,6 +376,7 @@ def _classify(
     budget_ms: float,
     max_calls: int | None,
     deadline: float | None,
+    bucket_bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS,
 ) -> RequestOutcome:
     found = len(wire_calls) + other
     if max_calls is not None and found > max_calls:
@@ -370,7 +384,7 @@ def _classify(
             f"the event holds {found} tool calls, more than the {max_calls} allowed per "
             "event; split it and resend it."
         )
-    table = _tables.get(tool_list) if tool_list else _EMPTY_TABLE
+    table = _tables_for(bucket_bounds).get(tool_list) if tool_list else _EMPTY_TABLE
     # A request offering only non-function tools (hosted search, custom) still offered tools:
     # whether the model used one counts for propensity (§2); such calls are never judged.
     offered = bool(table.by_name) or offered_other
@@ -379,8 +393,9 @@ def _classify(
     for call in wire_calls:
         if deadline is not None and time.monotonic() > deadline:
             raise WorkBoundExceeded(
-                "the batch spent its validation time budget before this event; nothing of it "
-                "was stored: resend it (in a later or smaller batch)."
+                "the batch spent its validation time budget before this event was judged; "
+                "nothing of it was stored: resend it in a later or smaller batch (an event "
+                "that alone needs longer must split its tool calls over several events)."
             )
         calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
     errored = False

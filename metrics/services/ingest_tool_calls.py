@@ -92,6 +92,7 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
     cache = validator_cache()
     budget = settings.EXACTO_VALIDATION_BUDGET_MS
     # §1 work bounds: no request holds a worker for long, whatever its schemas or size.
+    bucket_bounds = (settings.EXACTO_BUCKET_SIMPLE_MAX, settings.EXACTO_BUCKET_MEDIUM_MAX)
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
     ready = []
@@ -103,7 +104,8 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
             continue
         try:
             outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
-                                        max_calls=max_calls, deadline=deadline)
+                                        max_calls=max_calls, deadline=deadline,
+                                        bucket_bounds=bucket_bounds)
         except WorkBoundExceeded as exc:
             result.reject(index, items[index], str(exc))
             continue

@@ -98,3 +98,23 @@ def test_ignore_events_have_the_same_time_bounds(ingest_client):
             "created": now_iso(-timedelta(days=120))}
     body = post_events(ingest_client, [item], path="/api/v1/ignores/").json()
     assert body["accepted"] == 0 and "in the past" in body["rejected"][0]["error"]
+
+
+def test_reads_keep_a_constant_query_count_with_late_rows(ingest_client, anon_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register(ingest_client)
+    register(ingest_client, provider="second-host")
+    post_events(ingest_client, [good("g1", created=now_iso(-timedelta(days=2)))])
+    publish(list(Endpoint.objects.all()))
+    with CaptureQueriesContext(connection) as before:
+        endpoint_row(anon_client)
+    for n in range(3):  # late rows in three more generations, on two endpoints
+        post_events(ingest_client, [good(f"l{n}", created=now_iso(-timedelta(days=2))),
+                                    good(f"m{n}", provider="second-host")])
+        publish(list(Endpoint.objects.all()))
+    post_events(ingest_client, [good("late", created=now_iso(-timedelta(days=2)))])
+    with CaptureQueriesContext(connection) as after:
+        assert endpoint_row(anon_client)["tool_calls"]["calls"] == 4
+    assert len(after.captured_queries) == len(before.captured_queries)

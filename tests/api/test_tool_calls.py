@@ -336,3 +336,14 @@ def test_failure_samples_are_stored_and_bounded_per_day_and_outcome(
     sample = samples.filter(outcome="unknown_tool").first()
     assert sample.tool_name == "nope" and sample.event_id.startswith("unk-")
     assert sample.endpoint.model.slug == MODEL
+
+
+def test_bucket_bounds_come_from_the_settings(endpoint, ingest_client, admin_client_api, settings):
+    # METHODOLOGY §3: the bounds shown on /methodology/ are the ones used.
+    call = [tool_call("get_weather", '{"city": "Paris"}')]
+    ingest_one(ingest_client, event("default-bounds", call))
+    settings.EXACTO_BUCKET_SIMPLE_MAX = 0
+    settings.EXACTO_BUCKET_MEDIUM_MAX = 1
+    ingest_one(ingest_client, event("tight-bounds", call))
+    buckets = endpoint_row(admin_client_api)["buckets"]
+    assert (buckets["simple"]["calls"], buckets["medium"]["calls"], buckets["complex"]["calls"]) == (1, 0, 1)
