@@ -104,7 +104,8 @@ class Command(BaseCommand):
                 endpoint.embargo_until = timezone.now() + timedelta(days=settings.EXACTO_EMBARGO_DAYS)
             elif endpoint.published_until is None or endpoint.published_until < today:
                 endpoint.published_until = today - timedelta(days=1)
-            # As a publication does: the rows ingested so far (this generation) become public.
+            # A publication also makes public the rollup generation ingested before it
+            # (METHODOLOGY §8): without this, the demo's public pages would show no calls.
             endpoint.publication += 1
             endpoint.save(update_fields=["published_until", "embargo_until", "publication"])
 
