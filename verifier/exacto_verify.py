@@ -30,6 +30,7 @@ TOLERANCE = 1e-9  # floats summed in another order differ in the last bits, neve
 COUNTS = ("requests_with_tools", "errored_requests", "propensity_requests",
           "propensity_requests_with_calls", "calls", "valid", "unchecked", "invalid_json",
           "unknown_tool", "schema_mismatch", "other")
+SPEED_COUNTS = ("requests", "ok", "errors", "timeouts")  # §10, where the site reports them
 FAILURES = ("invalid_json", "unknown_tool", "schema_mismatch")
 RULES = ("rotation", "data", "accuracy", "propensity", "ignores")
 
@@ -78,7 +79,8 @@ def wilson(successes: float, n: float) -> list[float] | None:
 
 def window_sums(days: list[dict], start: str | None, end: str | None) -> dict[str, float]:
     """Raw and capped counts of one endpoint summed over [start, end]."""
-    sums = {name: 0 for name in COUNTS} | {f"capped_{name}": 0.0 for name in COUNTS}
+    sums = ({name: 0 for name in (*COUNTS, *SPEED_COUNTS)}
+            | {f"capped_{name}": 0.0 for name in COUNTS})
     if start is None or end is None:
         return sums
     for row in sorted(days, key=lambda r: r["day"]):
@@ -112,8 +114,10 @@ def judge(endpoints: list[dict], cfg: dict) -> dict:
     """§7 on plain inputs: every rule for every endpoint, tiers, overrides, fallback, order.
 
     Each endpoint: key, in_rotation, reference, forced, calls, correct, prop_requests,
-    prop_with_calls, ignore_rate.
+    prop_with_calls, ignore_rate; where the site applies §10 (its settings name it), also
+    status_requests, ok_requests and throughput_p50.
     """
+    speed = "setting_min_status_requests" in cfg
     def enough(e):
         return (e["calls"] >= cfg["setting_min_calls"]
                 and e["prop_requests"] >= cfg["setting_min_propensity_requests"])
@@ -154,7 +158,11 @@ def judge(endpoints: list[dict], cfg: dict) -> dict:
                            or band["low"] <= e["propensity"] <= band["high"]),
             "ignores": e["ignore_rate"] is None or e["ignore_rate"] <= threshold,
         }
-        e["failed"] = [rule for rule in RULES if not passed[rule]]
+        if speed:  # §10 rule 6: too few status-reporting requests pass
+            uptime = wilson(e["ok_requests"], e["status_requests"])
+            passed["availability"] = (e["status_requests"] < cfg["setting_min_status_requests"]
+                                      or uptime[1] >= cfg["setting_min_uptime_upper"])
+        e["failed"] = [rule for rule in (*RULES, "availability") if not passed.get(rule, True)]
         e["tier"] = ("verified" if not e["failed"]
                      else "unverified" if e["failed"] == ["data"] else "deranked")
         e["member"] = (True if e["forced"] == "force_in" else False
@@ -170,6 +178,15 @@ def judge(endpoints: list[dict], cfg: dict) -> dict:
     members = sorted((e for e in endpoints if e["member"]),
                      key=lambda e: (e["interval"] is None,
                                     -(e["interval"][0] if e["interval"] else 0.0), e["key"]))
+    if speed and members and members[0]["interval"]:
+        # §10: members within the margin of the top lower bound go first, fastest p50
+        # throughput first, those without a throughput after them; the rest as before.
+        floor = members[0]["interval"][0] - cfg["setting_throughput_margin"]
+        near = [e for e in members if e["interval"] and e["interval"][0] >= floor]
+        fast = sorted((e for e in near if e["throughput_p50"] is not None),
+                      key=lambda e: (-e["throughput_p50"], e["key"]))
+        members = [*fast, *(e for e in near if e["throughput_p50"] is None),
+                   *(e for e in members if e not in near)]
     for e in endpoints:
         e["position"] = None
     for i, e in enumerate(members):
@@ -262,6 +279,17 @@ def check_public_figures(report: Report, endpoints: list[dict], days: dict, api:
             if capped is not None:  # the API rounds capped counts to 3 decimals
                 report.check("public", where, f"capped {name} (3 dp)",
                              round(sums[f"capped_{name}"], 3), capped)
+        performance = row.get("performance")
+        if performance and any("ok" in r for r in days[e["endpoint_key"]]):
+            # §10 availability, where the site reports it: additive counts and their rate.
+            for name in SPEED_COUNTS:
+                report.check("public", where, f"performance {name}", sums[name],
+                             performance.get(name))
+            status = sums["ok"] + sums["errors"] + sums["timeouts"]
+            report.check("public", where, "uptime", ratio(sums["ok"], status),
+                         performance.get("uptime"))
+            report.check("public", where, "uptime_ci95", wilson(sums["ok"], status),
+                         performance.get("uptime_ci95"))
         ours = ratio(e["ignoring_users"], e["active_users"])
         report.check("ignores", where, "ignore_rate (export counts)", ours, e["ignore_rate"])
         report.check("ignores", where, "ignore_rate (API)", ours, row["ignore_rate"])
@@ -310,7 +338,16 @@ def check_pool(report: Report, pool: dict, verdicts: list[dict], days: dict,
                        "calls": sums["capped_calls"], "correct": correct,
                        "prop_requests": sums["capped_propensity_requests"],
                        "prop_with_calls": sums["capped_propensity_requests_with_calls"],
-                       "ignore_rate": ignore_rate, "verdict": v})
+                       "ignore_rate": ignore_rate, "verdict": v,
+                       # §10, where exported: availability from the day rows; the p50
+                       # throughput as published (a percentile of histograms not exported).
+                       "status_requests": sums.get("requests", 0), "ok_requests": sums.get("ok", 0),
+                       "throughput_p50": v.get("throughput_p50")})
+        if "status_requests" in v:
+            report.check("pool inputs", where, "status_requests", sums.get("requests", 0),
+                         v["status_requests"])
+            report.check("pool inputs", where, "ok_requests", sums.get("ok", 0),
+                         v["ok_requests"])
     shared = judge(inputs, pool)
     for e in inputs:
         v = e["verdict"]
