@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from exacto_site.json_body import BoundedJSONParser, PayloadTooLarge, json_depth_exceeds
 from metrics.api import serializers as s
-from metrics.api.views import ERRORS, source_of
+from metrics.api.views import ERRORS, id_scope_of, source_of
 from metrics.services.integrations import ingest_litellm, ingest_otlp
 from metrics.wire import otlp
 from metrics.wire.litellm import OVERRIDES
@@ -149,7 +149,8 @@ class LiteLLMView(APIView):
                                                       f"got {len(items)}."})
         bad = {i: item.reason for i, item in enumerate(items) if isinstance(item, _Unparsable)}
         good = [None if i in bad else item for i, item in enumerate(items)]
-        result = ingest_litellm(good, _defaults(request), source=source_of(request))
+        result = ingest_litellm(good, _defaults(request), source=source_of(request),
+                                id_scope=id_scope_of(request))
         for index, reason in bad.items():
             result.rejected = [r for r in result.rejected if r["index"] != index]
             result.reject(index, None, reason)
@@ -175,7 +176,8 @@ class OTLPTracesView(APIView):
         if len(spans) > limit:
             raise exceptions.ValidationError({"resourceSpans": f"At most {limit} spans per export, "
                                                                f"got {len(spans)}."})
-        result, skipped = ingest_otlp(spans, _defaults(request), source=source_of(request))
+        result, skipped = ingest_otlp(spans, _defaults(request), source=source_of(request),
+                                      id_scope=id_scope_of(request))
         answer = {**result.as_dict(), "skipped": skipped}
         if result.rejected:
             # OTLP's own partial-success field, for collectors that log it.

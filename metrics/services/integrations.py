@@ -12,11 +12,13 @@ from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.wire import litellm, otlp
 
 
-def _ingest(converted: list[tuple[int, object, dict]], result: BatchResult, source: str) -> None:
+def _ingest(converted: list[tuple[int, object, dict]], result: BatchResult, source: str,
+            id_scope: str) -> None:
     """Ingests converted events; maps their indices back to the original positions."""
     if not converted:
         return
-    stored = ingest_tool_calls([event for _, _, event in converted], source=source)
+    stored = ingest_tool_calls([event for _, _, event in converted], source=source,
+                               id_scope=id_scope)
     result.accepted += stored.accepted
     result.duplicates += stored.duplicates
     for entry in stored.rejected:
@@ -28,7 +30,8 @@ def _ingest(converted: list[tuple[int, object, dict]], result: BatchResult, sour
     result.rejected.sort(key=lambda entry: entry["index"])
 
 
-def ingest_litellm(payloads: list, defaults: Mapping[str, str], *, source: str) -> BatchResult:
+def ingest_litellm(payloads: list, defaults: Mapping[str, str], *, source: str,
+                   id_scope: str) -> BatchResult:
     result = BatchResult()
     converted = []
     for index, payload in enumerate(payloads):
@@ -36,12 +39,12 @@ def ingest_litellm(payloads: list, defaults: Mapping[str, str], *, source: str) 
             converted.append((index, payload, litellm.event_from_payload(payload, defaults)))
         except ValueError as exc:
             result.reject(index, payload, str(exc))
-    _ingest(converted, result, source)
+    _ingest(converted, result, source, id_scope)
     return result
 
 
 def ingest_otlp(spans: list[tuple[dict, dict]], defaults: Mapping[str, str], *,
-                source: str) -> tuple[BatchResult, int]:
+                source: str, id_scope: str) -> tuple[BatchResult, int]:
     """(answer, spans skipped for want of GenAI tool attributes); spans from otlp.spans()."""
     result = BatchResult()
     converted = []
@@ -56,7 +59,7 @@ def ingest_otlp(spans: list[tuple[dict, dict]], defaults: Mapping[str, str], *,
             result.reject(index, {"id": _span_id(span)}, str(exc))
             continue
         converted.append((index, {"id": event["id"]}, event))
-    _ingest(converted, result, source)
+    _ingest(converted, result, source, id_scope)
     return result, skipped
 
 

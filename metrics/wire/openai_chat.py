@@ -50,6 +50,8 @@ def parse_completion(response: object) -> tuple[list[WireCall], int, int | None]
             raise WireError(f"choices[{position}] is not an object.")
         message = choice.get("message")
         if message is None:
+            if "delta" in choice:  # a stream chunk posted alone: its calls would be lost
+                raise WireError("it is a stream chunk; send the stream's whole chunk list.")
             continue
         if not isinstance(message, dict):
             raise WireError(f"choices[{position}].message is not an object.")

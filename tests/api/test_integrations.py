@@ -11,6 +11,8 @@ import time
 import pytest
 
 from tests.api.helpers import MODEL, register
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # litellm: no cost-map download
 from tests.wire_payloads import CALLS, WEATHER_SCHEMA
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +87,14 @@ def test_litellm_payloads_become_exactly_counted_events(
     assert tool_counts(admin_client_api) == EXPECTED
     resent = ingest_client.generic("POST", LITELLM_PATH, body.encode(), content_type=content_type)
     assert resent.json()["duplicates"] == 4
+
+
+def test_litellm_ids_are_scoped_per_key(ingest_client, admin_client_api, payloads):
+    # Two gateways (two keys) may send the same LiteLLM ids (METHODOLOGY §9).
+    register(ingest_client, model="moonshotai/kimi-k2-0905", provider="groq")
+    assert ingest_client.post(LITELLM_PATH, payloads[:1], format="json").json()["accepted"] == 1
+    assert admin_client_api.post(LITELLM_PATH, payloads[:1], format="json").json()["accepted"] == 1
+    assert tool_counts(admin_client_api)["valid"] == 2
 
 
 def test_litellm_bad_lines_and_unusable_payloads_are_rejected_by_index(

@@ -79,8 +79,11 @@ def test_an_unknown_format_name_is_refused():
 
 
 def test_a_single_chunk_is_refused_the_whole_stream_is_needed():
+    chunk = chat_chunks("valid")[1]
     with pytest.raises(WireError, match="single chat.completion.chunk"):
-        normalise(chat_request(), chat_chunks("valid")[1])
+        normalise(chat_request(), chunk)
+    with pytest.raises(WireError, match="stream chunk"):
+        normalise(chat_request(), {"choices": chunk["choices"]})  # without its `object`
 
 
 def test_a_stream_of_fragments_is_judged_on_the_concatenation():
