@@ -8,11 +8,13 @@ numerator and denominator of each ignore rate. Each table lists its columns with
 meaning once, here; the dataset card (/data/) and the verifier's docs read them from here.
 """
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from metrics.complexity import Bucket
 from metrics.models import ROLLUP_COUNTS, PublishedPool
+from metrics.pools import PoolSettings
 from metrics.selectors.benchmarks import visible_runs
 from metrics.selectors.endpoints import endpoint_rows
 from metrics.selectors.toolcall_stats import FAILURE_FIELDS, Counts, daily_counts
@@ -228,17 +230,24 @@ def pool_verdict_rows(model: LLMModel | None, days: int) -> list[dict]:
     return out
 
 
+_SETTING_MEANINGS = {
+    "window_days": "§4 window in days",
+    "app_daily_cap": "§4 tool-offering requests an app contributes per endpoint per day",
+    "min_calls": "§7 rule 2: capped calls needed",
+    "min_propensity_requests": "§7 rule 2: capped propensity-eligible requests needed",
+    "accuracy_margin": "§7 rule 3: margin below the best lower bound (fraction)",
+    "propensity_k": "§7 rule 4: MAD multiplier",
+    "propensity_scale": "§7 rule 4: MAD consistency factor",
+    "propensity_min_halfwidth": "§7 rule 4: least half-width of the band (fraction)",
+    "ignore_median_factor": "§7 rule 5: multiple of the model's median ignore rate",
+    "ignore_floor": "§7 rule 5: least threshold (fraction)",
+}
+# Every setting a published pool records (services.published_pools.settings_in_force): the
+# §4 ones and each field of the pool rules' settings, so a new rule's settings ship too.
 _SETTING_COLUMNS = [
-    ("setting_window_days", "§4 window in days"),
-    ("setting_app_daily_cap", "§4 tool-offering requests an app contributes per endpoint per day"),
-    ("setting_min_calls", "§7 rule 2: capped calls needed"),
-    ("setting_min_propensity_requests", "§7 rule 2: capped propensity-eligible requests needed"),
-    ("setting_accuracy_margin", "§7 rule 3: margin below the best lower bound (fraction)"),
-    ("setting_propensity_k", "§7 rule 4: MAD multiplier"),
-    ("setting_propensity_scale", "§7 rule 4: MAD consistency factor"),
-    ("setting_propensity_min_halfwidth", "§7 rule 4: least half-width of the band (fraction)"),
-    ("setting_ignore_median_factor", "§7 rule 5: multiple of the model's median ignore rate"),
-    ("setting_ignore_floor", "§7 rule 5: least threshold (fraction)"),
+    (f"setting_{name}", _SETTING_MEANINGS.get(name, f"pool rule setting {name}"))
+    for name in ("window_days", "app_daily_cap",
+                 *(f.name for f in dataclasses.fields(PoolSettings)))
 ]
 _VERDICT_COLUMNS = [
     ("endpoint_key", "the endpoint's id; ties break by it, compared as text"),
