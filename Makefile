@@ -3,9 +3,12 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SEED_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup run test lint bench migrate worker beat clean
+AXE := node_modules/axe-core/axe.min.js
+
+.PHONY: setup setup-test run test lint bench migrate worker beat clean
 
 setup: $(STAMP)
 
@@ -22,11 +25,21 @@ migrate: setup
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo $(if $(ADMIN_PASSWORD),--admin-password $(ADMIN_PASSWORD),)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo $(if $(ADMIN_PASSWORD),--admin-password $(ADMIN_PASSWORD),) $(SEED_ARGS)
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin at /admin/, API docs at /api/v1/docs/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The web server, a Celery worker and Celery beat on a filesystem broker; Ctrl-C stops all three.
+	DEBUG=$${DEBUG:-1} $(PY) manage.py run_local --port $(PORT)
 
-test: setup
+# Test-only tools beyond Python: axe-core (npm, pinned in package-lock.json) for the browser
+# tests' accessibility check. Installed here, never while tests run; `make run` needs no Node.
+setup-test: setup $(AXE)
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is required for the browser tests' axe-core (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -42,4 +55,4 @@ beat: setup
 	$(VENV)/bin/celery -A exacto_site beat --loglevel=info
 
 clean:
-	rm -rf $(VENV) staticfiles exacto.sqlite3*
+	rm -rf $(VENV) staticfiles exacto.sqlite3* node_modules .queue

@@ -204,7 +204,19 @@ EXACTO_LOGIN_LOCK_SECONDS = env.int("EXACTO_LOGIN_LOCK_SECONDS", default=15 * 60
 EXACTO_FEEDBACK_PER_HOUR = env.int("EXACTO_FEEDBACK_PER_HOUR", default=5)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# `filesystem://` (what `make run` uses) is Kombu's broker in a folder: real worker and beat
+# processes without any server. It has no result store, and no results are needed.
+CELERY_RESULT_BACKEND = env.str(
+    "CELERY_RESULT_BACKEND",
+    default=None if CELERY_BROKER_URL.startswith("filesystem:") else (CELERY_BROKER_URL or None),
+)
+QUEUE_DIR = Path(env.str("EXACTO_QUEUE_DIR", default=str(BASE_DIR / ".queue")))
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(QUEUE_DIR), "data_folder_out": str(QUEUE_DIR),
+        "store_processed": False,
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="exacto")

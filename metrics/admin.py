@@ -44,6 +44,48 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AuditAdmin(ReadOnlyAdmin):
+    """An audit trail (pool snapshots, rotation events, publication records): readable by
+    admins, never added, changed or deleted by anyone, superusers included."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+def _pct(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * float(value):.{digits}f}%"
+
+
+def endpoint_name(endpoint) -> str:
+    """An endpoint as people name it: provider (quantization)."""
+    quant = f" ({endpoint.quantization})" if endpoint.quantization else ""
+    return f"{endpoint.provider.slug}{quant}"
+
+
+def _pool_names(snapshot) -> str:
+    names = {str(v.endpoint_id): endpoint_name(v.endpoint) for v in snapshot.verdicts.all()}
+    return ", ".join(names.get(key, f"endpoint {key}") for key in snapshot.figures.get("pool", [])
+                     ) or "empty"
+
+
+def snapshot_figures_text(figures: dict) -> str:
+    """The shared figures of a snapshot in words, instead of raw JSON."""
+    band = figures.get("propensity_range") or None
+    parts = [f"best accuracy lower bound {_pct(figures.get('best_lower_bound'), 2)}"]
+    if band:
+        parts.append(f"propensity band {_pct(band['low'])}–{_pct(band['high'])} "
+                     f"({band.get('centre_kind', 'median')}-centred at {_pct(band['centre'])})")
+    else:
+        parts.append("no propensity band (too little data)")
+    parts.append(f"ignore threshold {_pct(figures.get('ignore_threshold'))}")
+    return "; ".join(parts)
+
+
 @admin.register(Benchmark)
 class BenchmarkAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "unit", "higher_is_better", "tolerance")
@@ -105,30 +147,88 @@ class PoolVerdictInline(admin.TabularInline):
     model = PoolVerdict
     extra = 0
     can_delete = False
-    fields = ("endpoint", "tier", "member", "position", "forced", "failed", "accuracy_lower")
+    fields = ("endpoint_label", "tier", "member", "position", "forced", "failed_rules",
+              "accuracy_lower_pct")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("endpoint__provider")
+
+    @admin.display(description="Endpoint")
+    def endpoint_label(self, obj):
+        return endpoint_name(obj.endpoint)
+
+    @admin.display(description="Failed rules")
+    def failed_rules(self, obj):
+        return ", ".join(obj.failed) or "none"
+
+    @admin.display(description="Accuracy lower bound")
+    def accuracy_lower_pct(self, obj):
+        return _pct(obj.accuracy_lower, 2)
 
 
 class PoolChangeInline(admin.TabularInline):
     model = PoolChange
     extra = 0
     can_delete = False
-    fields = ("endpoint", "change", "rules", "reason")
+    fields = ("endpoint_label", "change", "rule_names", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("endpoint__provider")
+
+    @admin.display(description="Endpoint")
+    def endpoint_label(self, obj):
+        return endpoint_name(obj.endpoint)
+
+    @admin.display(description="Rules")
+    def rule_names(self, obj):
+        return ", ".join(obj.rules) or "—"
+
 
 @admin.register(PoolSnapshot)
-class PoolSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ("model", "sequence", "computed_at", "trigger", "fallback")
+class PoolSnapshotAdmin(AuditAdmin):
+    list_display = ("model", "sequence", "computed_at", "trigger", "fallback", "pool",
+                    "best_bound")
     list_filter = ("model", "trigger", "fallback")
+    list_select_related = ("model",)
     date_hierarchy = "computed_at"
+    fields = ("model", "sequence", "computed_at", "trigger", "fallback", "pool", "shared_figures")
+    readonly_fields = fields
     inlines = [PoolChangeInline, PoolVerdictInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("verdicts__endpoint__provider")
+
+    @admin.display(description="Pool, in routing order")
+    def pool(self, obj):
+        return _pool_names(obj)
+
+    @admin.display(description="Best lower bound")
+    def best_bound(self, obj):
+        return _pct(obj.figures.get("best_lower_bound"), 2)
+
+    @admin.display(description="Figures")
+    def shared_figures(self, obj):
+        return snapshot_figures_text(obj.figures)
 
 
 @admin.register(PublishedPool)
@@ -220,10 +320,9 @@ class LLMModelAdmin(BaseLLMModelAdmin):
     def recompute_pool_action(self, request, queryset):
         for model in queryset:
             snapshot = recompute_model(model, trigger=RecomputeTrigger.ADMIN)
-            pool = ", ".join(snapshot.figures.get("pool", [])) or "empty"
             self.message_user(
                 request, f"{model.slug}: snapshot #{snapshot.sequence}"
-                f"{' (fallback)' if snapshot.fallback else ''}, pool endpoint ids: {pool}.",
+                f"{' (fallback)' if snapshot.fallback else ''}, pool: {_pool_names(snapshot)}.",
                 messages.SUCCESS)
 
     @admin.action(description="Publish all endpoints of the model")

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class MetricsConfig(AppConfig):
@@ -8,6 +8,24 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from metrics.models import PoolOverride
         from metrics.schedule import ensure_periodic_tasks
+        from metrics.signals import (
+            model_saved,
+            override_changed,
+            provider_saved,
+            rotation_event_saved,
+        )
+        from providers.models import LLMModel, Provider, RotationEvent
 
         post_migrate.connect(ensure_periodic_tasks, sender=self)
+        post_save.connect(rotation_event_saved, sender=RotationEvent,
+                          dispatch_uid="exacto-recompute-on-rotation")
+        post_save.connect(override_changed, sender=PoolOverride,
+                          dispatch_uid="exacto-recompute-on-override-save")
+        post_delete.connect(override_changed, sender=PoolOverride,
+                            dispatch_uid="exacto-recompute-on-override-delete")
+        post_save.connect(provider_saved, sender=Provider,
+                          dispatch_uid="exacto-recompute-on-provider-approval")
+        post_save.connect(model_saved, sender=LLMModel,
+                          dispatch_uid="exacto-recompute-on-model-approval")

@@ -62,3 +62,5 @@ class RecomputeTrigger(models.TextChoices):
     ADMIN = "admin", "Admin"
     COMMAND = "command", "Management command"
     API = "api", "API"
+    # A rotation change, an override or an approval recomputes its model at once.
+    CHANGE = "change", "Rotation, override or approval"

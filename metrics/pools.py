@@ -341,19 +341,17 @@ def _lower_bound_order(lower: float | None, key: str) -> tuple[bool, float, str]
     return (lower is None, -(lower or 0.0), key)
 
 
-def choose_fallback(verdicts: Sequence[EndpointVerdict]) -> str | None:
-    """§7: when the pool would be empty, the best in-rotation endpoint by
-    accuracy lower bound, never one forced out; None if none has any calls."""
-    candidates = [
-        (v.accuracy_ci95[0], v.key)
-        for v in verdicts
-        if v.rules[Rule.ROTATION].passed
-        and v.forced != Override.FORCE_OUT
-        and v.accuracy_ci95 is not None
-    ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda c: _lower_bound_order(*c))[1]
+def choose_fallback(verdicts: Sequence[EndpointVerdict]) -> tuple[str, ...]:
+    """§7 and API.md 1.1: when the pool would be empty, the best in-rotation endpoint by
+    accuracy lower bound, never one forced out. When no such endpoint has any calls there
+    is no "best": every in-rotation endpoint not forced out (a router gets a list while
+    endpoints are in rotation). Empty only when none is in rotation."""
+    eligible = [v for v in verdicts
+                if v.rules[Rule.ROTATION].passed and v.forced != Override.FORCE_OUT]
+    measured = [(v.accuracy_ci95[0], v.key) for v in eligible if v.accuracy_ci95 is not None]
+    if measured:
+        return (min(measured, key=lambda c: _lower_bound_order(*c))[1],)
+    return tuple(sorted(v.key for v in eligible))
 
 
 def judge_pool(
@@ -398,10 +396,10 @@ def judge_pool(
     fallback = False
     if not any(v.member for v in verdicts):
         chosen = choose_fallback(verdicts)
-        if chosen is not None:
+        if chosen:
             fallback = True
             verdicts = [
-                replace(v, member=True, fallback=True) if v.key == chosen else v for v in verdicts
+                replace(v, member=True, fallback=True) if v.key in chosen else v for v in verdicts
             ]
 
     members = [v for v in verdicts if v.member]

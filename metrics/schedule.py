@@ -1,5 +1,7 @@
 """Installs the periodic tasks in django-celery-beat's tables once; admins edit them after."""
 
+import os
+
 from django.conf import settings
 
 PERIODIC = {
@@ -16,5 +18,10 @@ def ensure_periodic_tasks(**kwargs) -> None:
         seconds = getattr(settings, setting) if setting else default
         every, _ = IntervalSchedule.objects.get_or_create(every=seconds,
                                                           period=IntervalSchedule.SECONDS)
-        # get_or_create: an admin's later change of the interval is never overwritten.
-        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": every})
+        # An admin's later change of the interval is never overwritten, unless the
+        # environment names the interval explicitly (then the environment wins at migrate).
+        task_row, created = PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": task, "interval": every})
+        if not created and setting and setting in os.environ and task_row.interval != every:
+            task_row.interval = every
+            task_row.save(update_fields=["interval"])

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import charts, export_formats
+from metrics import charts, export_formats, presentation
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
-from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboard, visible_runs
+from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboards, visible_runs
 from metrics.selectors.disclosure import Disclosure
 from metrics.selectors.endpoints import (
     home_cards,
@@ -21,6 +21,8 @@ from metrics.selectors.endpoints import (
 )
 from metrics.selectors.exports import LICENCE, LICENCE_URL, SOURCE, TABLES, Table
 from metrics.selectors.toolcall_stats import daily_figures
+from metrics.services.pools import pool_settings
+from metrics.stats import Range
 from providers.choices import OPEN_FEEDBACK_STATUSES, ApprovalStatus
 from providers.models import LLMModel, Provider
 from providers.visibility import Viewer
@@ -34,10 +36,34 @@ def _burn_in_x(point: dict):
     return days if days is not None else point["run_at"][:10]
 
 
+def _range_view(benchmark: Benchmark, latest: list[dict]) -> dict:
+    """One benchmark's latest visible run per endpoint, judged by the range rule (§6) on
+    what the reader can see, as the chart draws it."""
+    rows, reference = presentation.range_rows(latest, benchmark)
+    rows.sort(key=lambda r: (-r["score"] if benchmark.higher_is_better else r["score"], r["label"]))
+    return {
+        "benchmark": benchmark, "rows": rows, "reference": reference,
+        "figure": charts.benchmark_chart(
+            rows, reference=reference.score if reference else None,
+            reference_kind=reference.kind if reference else "", tolerance=benchmark.tolerance,
+            higher_is_better=benchmark.higher_is_better, unit=benchmark.unit),
+    }
+
+
+def _burn_in(series: dict[str, list[dict]], unit: str) -> dict:
+    """Burn-in small multiples: only endpoints with at least two runs have a trend."""
+    trends = {name: [(_burn_in_x(p), p["score"]) for p in points]
+              for name, points in series.items() if len(points) >= 2}
+    days = any(p["days_since_release"] is not None for pts in series.values() for p in pts)
+    return charts.sparklines(trends, unit="%" if unit == "%" else "",
+                             x_prefix="day " if days else "")
+
+
 def home(request):
     cards = home_cards(Viewer.from_request(request))
     return render(request, "dashboard/home.html",
-                  {"cards": cards, "spread_figure": charts.spread_chart(cards)})
+                  {"cards": cards, "spread_figure": charts.spread_chart(cards),
+                   "recompute_minutes": max(1, settings.EXACTO_POOL_RECOMPUTE_SECONDS // 60)})
 
 
 def _visible(viewer: Viewer, queryset, **lookup):
@@ -52,50 +78,70 @@ def model_page(request, slug):
     viewer = Viewer.from_request(request)
     model = _visible(viewer, LLMModel, slug=slug)
     rows, snapshot = model_endpoints(model, viewer)
+    rules = pool_settings()
+    # Bar and band from the figures this reader may see (published ones for the public);
+    # tiers and failed rules are the stored verdict's, computed on all data.
+    judgement = presentation.visible_judgement(rows, rules)
+    bar = presentation.accuracy_bar(judgement, rules)
     endpoints = [r["_endpoint"] for r in rows]
-    # The band comes from every endpoint's unpublished days: admins see it, and a provider
-    # only when it rests on its own endpoints alone (METHODOLOGY §8).
+    # Verdict reasons quote all data: the endpoint's own to its provider, other endpoints'
+    # thresholds to admins only (METHODOLOGY §8). The public band is the rule applied to
+    # published figures; a provider or admin sees the stored band when they may read it.
     disclosure = Disclosure(viewer, [snapshot])
-    band = disclosure.band(snapshot)
+    sees_private = any(viewer.sees_private(e) for e in endpoints)
+    band = judgement.propensity_range
+    if sees_private:
+        stored = disclosure.band(snapshot)
+        band = Range(**stored) if stored else None
     daily = daily_figures(endpoints, viewer, days=30)
-    over_time = {
-        endpoint_label(e): [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
-                            if f["accuracy"] is not None]
-        for e in endpoints
-    }
-    runs = burn_in(model, viewer)
+    labels = {e.pk: endpoint_label(e) for e in endpoints}
+    over_time = {labels[e.pk]: [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
+                                if f["accuracy"] is not None]
+                 for e in endpoints}
     open_feedback = dict(
         model.feedback.filter(status__in=OPEN_FEEDBACK_STATUSES)
         .values_list("provider__slug").annotate(n=Count("id"))
     )
     for row in rows:
+        row["label"] = charts.label(row)
         row["open_feedback"] = open_feedback.get(row["provider"], 0)
-        # Verdict reasons quote figures computed on all data, published or not: the
-        # endpoint's own to its provider, other endpoints' thresholds to admins only.
-        if viewer.sees_private(row["_endpoint"]) and row["_verdict"] is not None:
+        private = viewer.sees_private(row["_endpoint"]) and row["_verdict"] is not None
+        if private:
             row["verdict"] = disclosure.verdict(snapshot, row["_verdict"].detail)
-    figures = {
-        "accuracy": charts.accuracy_chart(rows),
-        "failures": charts.failure_modes_chart(rows),
-        "propensity": charts.propensity_chart(rows, band),
-        "buckets": charts.bucket_chart(rows),
-        "over_time": charts.series_chart(over_time, "Daily tool-call accuracy", "Day",
-                                         "Accuracy (%)"),
-    }
-    for slug, series in runs.items():
-        figures[f"burnin-{slug}"] = charts.series_chart(
-            {name: [(_burn_in_x(p), p["score"]) for p in pts]
-             for name, pts in series.items()},
-            f"{slug}: score against days since release", "Days since release", "Score",
-        )
+        row["deciding"] = presentation.deciding_words(row, judgement, rules, private=private)
+    presentation.add_bars(rows, band)
+    rows = presentation.sort_rows(rows)
+    measured = [r for r in rows if r["tool_calls"]["calls"]]
+    pool = sorted((r for r in rows if (r.get("exacto") or {}).get("member")),
+                  key=lambda r: (r["_verdict"].position is None, r["_verdict"].position or 0))
+    runs = burn_in(model, viewer)
+    reference_of = {charts.label(r): r["reference"] for r in rows}
+    benchmarks_by_slug = {b.slug: b for b in Benchmark.objects.filter(slug__in=list(runs))}
+    boards = []
+    for bench_slug, series in sorted(runs.items()):
+        latest = [{"label": name, "score": pts[-1]["score"], "stderr": pts[-1]["stderr"],
+                   "run_at": pts[-1]["run_at"], "is_reference": reference_of.get(name, False)}
+                  for name, pts in series.items()]
+        board = _range_view(benchmarks_by_slug[bench_slug], latest)
+        board["burn_in"] = _burn_in(series, board["benchmark"].unit)
+        board["series"] = series
+        boards.append(board)
     return render(request, "dashboard/model.html", {
         "model": model,
+        "rows": measured,
         # Endpoints known only from benchmark files have no telemetry: listed apart.
-        "rows": [r for r in rows if r["tool_calls"]["calls"]],
         "quiet_rows": [r for r in rows if not r["tool_calls"]["calls"]],
-        "snapshot": snapshot, "band": band, "figures": figures,
-        "burn_in": runs, "window_days": settings.EXACTO_WINDOW_DAYS,
-        "pool": [r for r in rows if (r.get("exacto") or {}).get("member")],
+        "snapshot": snapshot, "band": band, "bar": bar, "pool": pool,
+        "figures": {
+            "accuracy": charts.accuracy_chart(measured, bar),
+            "failures": charts.failure_modes_chart(measured),
+            "propensity": charts.propensity_chart(measured, band),
+        },
+        "buckets": charts.bucket_charts(measured),
+        "daily": charts.sparklines(over_time),
+        "boards": boards,
+        "window_days": settings.EXACTO_WINDOW_DAYS, "min_calls": rules.min_calls,
+        "sees_private": sees_private,
     })
 
 
@@ -114,7 +160,8 @@ def pool_history(request, slug):
         change.visible_reason = (disclosure.change_reason(change)
                                  if viewer.sees_private(change.endpoint) else "")
     return render(request, "dashboard/pool_history.html", {
-        "model": model, "snapshots": snapshots, "changes": changes})
+        "model": model, "snapshots": snapshots, "changes": changes,
+        "recompute_minutes": max(1, settings.EXACTO_POOL_RECOMPUTE_SECONDS // 60)})
 
 
 def provider_page(request, slug):
@@ -123,45 +170,62 @@ def provider_page(request, slug):
     sections: dict = {}
     rows, _ = provider_endpoints(provider, viewer)
     for row in rows:
+        row["label"] = charts.label(row)
         sections.setdefault(row["_endpoint"].model, []).append(row)
     runs = visible_runs(viewer).filter(endpoint__provider=provider).order_by("-run_at")[:100]
     return render(request, "dashboard/provider.html", {
         "provider": provider,
         "sections": [{"model": m, "rows": rows} for m, rows in sections.items()],
-        "runs": runs})
+        "rows": rows, "runs": runs, "window_days": settings.EXACTO_WINDOW_DAYS})
 
 
 def benchmarks(request):
     viewer = Viewer.from_request(request)
-    items = Benchmark.objects.annotate(
-        n=Count("runs", filter=Q(runs__in=visible_runs(viewer)))).order_by("slug")
-    return render(request, "dashboard/benchmarks.html", {"benchmarks": items})
+    items = list(Benchmark.objects.annotate(
+        n=Count("runs", filter=Q(runs__in=visible_runs(viewer)))).order_by("slug"))
+    # One leaderboard per benchmark and model: the latest visible run of each endpoint.
+    board_runs = leaderboards([b for b in items if b.n], viewer)
+    sections = []
+    for bench in items:
+        boards = []
+        for model, latest in board_runs.get(bench.pk, {}).items():
+            board = _range_view(bench, latest)
+            board["model"] = model
+            boards.append(board)
+        sections.append({"benchmark": bench, "boards": boards})
+    return render(request, "dashboard/benchmarks.html", {"sections": sections})
 
 
 def benchmark_page(request, slug):
     benchmark = get_object_or_404(Benchmark, slug=slug)
     viewer = Viewer.from_request(request)
-    board = leaderboard(benchmark, viewer)
-    by_model: dict = {}
-    for run in board:
-        by_model.setdefault(run.endpoint.model, []).append(run)
-    figures = {}
-    for model in by_model:
+    board_runs = leaderboards([benchmark], viewer).get(benchmark.pk, {})
+    boards = []
+    for model, latest in board_runs.items():
+        board = _range_view(benchmark, latest)
+        board["model"] = model
         series = burn_in(model, viewer).get(benchmark.slug, {})
-        figures[model.slug] = charts.series_chart(
-            {name: [(_burn_in_x(p), p["score"]) for p in pts]
-             for name, pts in series.items()},
-            f"{model.slug}: burn-in", "Days since release", f"Score ({benchmark.unit})",
-        )
-    return render(request, "dashboard/benchmark.html", {
-        "benchmark": benchmark, "by_model": by_model, "figures": figures})
+        board["burn_in"] = _burn_in(series, benchmark.unit)
+        board["status"] = {r["label"]: r for r in latest}
+        boards.append(board)
+    return render(request, "dashboard/benchmark.html", {"benchmark": benchmark, "boards": boards})
 
 
 def methodology(request):
     text = METHODOLOGY_PATH.read_text(encoding="utf-8")
+    # The page opens with the answer (its own template); the document follows without its
+    # title and its paragraph about itself.
+    body = text.split("\n## ", 1)
+    words = body[0].split("Words:", 1)
+    text = ("Words:" + words[1] if len(words) == 2 else "") + ("\n## " + body[1] if len(body) == 2 else "")
     html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
     knobs = {name: getattr(settings, name) for name in dir(settings) if name.startswith("EXACTO_")}
-    return render(request, "dashboard/methodology.html", {"html": html, "knobs": knobs})
+    return render(request, "dashboard/methodology.html", {
+        "html": html, "knobs": knobs, "s": settings,
+        "recompute_minutes": max(1, settings.EXACTO_POOL_RECOMPUTE_SECONDS // 60),
+        "margin_points": 100 * settings.EXACTO_POOL_ACCURACY_MARGIN,
+        "ignore_floor": 100 * settings.EXACTO_POOL_IGNORE_FLOOR,
+        "halfwidth": 100 * settings.EXACTO_POOL_PROPENSITY_MIN_HALFWIDTH})
 
 
 def _export_scope(request):

@@ -152,6 +152,10 @@ class RotationEventAdmin(admin.ModelAdmin):
     list_select_related = ("endpoint__model", "endpoint__provider", "user")
     date_hierarchy = "at"
 
+    fields = ("at", "endpoint", "old_status", "new_status", "actor", "user", "source", "reason",
+              "figures_text")
+    readonly_fields = fields
+
     def has_add_permission(self, request):
         return False
 
@@ -160,6 +164,22 @@ class RotationEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Figures")
+    def figures_text(self, obj):
+        return format_figures(obj.figures) or "—"
+
+
+def format_figures(value, depth: int = 0) -> str:
+    """Recorded figures in words ("score: 72.4; threshold: 97.0"), floats rounded, not JSON."""
+    if isinstance(value, dict):
+        inner = "; ".join(f"{key}: {format_figures(item, depth + 1)}" for key, item in value.items())
+        return f"({inner})" if depth and inner else inner
+    if isinstance(value, list):
+        return ", ".join(format_figures(item, depth + 1) for item in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "—" if value is None else str(value)
 
 
 @admin.register(ProviderUser)

@@ -24,7 +24,9 @@ class FeedbackForm(forms.Form):
                                  label="Request or generation id (optional)")
     email = forms.EmailField(required=False, label="Your email (optional, to hear back)")
     # Honeypot: hidden from people, filled in by naive bots.
-    website = forms.CharField(required=False, label="Leave this empty")
+    # The honeypot: hidden from people and assistive technology, out of the tab order.
+    website = forms.CharField(required=False, label="Leave this empty", widget=forms.TextInput(
+        attrs={"tabindex": "-1", "autocomplete": "off"}))
 
     def clean_website(self):
         if self.cleaned_data.get("website"):

@@ -32,10 +32,24 @@ def burn_in(model: LLMModel, viewer: Viewer) -> dict[str, dict[str, list[dict]]]
     return {slug: dict(series) for slug, series in out.items()}
 
 
-def leaderboard(benchmark: Benchmark, viewer: Viewer) -> list[BenchmarkRun]:
-    """The latest visible run of every endpoint on a benchmark, best first."""
-    latest = {}
-    runs = visible_runs(viewer).filter(benchmark=benchmark).order_by("run_at", "id")
+def leaderboards(benchmarks: list[Benchmark], viewer: Viewer) -> dict[int, dict]:
+    """{benchmark id: {model: [latest visible run of each endpoint, as a dict]}}, in one query.
+
+    Each dict carries what the range rule and the pages need: label, score, stderr,
+    run date, whether the endpoint is the model's reference, and its rotation status.
+    """
+    latest: dict[tuple[int, int], BenchmarkRun] = {}
+    runs = visible_runs(viewer).filter(benchmark__in=benchmarks).order_by("run_at", "id")
     for run in runs:
-        latest[run.endpoint_id] = run
-    return sorted(latest.values(), key=lambda r: r.score, reverse=benchmark.higher_is_better)
+        latest[(run.benchmark_id, run.endpoint_id)] = run
+    out: dict[int, dict] = defaultdict(dict)
+    for (bench_id, _), run in sorted(latest.items(),
+                                     key=lambda kv: (kv[1].endpoint.model.slug, kv[0])):
+        endpoint = run.endpoint
+        out[bench_id].setdefault(endpoint.model, []).append({
+            "label": endpoint_label(endpoint), "provider": endpoint.provider.slug,
+            "score": run.score, "stderr": run.stderr, "run_at": run.run_at.isoformat(),
+            "is_reference": endpoint.is_reference, "rotation_status": endpoint.rotation_status,
+            "source": run.source, "published": run.published_at is not None,
+        })
+    return dict(out)

@@ -126,7 +126,24 @@ def provider_endpoints(
         viewer.endpoints(Endpoint.objects.filter(provider=provider))
         .select_related("provider", "model").order_by("model__slug", "quantization")
     )
-    rows, _, snapshots = endpoint_rows(endpoints, viewer)
+    rows, stats, snapshots = endpoint_rows(endpoints, viewer)
+    # §3/§4 comparisons (bucket-mix flag, app-matched accuracy) are against the model's
+    # other endpoints: their figures come in one more query, whatever their number.
+    peers = list(
+        Endpoint.objects.filter(model_id__in={e.model_id for e in endpoints})
+        .exclude(provider=provider).select_related("provider", "model")
+    )
+    peer_stats = endpoint_stats(peers, viewer) if peers else {}
+    by_model: dict[int, dict[int, EndpointStats]] = defaultdict(dict)
+    for endpoint in endpoints:
+        by_model[endpoint.model_id][endpoint.pk] = stats[endpoint.pk]
+    for endpoint in peers:
+        by_model[endpoint.model_id][endpoint.pk] = peer_stats[endpoint.pk]
+    comparisons: dict[int, dict] = {}
+    for group in by_model.values():
+        comparisons.update(model_comparisons(group))
+    for row in rows:
+        row.update(comparisons[row["_endpoint"].pk])
     return rows, snapshots
 
 
@@ -155,7 +172,7 @@ def home_cards(viewer: Viewer) -> list[dict]:
         cards.append({
             "model": model,
             "endpoints": len(by_model[model.pk]),
-            "pool": [{"provider": provider_of.get(v.endpoint_id, "?"),
+            "pool": [{"provider": provider_of.get(v.endpoint_id, "?"), "tier": v.tier,
                       "tool_calls": {"accuracy": accuracy.get(v.endpoint_id)}}
                      for v in members],
             "spread": (min(known), max(known)) if known else None,

@@ -5,6 +5,7 @@ Public: it names providers, tiers and failed rules, never the figures behind the
 """
 
 from metrics.models import PoolSnapshot
+from providers.choices import RotationStatus
 from providers.models import Endpoint, LLMModel
 
 EXACTO = "exacto"
@@ -21,7 +22,7 @@ def route(model: LLMModel, variant: str | None) -> dict:
         return _exacto_route(model)
     # Pending providers are never routed (METHODOLOGY §9).
     endpoints = (
-        Endpoint.objects.filter(model=model, rotation_status="active").approved()
+        Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE).approved()
         .select_related("provider").order_by("provider__slug", "quantization")
     )
     return {
@@ -38,8 +39,15 @@ def route(model: LLMModel, variant: str | None) -> dict:
 def _exacto_route(model: LLMModel) -> dict:
     snapshot = PoolSnapshot.objects.filter(model=model).order_by("-sequence").first()
     if snapshot is None:
-        return {"model": model.slug, "variant": EXACTO, "computed_at": None, "fallback": False,
-                "providers": [], "excluded": []}
+        # API.md 1.1: no pool yet → the in-rotation endpoints as a fallback, unjudged
+        # (no figures yet to rank them by), never an empty list while some are in rotation.
+        in_rotation = (Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE)
+                       .approved()
+                       .select_related("provider").order_by("provider__slug", "quantization"))
+        providers = [{"provider": e.provider.slug, "quantization": e.quantization,
+                      "tier": None, "forced": False} for e in in_rotation]
+        return {"model": model.slug, "variant": EXACTO, "computed_at": None,
+                "fallback": bool(providers), "providers": providers, "excluded": []}
     verdicts = list(snapshot.verdicts.select_related("endpoint__provider"))
     members = sorted((v for v in verdicts if v.member),
                      key=lambda v: (v.position is None, v.position or 0))

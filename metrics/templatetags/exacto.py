@@ -35,3 +35,58 @@ def chart_table(figure):
     from metrics.charts import table_of
 
     return table_of(figure) if figure else {"rows": []}
+
+
+@register.filter
+def thousands(value):
+    """Counts with thousands separators; capped counts are fractional, shown rounded."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):,.0f}"
+
+
+@register.filter
+def ago(value):
+    """A time in the reader's words: "4 min ago", "2 h ago", "3 days ago"."""
+    if not value:
+        return "never"
+    from django.utils import timezone
+
+    seconds = max(0, int((timezone.now() - value).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days != 1 else ''} ago"
+
+
+@register.filter
+def points(delta):
+    """An accuracy difference in percentage points, signed: "+1.2 pts", "−0.4 pts"."""
+    if delta is None:
+        return "—"
+    value = 100 * float(delta)
+    sign = "+" if value > 0.05 else ("−" if value < -0.05 else "±")
+    return f"{sign}{abs(value):.1f} pts"
+
+
+ROTATION_WORDS = {"active": "in rotation", "benchmark_hold": "held", "admin_removed": "removed"}
+
+
+@register.filter
+def rotation_words(status):
+    return ROTATION_WORDS.get(status, status or "—")
+
+
+@register.filter
+def tier_words(tier):
+    return tier or "not judged"
+
+
+@register.filter
+def plotly_spec(figure):
+    """What plotly.js draws: data and layout only (takeaway, legend and table are HTML)."""
+    return {"data": figure.get("data", []), "layout": figure.get("layout", {})}

@@ -5,7 +5,9 @@
     if (!window.Plotly) { return; }
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var spec = JSON.parse(document.getElementById(el.dataset.figure).textContent);
-      window.Plotly.newPlot(el, spec.data, spec.layout, {responsive: true, displaylogo: false});
+      // No modebar: it covered titles on phones; every chart's numbers are in its table.
+      window.Plotly.newPlot(el, spec.data, spec.layout,
+                            {responsive: true, displayModeBar: false, displaylogo: false});
       el.setAttribute("data-drawn", "1");
     });
   }

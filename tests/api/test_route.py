@@ -141,6 +141,30 @@ def test_pool_reflects_window(ingest_client, anon_client):
         day=timezone.now().date() - timedelta(days=30))
     recompute_model(LLMModel.objects.get(slug=MODEL), trigger="command")
     body = route(anon_client, f"{MODEL}:exacto")
-    # No calls in the window: no accuracy bound, so not even a fallback candidate.
-    assert body["providers"] == [] and body["fallback"] is False
-    assert {e["provider"]: e["failed"] for e in body["excluded"]} == {"stale": ["data"]}
+    # No calls in the window: no accuracy bound, no "best"; API.md 1.1 still lists every
+    # in-rotation endpoint, as a fallback, rather than nothing.
+    assert [p["provider"] for p in body["providers"]] == ["stale"] and body["fallback"] is True
+    assert body["excluded"] == []
+
+
+def test_model_without_a_pool_yet_routes_to_its_in_rotation_endpoints(ingest_client, anon_client):
+    # API.md 1.1: no snapshot yet → fallback with the in-rotation endpoints, never [].
+    model_slug = "acme/brand-new"
+    for name in ("zeta", "eta", "theta"):
+        register(ingest_client, model=model_slug, provider=name)
+    Endpoint.objects.filter(provider__slug="theta").update(rotation_status="admin_removed")
+    body = route(anon_client, f"{model_slug}:exacto")
+    assert body["computed_at"] is None and body["fallback"] is True
+    assert [p["provider"] for p in body["providers"]] == ["eta", "zeta"]
+    assert all(p["tier"] is None for p in body["providers"])
+
+
+def test_model_with_no_telemetry_routes_to_every_in_rotation_endpoint(ingest_client, anon_client):
+    # Issue 13: endpoints in rotation, no calls at all → a recompute still gives a list.
+    model_slug = "acme/quiet"
+    for name in ("one", "two"):
+        register(ingest_client, model=model_slug, provider=name)
+    recompute_model(LLMModel.objects.get(slug=model_slug), trigger="command")
+    body = route(anon_client, f"{model_slug}:exacto")
+    assert body["fallback"] is True and body["computed_at"] is not None
+    assert sorted(p["provider"] for p in body["providers"]) == ["one", "two"]

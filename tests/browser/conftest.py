@@ -35,12 +35,28 @@ def _assert_test_database():
         f"refusing to seed/flush {name!r}: not a test database (mark the tests django_db)")
 
 
+SKEWED = ("moonshotai/kimi-k2-0905", "groq")
+
+
+def plant_schema_mix_skew():
+    """Gives groq's Kimi K2 endpoint many complex-schema calls on a published day, so its
+    complexity mix differs from the model's (METHODOLOGY §3 flag) and the pages must show it."""
+    from metrics.models import ToolCallRollup
+    from providers.models import Endpoint
+
+    endpoint = Endpoint.objects.get(model__slug=SKEWED[0], provider__slug=SKEWED[1])
+    ToolCallRollup.objects.create(
+        endpoint=endpoint, app="complex-agent", bucket="complex", day=endpoint.published_until,
+        requests_with_tools=600, propensity_requests=0, calls=600, valid=570, schema_mismatch=30)
+
+
 @pytest.fixture(scope="module")
 def demo_server(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _assert_test_database()
         call_command("seed_demo", "--admin-password", "pw", "--days", "10",
                      "--requests-per-day", "40", verbosity=0)
+        plant_schema_mix_skew()
         server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
         server._live_server_modified_settings.enable()
         try:

@@ -341,11 +341,22 @@ def test_fallback_is_best_in_rotation_endpoint_when_pool_is_empty():
     assert chosen.member and chosen.fallback and chosen.tier == Tier.UNVERIFIED
 
 
-def test_no_fallback_when_no_endpoint_has_calls():
-    result = judge_pool([ep("a", calls=0, correct=0), ep("b", calls=0, correct=0)])
-    assert result.pool == ()
-    assert result.fallback is False
-    assert not any(v.member for v in result.verdicts)
+def test_fallback_lists_every_in_rotation_endpoint_when_none_has_calls():
+    # API.md 1.1: never an empty list while endpoints are in rotation.
+    result = judge_pool([
+        ep("b", calls=0, correct=0), ep("a", calls=0, correct=0),
+        ep("held", calls=0, correct=0, in_rotation=False),
+        ep("banned", calls=0, correct=0, override=Override.FORCE_OUT),
+    ])
+    assert result.pool == ("a", "b")
+    assert result.fallback is True
+    assert {k for k, v in by_key(result).items() if v.member} == {"a", "b"}
+    assert all(by_key(result)[k].fallback for k in result.pool)
+
+
+def test_no_fallback_when_no_endpoint_is_in_rotation():
+    result = judge_pool([ep("held", calls=0, correct=0, in_rotation=False)])
+    assert result.pool == () and result.fallback is False
 
 
 def test_no_fallback_for_an_empty_model():
@@ -547,7 +558,13 @@ def test_judge_pool_never_raises_and_judges_every_rule(model):
         assert v.failed == tuple(r for r in Rule if not v.rules[r].passed)
         if v.forced == Override.FORCE_OUT:
             assert not v.member
-    assert result.fallback == (len(result.pool) == 1 and by_key(result)[result.pool[0]].fallback)
+    # A fallback pool is one endpoint with calls, or every in-rotation one when none has any.
+    fallback_members = [k for k in result.pool if by_key(result)[k].fallback]
+    assert result.fallback == bool(fallback_members)
+    if result.fallback:
+        assert fallback_members == list(result.pool)
+        assert len(result.pool) == 1 or all(
+            by_key(result)[k].accuracy_ci95 is None for k in result.pool)
 
 
 @given(model=models())

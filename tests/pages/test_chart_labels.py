@@ -42,7 +42,7 @@ def test_no_chart_of_a_model_page_carries_markup_from_a_label():
     page = Client().get(f"/models/{model.slug}/").content.decode()
     scripts = re.findall(r'<script id="fig-[^"]+" type="application/json">(.*?)</script>', page,
                          re.S)
-    assert len(scripts) >= 5
+    assert len(scripts) >= 4  # accuracy, failures, propensity, one complexity panel
     labels = [s for script in scripts for s in _strings(json.loads(script))]
     assert any("fp8" in s and "e.vil" in s for s in labels)  # the label is there, as text
     assert not [s for s in labels if "<a" in s]
@@ -52,6 +52,8 @@ def test_no_chart_of_a_model_page_carries_markup_from_a_label():
 def test_table_beside_a_chart_shows_the_label_as_typed():
     from metrics import charts
 
-    figure = charts.series_chart({EVIL: [("2026-01-01", 90.0)]}, "t", "x", "y")
-    assert figure["data"][0]["name"] == "&lt;a href=\"//e.vil/\"&gt;fp8&lt;/a&gt;"
-    assert charts.table_of(figure)["columns"][1] == EVIL  # the template escapes it as HTML
+    row = {"provider": "p1", "quantization": EVIL, "exacto": None,
+           "tool_calls": {"accuracy": 0.9, "accuracy_ci95": [0.8, 0.95], "calls": 10}}
+    figure = charts.accuracy_chart([row])
+    assert figure["data"][0]["y"] == ["p1 (&lt;a href=\"//e.vil/\"&gt;fp8&lt;/a&gt;)"]
+    assert charts.table_of(figure)["rows"][0][0] == f"p1 ({EVIL})"  # the template escapes it
