@@ -170,11 +170,14 @@ def judge(endpoints: list[dict], cfg: dict) -> dict:
         e["fallback"] = False
 
     if not any(e["member"] for e in endpoints):
-        candidates = [e for e in endpoints
-                      if e["in_rotation"] and e["forced"] != "force_out" and e["interval"]]
-        if candidates:
-            chosen = min(candidates, key=lambda e: (-e["interval"][0], e["key"]))
-            chosen["member"] = chosen["fallback"] = True
+        # Fallback: the best in-rotation endpoint not forced out; while none of them has
+        # any calls there is no best, and every one of them is returned.
+        eligible = [e for e in endpoints if e["in_rotation"] and e["forced"] != "force_out"]
+        measured = [e for e in eligible if e["interval"]]
+        chosen = ([min(measured, key=lambda e: (-e["interval"][0], e["key"]))] if measured
+                  else eligible)
+        for e in chosen:
+            e["member"] = e["fallback"] = True
     members = sorted((e for e in endpoints if e["member"]),
                      key=lambda e: (e["interval"] is None,
                                     -(e["interval"][0] if e["interval"] else 0.0), e["key"]))
