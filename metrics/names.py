@@ -47,18 +47,23 @@ class NameMapper:
         """(slug, warning or None); ValueError when the name is neither an alias nor a slug.
 
         A LiteLLM-style `provider/model` name whose first segment names the event's provider
-        is read without it ("groq/moonshotai/kimi-k2-instruct-0905").
+        ("groq/moonshotai/kimi-k2-instruct-0905") is also read without that segment: the
+        alias of the rest wins over the whole name as a slug, a slug never loses to a
+        stripped name that is itself only a slug (`acme/new-model` at provider `acme`).
         """
-        prefix, _, rest = name.partition("/")
-        if provider and rest and (prefix == provider or self._provider_of(prefix) == provider):
-            slug, _ = self.model(rest)
-            return slug, f"model {name[:128]!r} mapped to {slug!r} (provider prefix dropped)."
         target = self._models.get(alias_key(name))
         if target is not None:
             return target, None if target == name else (
                 f"model {name[:128]!r} mapped to {target!r} (model aliases).")
+        prefix, _, rest = name.partition("/")
+        prefixed = bool(provider and rest and (prefix == provider or self._provider_of(prefix) == provider))
+        if prefixed and alias_key(rest) in self._models:
+            slug = self._models[alias_key(rest)]
+            return slug, f"model {name[:128]!r} mapped to {slug!r} (provider prefix dropped, model aliases)."
         if MODEL_SLUG.match(name):
             return name, None
+        if prefixed and MODEL_SLUG.match(rest):
+            return rest, f"model {name[:128]!r} mapped to {rest!r} (provider prefix dropped)."
         raise ValueError(f"model {name[:128]!r} is not a model slug (author/name) and has no "
                          "entry in the model aliases.")
 

@@ -196,3 +196,20 @@ def test_client_retries_with_backoff_and_resends_the_same_ids():
         assert client.pending == 1  # kept for a later resend
     finally:
         httpd.shutdown()
+
+
+def test_client_sends_openai_streams_compacted_and_they_count_the_same(server):
+    from exacto_client import _compact_stream
+    from openai.types.chat import ChatCompletionChunk
+
+    from tests.wire_payloads import chat_chunks
+
+    url, ingest, admin = server
+    chunks = [ChatCompletionChunk.model_validate(c) for c in chat_chunks("schema_mismatch")]
+    compact = _compact_stream(chunks)
+    assert len(json.dumps(compact)) < 0.6 * len(json.dumps([c.model_dump(mode="json") for c in chunks]))
+    assert all("model" not in chunk for chunk in compact[1:])
+    with ExactoClient(url, ingest) as client:
+        client.record(chat_request() | {"model": MODEL}, iter(chunks), provider=PROVIDER)
+    assert client.answers[0]["accepted"] == 1
+    assert counts(url, admin)["schema_mismatch"] == 1

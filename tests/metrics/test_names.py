@@ -28,6 +28,12 @@ def test_a_provider_prefix_is_dropped_only_for_the_events_provider():
         MAPPER.model("groq/acme/m", "together")
 
 
+def test_an_authors_own_slug_is_kept_at_its_own_provider():
+    # The author's API: the first segment names the provider, and the whole is our slug.
+    assert MAPPER.model("acme/new-model", "acme") == ("acme/new-model", None)
+    assert MAPPER.model("groq/new-model", "groq") == ("groq/new-model", None)
+
+
 @pytest.mark.parametrize(("name", "slug", "warned"), [
     ("groq", "groq", False),
     ("GroqCloud", "groq", True),      # the edited table wins over the shipped one

@@ -28,6 +28,10 @@ __version__ = "0.1.0"
 
 log = logging.getLogger("exacto_client")
 _REQUEST_FIELDS = ("tools", "tool_choice")
+# Fields every OpenAI chunk repeats: sent once, with the first chunk (the server reads the
+# stream's calls and usage, and detects the format from the first chunk).
+_REPEATED_CHUNK_FIELDS = ("id", "object", "created", "model", "system_fingerprint",
+                          "service_tier", "obfuscation")
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -111,7 +115,8 @@ class ExactoClient:
             "request": {k: to_json(request_kwargs[k]) for k in _REQUEST_FIELDS if k in request_kwargs},
         }
         if response is not None:
-            event["response"] = to_json(list(response) if _is_stream(response) else response)
+            event["response"] = (_compact_stream(list(response)) if _is_stream(response)
+                                 else to_json(response))
         optional = {"quantization": quantization, "latency_ms": latency_ms, "ttft_ms": ttft_ms,
                     "status": status, "http_status": http_status, "user": user,
                     "app": app or self.app}
@@ -217,6 +222,19 @@ class ExactoClient:
     def pending(self) -> int:
         with self._lock:
             return len(self._queue)
+
+
+def _compact_stream(items: list[Any]) -> list[Any]:
+    """A stream's chunks or events as JSON, without the nulls and the fields every OpenAI
+    chunk repeats: a streamed response is otherwise several times the bytes of a whole one."""
+    out = []
+    for position, item in enumerate(items):
+        data = item.model_dump(mode="json", exclude_none=True) if hasattr(item, "model_dump") \
+            else to_json(item)
+        if position and isinstance(data, dict) and data.get("object") == "chat.completion.chunk":
+            data = {k: v for k, v in data.items() if k not in _REPEATED_CHUNK_FIELDS}
+        out.append(data)
+    return out
 
 
 def _is_stream(value: Any) -> bool:
