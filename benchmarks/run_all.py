@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("ingest.py", "wire_formats.py", "pools.py", "route.py", "pages.py", "hostile.py",
-           "open_data.py")
+           "probes.py", "open_data.py")
 TIMEOUT_S = 300
 
 

@@ -249,6 +249,16 @@ EXACTO_FAILURE_SAMPLE_RETENTION_DAYS = env.int("EXACTO_FAILURE_SAMPLE_RETENTION_
 EXACTO_EVENT_KEY_RETENTION_DAYS = env.int("EXACTO_EVENT_KEY_RETENTION_DAYS", default=30)
 # §6 default tolerance of a new benchmark (points).
 EXACTO_DEFAULT_TOLERANCE = env.float("EXACTO_DEFAULT_TOLERANCE", default=3.0)
+# §11 active probes: the default suite, the default schedule of an endpoint, how often beat
+# looks for due probes, and the limits that keep a run from hanging. Where suites live is not
+# an EXACTO_* figure (the methodology page lists those publicly, and this is a server path).
+PROBE_SUITES_DIR = Path(env.str("PROBE_SUITES_DIR", default=str(BASE_DIR / "data" / "probes")))
+EXACTO_PROBE_DEFAULT_SUITE = env.str("EXACTO_PROBE_DEFAULT_SUITE", default="exacto-core")
+EXACTO_PROBE_EVERY_HOURS = env.int("EXACTO_PROBE_EVERY_HOURS", default=24)
+EXACTO_PROBE_CHECK_SECONDS = env.int("EXACTO_PROBE_CHECK_SECONDS", default=900)
+EXACTO_PROBE_CONCURRENCY = env.int("EXACTO_PROBE_CONCURRENCY", default=4)
+EXACTO_PROBE_TIMEOUT_SECONDS = env.float("EXACTO_PROBE_TIMEOUT_SECONDS", default=120.0)
+EXACTO_PROBE_DEADLINE_SECONDS = env.float("EXACTO_PROBE_DEADLINE_SECONDS", default=1800.0)
 # §7 pool rules and the recompute period.
 EXACTO_POOL_RECOMPUTE_SECONDS = env.int("EXACTO_POOL_RECOMPUTE_SECONDS", default=300)
 EXACTO_POOL_MIN_CALLS = env.int("EXACTO_POOL_MIN_CALLS", default=200)

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+from django.db import models
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -29,9 +30,12 @@ from .models import (
     PoolOverride,
     PoolSnapshot,
     PoolVerdict,
+    ProbeRun,
+    ProbeSettings,
     PublishedPool,
     ToolCallRollup,
 )
+from .selectors.benchmarks import stderr_used
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -88,7 +92,7 @@ def snapshot_figures_text(figures: dict) -> str:
 
 @admin.register(Benchmark)
 class BenchmarkAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "unit", "higher_is_better", "tolerance")
+    list_display = ("slug", "name", "unit", "higher_is_better", "tolerance", "item_count")
     search_fields = ("slug", "name")
 
 
@@ -101,7 +105,12 @@ class BenchmarkRunAdmin(admin.ModelAdmin):
     search_fields = ("external_id", "endpoint__provider__slug", "endpoint__model__slug", "source")
     list_select_related = ("benchmark", "endpoint__model", "endpoint__provider")
     date_hierarchy = "run_at"
-    readonly_fields = ("external_id", "created_at")
+    readonly_fields = ("external_id", "created_at", "stderr_used")
+
+    @admin.display(description="Standard error used (§6)")
+    def stderr_used(self, obj):
+        used = stderr_used(obj)
+        return f"{used.value:.3g} ({used.note})"
 
 
 @admin.register(ToolCallRollup)
@@ -276,9 +285,46 @@ from metrics.services.endpoint_admin import set_rotation  # noqa: E402
 from metrics.services.pools import recompute_model  # noqa: E402
 from metrics.services.publication import publish, share_results  # noqa: E402
 
+# Probe base URLs are typed with their scheme; a bare host means https (Django 6's default).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ProbeSettingsInline(admin.StackedInline):
+    model = ProbeSettings
+    formfield_overrides = URL_FIELDS
+    extra = 0
+    max_num = 1
+    fields = ("base_url", "upstream_model", "api_key_env", "suite", "every_hours", "enabled",
+              "last_started_at")
+    readonly_fields = ("last_started_at",)
+
+
+def queue_probes(admin_obj, request, settings_list) -> None:
+    """"Probe now": one task per endpoint (in-process without a broker)."""
+    from metrics.choices import ProbeTrigger
+    from metrics.tasks import probe_endpoint
+
+    for item in settings_list:
+        probe_endpoint.delay(item.pk, ProbeTrigger.ADMIN)
+    admin_obj.message_user(
+        request, f"Probe queued for {len(settings_list)} endpoint(s); results appear under "
+        "Probe runs and as probe-* benchmark runs.", messages.SUCCESS)
+
 
 class EndpointAdmin(BaseEndpointAdmin):
-    actions = ["change_rotation", "share_results_action", "publish_now_action"]
+    actions = ["change_rotation", "share_results_action", "publish_now_action",
+               "probe_now_action"]
+    inlines = [*BaseEndpointAdmin.inlines, ProbeSettingsInline]
+
+    @admin.action(description="Probe now (with the endpoint's probe settings)")
+    def probe_now_action(self, request, queryset):
+        found = list(ProbeSettings.objects.filter(endpoint__in=queryset))
+        missing = queryset.count() - len(found)
+        if missing:
+            self.message_user(request, f"{missing} endpoint(s) have no probe settings: add a "
+                              "base URL under Probe settings first.", messages.WARNING)
+        if found:
+            queue_probes(self, request, found)
 
     def apply_rotation(self, endpoint, status, reason, user):
         set_rotation(endpoint, status, reason, user=user)
@@ -348,6 +394,33 @@ for _model, _admin in ((Endpoint, EndpointAdmin), (LLMModel, LLMModelAdmin),
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin)
+
+
+@admin.register(ProbeSettings)
+class ProbeSettingsAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
+    list_display = ("endpoint", "base_url", "api_key_env", "suite", "every_hours", "enabled",
+                    "last_started_at")
+    list_filter = ("enabled", "suite", "endpoint__model", "endpoint__provider")
+    search_fields = ("endpoint__model__slug", "endpoint__provider__slug", "base_url")
+    list_select_related = ("endpoint__model", "endpoint__provider")
+    autocomplete_fields = ("endpoint",)
+    readonly_fields = ("last_started_at",)
+    actions = ["probe_now_action"]
+
+    @admin.action(description="Probe now")
+    def probe_now_action(self, request, queryset):
+        queue_probes(self, request, list(queryset))
+
+
+@admin.register(ProbeRun)
+class ProbeRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "endpoint", "suite", "suite_version", "trigger", "cases", "ok",
+                    "errors", "timeouts", "calls", "schema_accuracy", "tool_call_f1")
+    list_filter = ("suite", "trigger", "endpoint__model", "endpoint__provider")
+    search_fields = ("endpoint__model__slug", "endpoint__provider__slug")
+    list_select_related = ("endpoint__model", "endpoint__provider")
+    date_hierarchy = "started_at"
 
 
 # --- Admin pages: import a results file, and the overview (linked from the admin index).

@@ -64,3 +64,16 @@ class RecomputeTrigger(models.TextChoices):
     API = "api", "API"
     # A rotation change, an override or an approval recomputes its model at once.
     CHANGE = "change", "Rotation, override or approval"
+
+
+class ProbeTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    ADMIN = "admin", "Admin (probe now)"
+    COMMAND = "command", "Management command"
+    API = "api", "API"
+
+
+# The benchmarks a probe run stores (METHODOLOGY §11).
+PROBE_SCHEMA_ACCURACY = "probe-schema-accuracy"
+PROBE_TOOL_CALL_F1 = "probe-tool-call-f1"
+PROBE_BENCHMARKS = (PROBE_SCHEMA_ACCURACY, PROBE_TOOL_CALL_F1)

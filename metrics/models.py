@@ -5,6 +5,8 @@ costs the same at a thousand events or a billion (DESIGN.md).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from providers.models import Endpoint, LLMModel, Provider
@@ -16,6 +18,7 @@ from .choices import (
     Outcome,
     OverrideAction,
     PoolChangeKind,
+    ProbeTrigger,
     RecomputeTrigger,
     Tier,
 )
@@ -27,6 +30,10 @@ class Benchmark(models.Model):
     unit = models.CharField(max_length=16, default="%")
     higher_is_better = models.BooleanField(default=True)
     tolerance = models.FloatField(default=3.0, help_text="Points below the reference still in range.")
+    item_count = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Questions in the benchmark (AIME 2025: 30). A run without a standard error "
+                  "or sample count gets a binomial one from this (METHODOLOGY §6).")
     description = models.TextField(blank=True)
     link = models.URLField(blank=True)
 
@@ -322,6 +329,99 @@ class PoolChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_id} {self.change}"
+
+
+env_var_validator = RegexValidator(
+    r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "The name of an environment variable, e.g. GROQ_API_KEY.")
+
+
+def _default_suite() -> str:
+    return settings.EXACTO_PROBE_DEFAULT_SUITE
+
+
+def _default_every_hours() -> int:
+    return settings.EXACTO_PROBE_EVERY_HOURS
+
+
+class ProbeSettings(models.Model):
+    """How an endpoint is probed (METHODOLOGY §11). The API key is never stored: only the
+    name of the environment variable that holds it on the machines running probes."""
+
+    endpoint = models.OneToOneField(Endpoint, on_delete=models.CASCADE,
+                                    related_name="probe_settings")
+    base_url = models.URLField(max_length=500, help_text="OpenAI-compatible base URL, e.g. "
+                               "https://api.example.com/v1 (…/chat/completions is appended).")
+    upstream_model = models.CharField(
+        max_length=200, blank=True,
+        help_text="Model id the provider expects; blank sends the model's slug.")
+    api_key_env = models.CharField(
+        max_length=128, blank=True, validators=[env_var_validator],
+        help_text="Name of the environment variable holding the API key (never the key).")
+    suite = models.CharField(max_length=48, default=_default_suite)
+    every_hours = models.PositiveIntegerField(
+        default=_default_every_hours,
+        help_text="Schedule: probe again this many hours after the last start.")
+    enabled = models.BooleanField(default=True, help_text="Probe on the schedule.")
+    last_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "probe settings"
+        verbose_name_plural = "probe settings"
+
+    def __str__(self) -> str:
+        return f"probe {self.endpoint} with {self.suite}"
+
+    def clean(self):
+        from metrics.services.probes import suite_error  # services import this module
+
+        error = suite_error(self.suite)
+        if error:
+            raise ValidationError({"suite": error})
+
+
+class ProbeRun(models.Model):
+    """One probe run of an endpoint: counts, scores, and each case's decision."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="probe_runs")
+    suite = models.CharField(max_length=48)
+    suite_version = models.CharField(max_length=32)
+    trigger = models.CharField(max_length=10, choices=ProbeTrigger.choices)
+    base_url = models.CharField(max_length=500)
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cases = models.PositiveIntegerField(default=0)
+    ok = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0, help_text="HTTP errors and unusable answers.")
+    timeouts = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    unchecked = models.PositiveIntegerField(default=0)
+    invalid_json = models.PositiveIntegerField(default=0)
+    unknown_tool = models.PositiveIntegerField(default=0)
+    schema_mismatch = models.PositiveIntegerField(default=0)
+    schema_accuracy = models.FloatField(null=True, blank=True)
+    tool_call_f1 = models.FloatField(null=True, blank=True)
+    f1_against = models.CharField(max_length=200, blank=True,
+                                  help_text="The reference probe run, or the suite's expectations.")
+    tp = models.PositiveIntegerField(default=0)
+    fp = models.PositiveIntegerField(default=0)
+    fn = models.PositiveIntegerField(default=0)
+    tn = models.PositiveIntegerField(default=0)
+    decisions = models.JSONField(default=dict, blank=True,
+                                 help_text="{case id: called a tool (null: no answer)}")
+    failures = models.JSONField(default=list, blank=True, help_text="Errors and timeouts, bounded.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["endpoint", "suite", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"probe run {self.pk} of {self.endpoint} ({self.suite})"
+
+    @property
+    def label(self) -> str:
+        """How audits and run details name this run."""
+        return f"probe run {self.pk} ({self.suite} {self.suite_version})"
 
 
 class PublishedPool(models.Model):

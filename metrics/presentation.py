@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from metrics.pools import EndpointFigures, PoolResult, PoolSettings, Rule, judge_pool
-from providers.rotation_rules import Reference, RunFigure, range_check, reference_for
+from providers.rotation_rules import (
+    Reference,
+    RunFigure,
+    range_check,
+    reference_for,
+    standard_error,
+)
 
 FAILURE_MODES = ("invalid_json", "unknown_tool", "schema_mismatch")
 
@@ -176,15 +182,19 @@ def add_bars(rows: list[dict], band) -> None:
 def range_rows(latest: list[dict], benchmark) -> tuple[list[dict], Reference | None]:
     """The range rule (§6) over each endpoint's latest visible run: the reference (the
     reference endpoint's run, else the median) and each run's threshold and verdict."""
+    # Samples and the benchmark's item count give runs without a stderr their §6 one.
+    items = getattr(benchmark, "item_count", None)
     runs = [RunFigure(endpoint=r["label"], score=r["score"], stderr=r["stderr"],
                       run_at=datetime.fromisoformat(r["run_at"]),
-                      is_reference=r.get("is_reference", False)) for r in latest]
+                      is_reference=r.get("is_reference", False), samples=r.get("samples"),
+                      items=items) for r in latest]
     reference = reference_for(runs)
     rows = []
     for r, run in zip(latest, runs, strict=True):
         verdict = (range_check(run, reference, benchmark.tolerance, benchmark.higher_is_better)
                    if reference else None)
         rows.append({**r, "in_range": verdict.in_range if verdict else True,
+                     "se": standard_error(run.score, run.stderr, run.samples, items),
                      "threshold": verdict.threshold if verdict else None,
                      "held_elsewhere": (r.get("rotation_status") == "benchmark_hold"
                                         and (verdict is None or verdict.in_range))})

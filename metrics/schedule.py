@@ -8,6 +8,8 @@ PERIODIC = {
     "Recompute exacto pools": ("metrics.recompute_pools", "EXACTO_POOL_RECOMPUTE_SECONDS", 0),
     "Publish results whose embargo ended": ("metrics.end_embargoes", None, 3600),
     "Expire old failure samples and event keys": ("metrics.expire_old_rows", None, 86400),
+    # Looks for endpoints whose probe schedule (default daily, per endpoint) is due.
+    "Run due probes": ("metrics.run_due_probes", "EXACTO_PROBE_CHECK_SECONDS", 0),
 }
 
 

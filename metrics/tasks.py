@@ -3,8 +3,10 @@
 from celery import shared_task
 from django.conf import settings
 
-from metrics.choices import RecomputeTrigger
+from metrics.choices import ProbeTrigger, RecomputeTrigger
+from metrics.models import ProbeSettings
 from metrics.services.pools import recompute_all, recompute_model
+from metrics.services.probes import claim_due_probes, probe_with_settings, run_claimed
 from metrics.services.publication import end_embargoes
 from metrics.services.retention import expire_old_rows
 from providers.choices import ApprovalStatus
@@ -40,3 +42,30 @@ def publish_due_results() -> int:
 @shared_task(name="metrics.expire_old_rows")
 def expire_rows() -> dict:
     return expire_old_rows()
+
+
+@shared_task(name="metrics.run_due_probes")
+def run_due_probes() -> int:
+    """Starts every enabled endpoint probe whose schedule is due (METHODOLOGY §11).
+
+    Each is claimed first (so a second beat tick cannot start it again), then run here
+    in-process, or fanned out one task per endpoint to the workers. Returns how many."""
+    claimed = claim_due_probes()
+    for item in claimed:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            run_claimed(item)
+        else:
+            probe_endpoint.delay(item.pk, ProbeTrigger.SCHEDULE, claimed=True)
+    return len(claimed)
+
+
+@shared_task(name="metrics.probe_endpoint")
+def probe_endpoint(settings_id: int, trigger: str = ProbeTrigger.ADMIN,
+                   claimed: bool = False) -> int | None:
+    """One probe run with an endpoint's stored settings; returns the probe run's id."""
+    item = ProbeSettings.objects.select_related("endpoint__model", "endpoint__provider").filter(
+        pk=settings_id).first()
+    if item is None:
+        return None
+    run = run_claimed(item, trigger) if claimed else probe_with_settings(item, trigger=trigger)
+    return run.pk

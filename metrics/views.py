@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from metrics import charts, export_formats, presentation
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
-from metrics.selectors.benchmarks import burn_in, endpoint_label, leaderboards, visible_runs
+from metrics.selectors.benchmarks import (
+    burn_in,
+    endpoint_label,
+    leaderboards,
+    probe_results,
+    visible_runs,
+)
 from metrics.selectors.disclosure import Disclosure
 from metrics.selectors.endpoints import (
     home_cards,
@@ -120,6 +126,7 @@ def model_page(request, slug):
     boards = []
     for bench_slug, series in sorted(runs.items()):
         latest = [{"label": name, "score": pts[-1]["score"], "stderr": pts[-1]["stderr"],
+                   "samples": pts[-1]["samples"],
                    "run_at": pts[-1]["run_at"], "is_reference": reference_of.get(name, False)}
                   for name, pts in series.items()]
         board = _range_view(benchmarks_by_slug[bench_slug], latest)
@@ -142,6 +149,7 @@ def model_page(request, slug):
         "boards": boards,
         "window_days": settings.EXACTO_WINDOW_DAYS, "min_calls": rules.min_calls,
         "sees_private": sees_private,
+        "probes": probe_results(visible_runs(viewer).filter(endpoint__model=model)),
     })
 
 

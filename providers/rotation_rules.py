@@ -26,6 +26,40 @@ class RunFigure:
     stderr: float | None
     run_at: datetime
     is_reference: bool = False
+    samples: int | None = None
+    items: int | None = None  # the benchmark's item count (§6), when known
+
+
+@dataclass(frozen=True)
+class StandardError:
+    """The standard error the range rule uses for a run, and where it came from (§6)."""
+
+    value: float
+    basis: Literal["reported", "samples", "items", "none"]
+    n: int | None = None
+
+    @property
+    def note(self) -> str:
+        if self.basis == "reported":
+            return "reported"
+        if self.basis == "none":
+            return "not reported and no sample or item count: taken as 0"
+        what = "samples" if self.basis == "samples" else "benchmark items"
+        return f"binomial from {self.n} {what}"
+
+
+def standard_error(score: float, stderr: float | None, samples: int | None = None,
+                   items: int | None = None) -> StandardError:
+    """METHODOLOGY §6: the reported standard error, else ``100·sqrt(p(1−p)/n)`` with
+    ``p = score/100`` and ``n`` the run's samples, else the benchmark's item count;
+    0 only when neither is known."""
+    if stderr is not None:
+        return StandardError(float(stderr), "reported")
+    for basis, n in (("samples", samples), ("items", items)):
+        if n:
+            p = min(max(score / 100.0, 0.0), 1.0)
+            return StandardError(100.0 * math.sqrt(p * (1.0 - p) / n), basis, int(n))
+    return StandardError(0.0, "none")
 
 
 @dataclass(frozen=True)
@@ -68,8 +102,11 @@ def reference_for(latest: Sequence[RunFigure]) -> Reference | None:
     """Reference score of a model on a benchmark (METHODOLOGY.md §6).
 
     ``latest`` holds each endpoint's latest run. The reference endpoint's
-    run wins; without one, the median of every endpoint's latest score
-    (with no standard error, since a median of runs has none of its own).
+    run wins, with its standard error (reported or derived, ``standard_error``);
+    without one, the median of every endpoint's latest score. A median is a
+    score on the same items, so it gets the binomial standard error of the runs'
+    median sample count, else of the benchmark's items (none when neither is
+    known): a one-question gap then never holds, even next to a score of 0.
     None when there are no runs.
     """
     references = [r for r in latest if r.is_reference]
@@ -77,14 +114,19 @@ def reference_for(latest: Sequence[RunFigure]) -> Reference | None:
         # Only one endpoint should be the reference; if data says otherwise,
         # the most recent run is the freshest statement of the model's quality.
         chosen = max(references, key=lambda r: (r.run_at, r.endpoint))
+        se = standard_error(chosen.score, chosen.stderr, chosen.samples, chosen.items)
         return Reference(
-            score=chosen.score, stderr=chosen.stderr, kind="reference", endpoint=chosen.endpoint
+            score=chosen.score, stderr=se.value, kind="reference", endpoint=chosen.endpoint
         )
     if not latest:
         return None
+    score = float(statistics.median(r.score for r in latest))
+    samples = [r.samples for r in latest if r.samples]
+    items = next((r.items for r in latest if r.items), None)
+    n = int(statistics.median(samples)) if samples else items
     return Reference(
-        score=float(statistics.median(r.score for r in latest)),
-        stderr=None,
+        score=score,
+        stderr=standard_error(score, None, n).value if n else None,
         kind="median",
         endpoint=None,
     )
@@ -100,12 +142,14 @@ def range_check(
     """Is ``run`` within range of ``ref``? (METHODOLOGY.md §6)
 
     Out of range when the score is below ``reference − margin`` with
-    ``margin = max(tolerance, 2·sqrt(se² + se_ref²))`` (a missing standard
-    error counts as 0). For lower-is-better benchmarks the rule is mirrored:
+    ``margin = max(tolerance, 2·sqrt(se² + se_ref²))``; a run without a standard
+    error gets one from its samples or the benchmark's items (``standard_error``).
+    For lower-is-better benchmarks the rule is mirrored:
     out when above ``reference + margin``. A score exactly at the threshold
     is in range.
     """
-    se = run.stderr or 0.0
+    used = standard_error(run.score, run.stderr, run.samples, run.items)
+    se = used.value
     se_ref = ref.stderr or 0.0
     noise = 2 * math.sqrt(se * se + se_ref * se_ref)
     margin = max(tolerance, noise)
@@ -123,6 +167,8 @@ def range_check(
         f"{ref.kind} {_fmt(ref.score)} {sign} max({_fmt(tolerance)}, "
         f"2·√({_fmt(se)}²+{_fmt(se_ref)}²))"
     )
+    if used.basis != "reported":
+        reason += f" (se: {used.note})"
     return RangeVerdict(
         in_range=in_range,
         threshold=threshold,

@@ -11,4 +11,5 @@ urlpatterns = [
     path("share/", views.ShareView.as_view(), name="api-admin-share"),
     path("overview/", views.OverviewView.as_view(), name="api-admin-overview"),
     path("approve/", views.ApproveView.as_view(), name="api-admin-approve"),
+    path("probes/", views.ProbesView.as_view(), name="api-admin-probes"),
 ]

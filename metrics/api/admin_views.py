@@ -12,12 +12,13 @@ from rest_framework.views import APIView
 
 from metrics.api.serializers import ErrorOut
 from metrics.api.views import source_of
-from metrics.choices import RecomputeTrigger
+from metrics.choices import ProbeTrigger, RecomputeTrigger
 from metrics.events import has_surrogates
 from metrics.selectors.overview import admin_overview
 from metrics.services.approval import approve_model, approve_provider
 from metrics.services.endpoint_admin import set_rotation
 from metrics.services.pools import recompute_all, recompute_model
+from metrics.services.probes import ProbeError, resolve_endpoint, run_probe, summary
 from metrics.services.publication import publish, share_results
 from providers.api.permissions import AdminScope
 from providers.choices import RotationStatus
@@ -223,3 +224,48 @@ class OverviewView(AdminAPIView):
     )
     def get(self, request):
         return Response(admin_overview())
+
+
+class ProbeIn(serializers.Serializer):
+    model = serializers.CharField(max_length=128)
+    provider = serializers.CharField(max_length=64)
+    base_url = serializers.URLField(max_length=500, help_text="OpenAI-compatible base URL.")
+    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    api_key_env = serializers.RegexField(
+        r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", required=False, allow_blank=True, default="",
+        help_text="Name of the environment variable holding the key (never the key).")
+    suite = serializers.CharField(max_length=48, required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100_000,
+                                     help_text="Only the suite's first N cases.")
+    upstream_model = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                           default="")
+
+
+class ProbeOut(serializers.Serializer):
+    suite = serializers.CharField()
+    cases = serializers.IntegerField()
+    calls = serializers.IntegerField()
+    schema_accuracy = serializers.FloatField(allow_null=True)
+    tool_call_f1 = serializers.FloatField(allow_null=True)
+    errors = serializers.IntegerField(help_text="Cases without a usable answer (errors, timeouts).")
+
+
+class ProbesView(AdminAPIView):
+    @extend_schema(
+        summary="Run one probe of an endpoint now and answer its summary (METHODOLOGY §11)",
+        request=ProbeIn, responses={200: ProbeOut, **ERRORS},
+    )
+    def post(self, request):
+        data = _valid(ProbeIn, request)
+        try:
+            endpoint = resolve_endpoint(data["model"], data["provider"],
+                                        data.get("quantization") or None)
+        except ProbeError as exc:
+            raise exceptions.NotFound(str(exc)) from exc
+        try:
+            run = run_probe(endpoint, base_url=data["base_url"], api_key_env=data["api_key_env"],
+                            suite=data.get("suite"), limit=data.get("limit"),
+                            upstream_model=data["upstream_model"], trigger=ProbeTrigger.API)
+        except ProbeError as exc:
+            raise exceptions.ValidationError(str(exc)) from exc
+        return Response(summary(run))

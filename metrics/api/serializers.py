@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from metrics.selectors.benchmarks import stderr_used
 from providers.choices import Quantization
 
 QUANTIZATIONS = " ".join(Quantization.values)
@@ -271,6 +272,13 @@ class BenchmarkRunOut(serializers.Serializer):
     run_at = serializers.DateTimeField()
     published = serializers.SerializerMethodField()
     detail = serializers.DictField()
+    stderr_used = serializers.SerializerMethodField(
+        help_text="The standard error the range rule uses (METHODOLOGY §6): `basis` is "
+                  "reported, samples, items (the benchmark's item count) or none (taken as 0).")
 
     def get_published(self, run) -> bool:
         return run.published_at is not None
+
+    def get_stderr_used(self, run) -> dict:
+        used = stderr_used(run)
+        return {"value": used.value, "basis": used.basis, "n": used.n, "note": used.note}

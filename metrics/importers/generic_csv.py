@@ -47,6 +47,10 @@ KNOWN_BENCHMARK_NAMES = {
     "ifbench": "IFBench",
 }
 
+# Published sizes (questions) of benchmarks we know, for the §6 standard error of runs that
+# report neither a standard error nor a sample count.
+KNOWN_BENCHMARK_ITEMS = {"aime25": 30, "aime24": 30, "gpqa-diamond": 198}
+
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n", ""}
 
@@ -102,7 +106,9 @@ def parse(
 
     slugs = sorted({record.benchmark for record in records})
     benchmarks = tuple(
-        BenchmarkSpec(slug=slug, name=KNOWN_BENCHMARK_NAMES.get(slug, slug)) for slug in slugs
+        BenchmarkSpec(slug=slug, name=KNOWN_BENCHMARK_NAMES.get(slug, slug),
+                      item_count=KNOWN_BENCHMARK_ITEMS.get(slug))
+        for slug in slugs
     )
     return ParseResult(benchmarks, tuple(records), tuple(errors))
 

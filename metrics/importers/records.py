@@ -43,6 +43,7 @@ class BenchmarkSpec:
     tolerance: float = 3.0
     description: str = ""
     link: str = ""
+    item_count: int | None = None  # questions in the benchmark, for the §6 standard error
 
 
 @dataclass(frozen=True)

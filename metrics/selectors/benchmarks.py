@@ -2,8 +2,10 @@
 
 from collections import defaultdict
 
+from metrics.choices import PROBE_BENCHMARKS, PROBE_SCHEMA_ACCURACY, PROBE_TOOL_CALL_F1
 from metrics.models import Benchmark, BenchmarkRun
 from providers.models import LLMModel
+from providers.rotation_rules import StandardError, standard_error
 from providers.visibility import Viewer
 
 
@@ -48,8 +50,41 @@ def leaderboards(benchmarks: list[Benchmark], viewer: Viewer) -> dict[int, dict]
         endpoint = run.endpoint
         out[bench_id].setdefault(endpoint.model, []).append({
             "label": endpoint_label(endpoint), "provider": endpoint.provider.slug,
-            "score": run.score, "stderr": run.stderr, "run_at": run.run_at.isoformat(),
+            "score": run.score, "stderr": run.stderr, "samples": run.samples,
+            "run_at": run.run_at.isoformat(),
             "is_reference": endpoint.is_reference, "rotation_status": endpoint.rotation_status,
             "source": run.source, "published": run.published_at is not None,
+            "probe": ({k: run.detail.get(k) for k in ("probe_run", "cases", "errors", "timeouts")}
+                      if run.detail.get("probe_run") else None),
         })
     return dict(out)
+
+
+def stderr_used(run: BenchmarkRun) -> StandardError:
+    """The standard error §6 uses for a run: reported, else from its samples, else from the
+    benchmark's item count, else 0 (``run.benchmark`` loaded)."""
+    return standard_error(run.score, run.stderr, run.samples, run.benchmark.item_count)
+
+
+def probe_results(runs) -> list[dict]:
+    """Latest probe scores per endpoint from visible runs (already filtered by the caller to
+    the endpoints wanted): one row per endpoint with both scores and the run's counts."""
+    rows: dict[int, dict] = {}
+    for run in runs.filter(benchmark__slug__in=PROBE_BENCHMARKS).order_by("run_at", "id"):
+        probe_run = run.detail.get("probe_run")
+        row = rows.get(run.endpoint_id)
+        if row is None or row["probe_run"] != probe_run:
+            row = rows[run.endpoint_id] = {
+                "endpoint": run.endpoint, "label": endpoint_label(run.endpoint),
+                "probe_run": probe_run, "run_at": run.run_at, "suite": run.detail.get("suite"),
+                "cases": run.detail.get("cases"), "errors": run.detail.get("errors"),
+                "timeouts": run.detail.get("timeouts"), "f1_against": run.detail.get("f1_against"),
+                "schema_accuracy": None, "tool_call_f1": None, "published": True,
+            }
+        if run.benchmark.slug == PROBE_SCHEMA_ACCURACY:
+            row["schema_accuracy"] = run.score
+        elif run.benchmark.slug == PROBE_TOOL_CALL_F1:
+            row["tool_call_f1"] = run.score
+        row["published"] = row["published"] and run.published_at is not None
+    return sorted(rows.values(), key=lambda r: r["label"])
+

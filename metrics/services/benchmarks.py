@@ -39,6 +39,7 @@ class BenchmarkDefaults:
     tolerance: float | None = None
     description: str = ""
     link: str = ""
+    item_count: int | None = None
 
 
 def ensure_benchmarks(specs: dict[str, BenchmarkDefaults]) -> dict[str, Benchmark]:
@@ -54,6 +55,7 @@ def ensure_benchmarks(specs: dict[str, BenchmarkDefaults]) -> dict[str, Benchmar
                     "tolerance": spec.tolerance if spec.tolerance is not None
                     else settings.EXACTO_DEFAULT_TOLERANCE,
                     "description": spec.description, "link": spec.link,
+                    "item_count": spec.item_count,
                 },
             )
     return found
@@ -190,6 +192,14 @@ def latest_runs(model_id: int) -> dict[int, dict[int, BenchmarkRun]]:
     return latest
 
 
+def run_figure(run: BenchmarkRun, is_reference: bool = False) -> RunFigure:
+    """The figures of a stored run the range rule needs, with the benchmark's item count
+    for the §6 standard error (``run.benchmark`` must be loaded)."""
+    return RunFigure(endpoint=str(run.endpoint_id), score=run.score, stderr=run.stderr,
+                     run_at=run.run_at, is_reference=is_reference, samples=run.samples,
+                     items=run.benchmark.item_count)
+
+
 def range_verdicts(model_id: int, endpoints: Iterable[Endpoint]
                    ) -> dict[int, list[tuple[RangeVerdict, list[int]]]]:
     """Every endpoint's range verdict on every benchmark of the model (§6), each with the
@@ -203,12 +213,8 @@ def range_verdicts(model_id: int, endpoints: Iterable[Endpoint]
     verdicts: dict[int, list] = defaultdict(list)
     for runs in latest_runs(model_id).values():
         benchmark = next(iter(runs.values())).benchmark
-        figures = {
-            endpoint_id: RunFigure(endpoint=str(endpoint_id), score=run.score,
-                                   stderr=run.stderr, run_at=run.run_at,
-                                   is_reference=endpoint_id in reference_ids)
-            for endpoint_id, run in runs.items()
-        }
+        figures = {endpoint_id: run_figure(run, endpoint_id in reference_ids)
+                   for endpoint_id, run in runs.items()}
         yardstick = [figures[e] for e in figures if e in approved]
         reference = reference_for(yardstick)
         if reference is None:

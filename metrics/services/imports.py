@@ -74,6 +74,7 @@ def import_parse_result(
         spec.slug: BenchmarkDefaults(
             name=spec.name, unit=spec.unit, higher_is_better=spec.higher_is_better,
             tolerance=spec.tolerance, description=spec.description, link=spec.link,
+            item_count=spec.item_count,
         )
         for spec in parsed.benchmarks
     }

@@ -1,13 +1,17 @@
 import math
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from providers.rotation_rules import (
     Reference,
     RotationStatus,
     RunFigure,
+    StandardError,
     next_status,
     range_check,
     reference_for,
+    standard_error,
 )
 
 T0 = datetime(2025, 10, 1, tzinfo=UTC)
@@ -67,7 +71,8 @@ def test_score_just_below_tolerance_threshold_is_out_of_range():
 def test_out_of_range_reason_states_the_figures():
     v = range_check(run("a", 86.7), Reference(93.3, None, "median", None))
     assert not v.in_range
-    assert v.reason == "score 86.7 < threshold 90.3 = median 93.3 − max(3.0, 2·√(0.0²+0.0²))"
+    assert v.reason == ("score 86.7 < threshold 90.3 = median 93.3 − max(3.0, 2·√(0.0²+0.0²))"
+                        " (se: not reported and no sample or item count: taken as 0)")
 
 
 def test_stderr_widens_margin_beyond_tolerance():
@@ -109,7 +114,8 @@ def test_lower_is_better_is_out_of_range_above_reference_plus_margin():
 
 def test_lower_is_better_reason_mirrors_the_rule():
     v = range_check(run("a", 14.0), Reference(10.0, None, "median", None), higher_is_better=False)
-    assert v.reason == "score 14.0 > threshold 13.0 = median 10.0 + max(3.0, 2·√(0.0²+0.0²))"
+    assert v.reason == ("score 14.0 > threshold 13.0 = median 10.0 + max(3.0, 2·√(0.0²+0.0²))"
+                        " (se: not reported and no sample or item count: taken as 0)")
 
 
 def test_reference_endpoint_is_in_range_against_itself():
@@ -179,3 +185,40 @@ def test_any_single_out_of_range_verdict_holds_despite_others_in_range():
 
 def test_rotation_status_values_are_the_api_strings():
     assert [s.value for s in RotationStatus] == ["active", "benchmark_hold", "admin_removed"]
+
+
+# --- §6 standard error of runs that report none
+
+
+def test_standard_error_prefers_reported_then_samples_then_items():
+    assert standard_error(80.0, 1.5, samples=100, items=30) == StandardError(1.5, "reported")
+    # 100·sqrt(0.8·0.2/100) = 4 exactly (up to float rounding).
+    from_samples = standard_error(80.0, None, samples=100, items=30)
+    assert from_samples.basis == "samples" and from_samples.n == 100
+    assert from_samples.value == pytest.approx(4.0, abs=1e-12)
+    from_items = standard_error(80.0, None, samples=None, items=16)
+    assert from_items.basis == "items" and from_items.value == pytest.approx(10.0, abs=1e-12)
+    assert standard_error(80.0, None) == StandardError(0.0, "none")
+    assert standard_error(100.0, None, samples=20).value == 0.0
+
+
+def test_one_question_difference_on_a_30_question_exam_never_holds():
+    """AIME 2025 has 30 questions, one question is 3.33 points: with se = 0 the default
+    tolerance of 3 held a provider for it; with the binomial se it is in range."""
+    without_items = reference_for([run(f"p{i}", 93.3) for i in range(7)])
+    assert not range_check(run("parasail", 90.0), without_items).in_range
+    others = [RunFigure(f"p{i}", 93.3, None, T0, items=30) for i in range(7)]
+    one_down = RunFigure("parasail", 90.0, None, T0, items=30)
+    verdict = range_check(one_down, reference_for([*others, one_down]))
+    assert verdict.in_range
+    assert verdict.reason.endswith("(se: binomial from 30 benchmark items)")
+    # One question under any median, 0/30 to 30/30, stays in range.
+    for questions in range(1, 31):
+        top = [RunFigure(f"p{i}", 100.0 * questions / 30, None, T0, items=30) for i in range(3)]
+        below = RunFigure("x", 100.0 * (questions - 1) / 30, None, T0, items=30)
+        assert range_check(below, reference_for([*top, below])).in_range, questions
+
+
+def test_reference_run_gets_a_derived_standard_error_too():
+    ref = reference_for([RunFigure("author", 50.0, None, T0, True, samples=100)])
+    assert ref is not None and ref.stderr == pytest.approx(5.0)

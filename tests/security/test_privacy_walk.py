@@ -24,7 +24,8 @@ SECRET_CALLS = 77777  # total calls of B, only reachable with unpublished days i
 SECRET_DAY_CALLS = str(SECRET_CALLS - 100)  # B's unpublished day alone (open data's day rows)
 SECRET_SCORE = 12.345  # B's unpublished benchmark run
 SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
-SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS)
+SECRET_PROBE = 23.456  # B's unpublished probe score (METHODOLOGY §11, shown on model pages)
+SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_PROBE))
 # Every open-data table in every format (their route has parameters the walk cannot fill).
 EXPORT_URLS = [f"/data/{table}.{fmt}" for table in TABLES for fmt in FORMATS]
 # Issue 11: the reference endpoint's unpublished run, and the threshold B is judged by.
@@ -80,6 +81,11 @@ def planted(db):
     bench = Benchmark.objects.create(slug="secret-bench", name="Secret bench")
     BenchmarkRun.objects.create(external_id="run-b", endpoint=b, benchmark=bench,
                                 score=SECRET_SCORE, run_at=timezone.now(), source="internal")
+    probe = Benchmark.objects.create(slug="probe-tool-call-f1", name="Probe: tool-call F1")
+    BenchmarkRun.objects.create(external_id="probe:1:probe-tool-call-f1", endpoint=b,
+                                benchmark=probe, score=SECRET_PROBE, samples=113,
+                                run_at=timezone.now(), source="Exacto probe",
+                                detail={"probe_run": 1, "suite": "exacto-core", "cases": 113})
     FailureSample.objects.create(endpoint=b, day=today, outcome="schema_mismatch",
                                  event_id="e1", tool_name="t", arguments=SECRET_ARGS,
                                  message="m")

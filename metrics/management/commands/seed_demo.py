@@ -16,6 +16,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from metrics.demo.catalog import MODELS, PROVIDERS
+from metrics.demo.probes import seed_probe_runs
 from metrics.demo.traffic import generate_ignore_events, generate_tool_call_events
 from metrics.importers import generic_csv, k2vv_tables
 from metrics.importers.records import DATA_DIR
@@ -79,6 +80,8 @@ class Command(BaseCommand):
                       disable=quiet) as bar:
                 report = import_parse_result(parsed, source=f"seed:{path.name}", progress=bar)
             self.stdout.write(f"{path.relative_to(DATA_DIR.parent)}: {report.summary()}")
+        probes = seed_probe_runs()
+        self.stdout.write(f"probe runs: {len(probes)} (docs/demo-data.md)")
         self._publish(today)
         record_published_pools(LLMModel.objects.order_by("slug"))
         self._recompute()
