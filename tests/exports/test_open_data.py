@@ -171,3 +171,23 @@ def test_readme_lists_every_table_and_column_of_the_open_data():
                     table.name in ("rotation", "benchmark_runs", "endpoints"):
                 continue  # "identity"
             assert f"`{column}`" in section, (name, column)
+
+
+def test_benchmark_runs_carry_the_se_the_range_rule_uses_and_how(model_with_days):
+    from metrics.models import Benchmark, BenchmarkRun
+
+    bench = Benchmark.objects.create(slug="open-bench", item_count=30)
+    alpha = model_with_days["endpoints"][0]
+    now = timezone.now()
+    for run_id, stderr, samples in (("reported", 1.5, None), ("sampled", None, 100),
+                                    ("items", None, None)):
+        BenchmarkRun.objects.create(external_id=run_id, endpoint=alpha, benchmark=bench,
+                                    score=90.0, stderr=stderr, samples=samples, run_at=now,
+                                    published_at=now)
+    rows = {r["run_id"]: r for r in _jsonl(Client(), "benchmark_runs")}
+    assert (rows["reported"]["se"], rows["reported"]["se_derivation"]) == (1.5, "reported")
+    assert rows["sampled"]["se"] == pytest.approx(3.0)  # 100·sqrt(0.9·0.1/100)
+    assert rows["sampled"]["se_derivation"] == "samples (n=100)"
+    assert rows["items"]["se"] == pytest.approx(100 * (0.9 * 0.1 / 30) ** 0.5)
+    assert rows["items"]["se_derivation"] == "items (n=30)"
+    assert rows["items"]["stderr"] is None
