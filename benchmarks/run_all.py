@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("ingest.py", "wire_formats.py", "speed.py", "pools.py", "route.py", "pages.py",
-           "hostile.py", "probes.py", "scaleout.py")
+           "hostile.py", "probes.py", "scaleout.py", "open_data.py")
 TIMEOUT_S = 600  # per script; a loaded 2-core machine needs the margin
 
 

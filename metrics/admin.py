@@ -32,6 +32,7 @@ from .models import (
     PoolVerdict,
     ProbeRun,
     ProbeSettings,
+    PublishedPool,
     ToolCallRollup,
 )
 from .selectors.benchmarks import stderr_used
@@ -237,6 +238,19 @@ class PoolSnapshotAdmin(AuditAdmin):
     @admin.display(description="Figures")
     def shared_figures(self, obj):
         return snapshot_figures_text(obj.figures)
+
+
+@admin.register(PublishedPool)
+class PublishedPoolAdmin(ReadOnlyAdmin):
+    """The pools judged on published figures at each publication (open data); an audit
+    record, so nobody deletes one either."""
+
+    list_display = ("model", "sequence", "computed_at")
+    list_filter = ("model",)
+    date_hierarchy = "computed_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PoolOverrideForm(forms.ModelForm):

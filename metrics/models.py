@@ -473,6 +473,8 @@ class ProbeRun(models.Model):
     def label(self) -> str:
         """How audits and run details name this run."""
         return f"probe run {self.pk} ({self.suite} {self.suite_version})"
+
+
 class PublicVersion(models.Model):
     """What public readers see of one model, as a number that changes whenever it does.
 
@@ -489,3 +491,29 @@ class PublicVersion(models.Model):
 
     def __str__(self) -> str:
         return f"model {self.model_id}: {self.version}"
+
+
+class PublishedPool(models.Model):
+    """The §7 judgement of a model on its published figures alone, taken at a publication.
+
+    Routing pools (PoolSnapshot) are judged on all data, embargoed days included, so
+    outsiders cannot recompute them. This record is the one they can: its inputs are the
+    public figures at the moment of publication, kept here with the settings in force, and
+    exported (open data) beside the day rows they were summed from.
+    """
+
+    model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="published_pools")
+    sequence = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(db_index=True)
+    settings = models.JSONField(default=dict, help_text="The §4/§7 settings in force.")
+    figures = models.JSONField(default=dict, help_text="Best lower bound, band, threshold, pool.")
+    verdicts = models.JSONField(default=list, help_text="Per endpoint: inputs and verdict.")
+
+    class Meta:
+        ordering = ["-computed_at", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "sequence"], name="uniq_published_pool")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model.slug} published pool #{self.sequence} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-# Two-sided 95% normal quantile; METHODOLOGY.md §4 asks for 95% intervals.
-Z95 = 1.959964
+# Two-sided 95% normal quantile, exact to float precision (METHODOLOGY.md §4 asks for 95%
+# intervals), so that anyone recomputing an interval from the open data gets the same bits.
+Z95 = statistics.NormalDist().inv_cdf(0.975)
 
 
 def rate(num: float, den: float) -> float | None:
@@ -44,7 +45,10 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     # cannot overflow z²/n into inf/inf.
     centre = (s + z2 / 2) / (n + z2)
     half = z * math.sqrt(s * (n - s) / n + z2 / 4) / (n + z2)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At s = 0 or s = n one end is exactly 0 or 1; rounding must not move it off.
+    low = 0.0 if s == 0 else max(0.0, centre - half)
+    high = 1.0 if s == n else min(1.0, centre + half)
+    return (low, high)
 
 
 def cap_factor(requests: float, cap: float) -> float:

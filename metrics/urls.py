@@ -22,4 +22,7 @@ urlpatterns = [
          name="methodology"),
     path("data/", public_read("exports", model_param_or_site(), ("format", "model", "days"))(
         views.exports), name="exports"),
+    path("data/<slug:table>.<slug:fmt>", public_read("export-table", model_param_or_site(),
+                                                     ("model", "days"))(views.export_table),
+         name="export-table"),
 ]

@@ -1,17 +1,16 @@
 """Dashboard pages: thin views over the selectors; charts are Plotly specs from charts.py."""
 
-import csv
-import io
 from pathlib import Path
 
 import markdown
 from django.conf import settings
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
-from metrics import charts, charts_speed, presentation
+from metrics import charts, charts_speed, export_formats, presentation
 from metrics.models import Benchmark, PoolChange, PoolSnapshot
 from metrics.selectors.benchmarks import (
     burn_in,
@@ -26,7 +25,7 @@ from metrics.selectors.endpoints import (
     model_endpoints,
     provider_endpoints,
 )
-from metrics.selectors.exports import EXPORT_COLUMNS, daily_export_rows
+from metrics.selectors.exports import LICENCE, LICENCE_URL, SOURCE, TABLES, Table
 from metrics.selectors.speed_stats import daily_throughput
 from metrics.selectors.toolcall_stats import daily_figures
 from metrics.services.pools import pool_settings
@@ -241,12 +240,8 @@ def methodology(request):
         "halfwidth": 100 * settings.EXACTO_POOL_PROPENSITY_MIN_HALFWIDTH})
 
 
-def exports(request):
-    fmt = request.GET.get("format")
-    if fmt is None:
-        models = LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug")
-        return render(request, "dashboard/exports.html", {"models": models,
-                                                          "columns": EXPORT_COLUMNS})
+def _export_scope(request):
+    """The model (None: all) and days of an export request; 404 for an unknown model."""
     model_slug = request.GET.get("model")
     model = (LLMModel.objects.filter(slug=model_slug, status=ApprovalStatus.APPROVED).first()
              if model_slug else None)
@@ -256,24 +251,43 @@ def exports(request):
         days = min(max(int(request.GET.get("days", "30")), 1), 366)
     except ValueError:
         days = 30
-    rows = daily_export_rows(model, days=days)
-    stamp = timezone.now().date().isoformat()
-    name = f"exacto-{(model.slug.replace('/', '_') if model else 'all')}-{stamp}"
-    licence = ("Exacto open data, published figures only. Licence: CC BY 4.0 "
-               "(https://creativecommons.org/licenses/by/4.0/).")
-    if fmt == "json":
-        response = JsonResponse({"licence": licence, "generated": timezone.now().isoformat(),
-                                 "columns": EXPORT_COLUMNS, "rows": rows})
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write(f"# {licence}\n")
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
+    return model, days
+
+
+def _export_response(request, table: Table, fmt: str) -> HttpResponse:
+    if fmt not in export_formats.FORMATS:
         raise Http404("Unknown format")
-    response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+    model, days = _export_scope(request)
+    rows = table.rows(model, days)
+    card = request.build_absolute_uri(reverse("dashboard:exports"))
+    meta = {"table": table.name, "licence": LICENCE, "licence_url": LICENCE_URL,
+            "source": SOURCE, "dataset_card": card, "generated": timezone.now().isoformat()}
+    body = export_formats.render(fmt, rows, table.column_names, meta)
+    response = HttpResponse(body, content_type=export_formats.FORMATS[fmt])
+    stamp = timezone.now().date().isoformat()
+    scope = model.slug.replace("/", "_") if model else "all"
+    response["Content-Disposition"] = f'inline; filename="exacto-{table.name}-{scope}-{stamp}.{fmt}"'
+    # Licence and source travel beside the data, never inside it (API.md 1.1).
+    response["Link"] = f'<{LICENCE_URL}>; rel="license", <{card}>; rel="describedby"'
+    response["X-Licence"] = f"{LICENCE} {LICENCE_URL}"
+    response["X-Source"] = SOURCE
     return response
 
 
+def exports(request):
+    """The dataset card; with ?format=… the day rows, at the address they always had."""
+    fmt = request.GET.get("format")
+    if fmt is not None:
+        return _export_response(request, TABLES["days"], fmt)
+    return render(request, "dashboard/exports.html", {
+        "models": LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"),
+        "tables": TABLES.values(),
+        "formats": list(export_formats.FORMATS), "licence": LICENCE,
+        "cap": settings.EXACTO_APP_DAILY_CAP,
+        "licence_url": LICENCE_URL, "source": SOURCE})
+
+
+def export_table(request, table, fmt):
+    if table not in TABLES:
+        raise Http404("Unknown table")
+    return _export_response(request, TABLES[table], fmt)

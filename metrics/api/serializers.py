@@ -142,12 +142,26 @@ class ToolCallFigures(serializers.Serializer):
                                           help_text="95% Wilson interval on capped counts.")
     requests_with_tools = serializers.IntegerField()
     errored_requests = serializers.IntegerField()
-    request_error_rate = serializers.FloatField(allow_null=True)
+    request_error_rate = serializers.FloatField(allow_null=True, help_text="errored_requests / "
+                                                "requests_with_tools on capped counts.")
+    request_error_rate_ci95 = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True,
+        help_text="95% Wilson interval of request_error_rate on capped counts (§4).")
     propensity_requests = serializers.IntegerField()
     propensity_requests_with_calls = serializers.IntegerField()
     propensity = serializers.FloatField(allow_null=True)
     propensity_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True)
     failure_rates = FailureRates()
+    invalid_json_rate = serializers.FloatField(allow_null=True, help_text="invalid_json / calls, "
+                                               "capped.")
+    invalid_json_rate_ci95 = serializers.ListField(child=serializers.FloatField(),
+                                                   allow_null=True)
+    unknown_tool_rate = serializers.FloatField(allow_null=True)
+    unknown_tool_rate_ci95 = serializers.ListField(child=serializers.FloatField(),
+                                                   allow_null=True)
+    schema_mismatch_rate = serializers.FloatField(allow_null=True)
+    schema_mismatch_rate_ci95 = serializers.ListField(child=serializers.FloatField(),
+                                                      allow_null=True)
     capped = serializers.DictField(child=serializers.FloatField(),
                                    help_text="The same counts after capping large apps (§4).")
 

@@ -42,8 +42,8 @@ def ignore_rates_of_models(
                            [*model_ids, start, end])
             active = dict(cursor.fetchall())
             cursor.execute(
-                f"SELECT u.model_id, s.user_hash, s.provider_id, s.scope, s.ignoring "  # noqa: S608
-                f"FROM {states} s JOIN ({users}) AS u ON u.user_hash = s.user_hash "
+                f"SELECT u.model_id, s.user_hash, s.provider_id, s.scope, s.ignoring, "  # noqa: S608
+                f"s.as_of FROM {states} s JOIN ({users}) AS u ON u.user_hash = s.user_hash "
                 f"WHERE s.provider_id IN ({providers}) "
                 "AND (s.model_id = u.model_id OR s.scope = %s)",
                 [*model_ids, start, end, *provider_ids, ALL_MODELS],
@@ -64,16 +64,18 @@ def ignore_rates_of_models(
 
 
 def _ignoring_users(rows) -> dict[int, set[str]]:
-    """Users ignoring each provider: a model-specific state wins over an all-models one,
-    so "ignore everywhere, but not for this model" does not count for this model (§5)."""
-    decided: dict[tuple[str, int], tuple[bool, bool]] = {}
-    for user_hash, provider_id, scope, ignoring in rows:
-        specific = scope != ALL_MODELS
+    """Users ignoring each provider for the model: of a user's one-model and all-models
+    states, the later action decides (§5), so an all-models `unignore` after a one-model
+    `ignore` resumes routing, and a one-model `unignore` after an all-models `ignore`
+    does too. At equal times the one-model state, the more specific, decides."""
+    decided: dict[tuple[str, int], tuple[object, bool, bool]] = {}
+    for user_hash, provider_id, scope, ignoring, as_of in rows:
         key = (user_hash, provider_id)
-        if key not in decided or (specific and not decided[key][0]):
-            decided[key] = (specific, bool(ignoring))
+        candidate = (as_of, scope != ALL_MODELS, bool(ignoring))
+        if key not in decided or candidate[:2] > decided[key][:2]:
+            decided[key] = candidate
     out: dict[int, set[str]] = defaultdict(set)
-    for (user_hash, provider_id), (_, ignoring) in decided.items():
+    for (user_hash, provider_id), (_, _, ignoring) in decided.items():
         if ignoring:
             out[provider_id].add(user_hash)
     return out

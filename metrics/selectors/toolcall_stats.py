@@ -44,6 +44,9 @@ class Counts:
             "accuracy": rate(correct, cap["calls"]),
             "accuracy_ci95": list(interval) if interval else None,
             "request_error_rate": rate(cap["errored_requests"], cap["requests_with_tools"]),
+            "request_error_rate_ci95": _interval(
+                cap["errored_requests"], cap["requests_with_tools"]
+            ),
             "propensity_requests": raw["propensity_requests"],
             "propensity_requests_with_calls": raw["propensity_requests_with_calls"],
             "propensity": rate(cap["propensity_requests_with_calls"], cap["propensity_requests"]),
@@ -53,6 +56,10 @@ class Counts:
             "failure_rates": {
                 name: rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS
             },
+            # §4: every rate carries its interval; flat fields, one pair per failure mode.
+            **{f"{name}_rate": rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS},
+            **{f"{name}_rate_ci95": _interval(cap[name], cap["calls"])
+               for name in FAILURE_FIELDS},
             "capped": {name: round(value, 3) for name, value in cap.items()},
         }
 
@@ -198,10 +205,15 @@ def bucket_figures(stats: EndpointStats) -> dict:
     }
 
 
-def daily_figures(
-    endpoints: list[Endpoint], viewer: Viewer, *, days: int = 30, today: date | None = None
-) -> dict[int, list[tuple[date, dict]]]:
-    """Per endpoint, (day, figures) for each day with data: accuracy over time."""
+def daily_counts(
+    endpoints: list[Endpoint], viewer: Viewer, *, days: int = 30, today: date | None = None,
+    by_bucket: bool = False,
+) -> dict[int, list[tuple]]:
+    """Per endpoint, (day, Counts) — or (day, bucket, Counts) — for each day with data.
+
+    The same query and publication window as the window figures, so open data summed
+    over a window gives the public figures exactly as served.
+    """
     from django.utils import timezone
 
     today = today or timezone.now().date()
@@ -209,13 +221,25 @@ def daily_figures(
     out: dict[int, list] = {e.pk: [] for e in endpoints}
     if not windows:
         return out
+    by = ("day", "bucket") if by_bucket else ("day",)
+    first = 1 + len(by)
     n = len(ROLLUP_COUNTS)
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=("day",)):
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by):
         counts = Counts()
-        counts.add(dict(zip(ROLLUP_COUNTS, row[2 : 2 + n], strict=True)),
-                   dict(zip(ROLLUP_COUNTS, (float(v) for v in row[2 + n :]), strict=True)))
+        counts.add(dict(zip(ROLLUP_COUNTS, row[first : first + n], strict=True)),
+                   dict(zip(ROLLUP_COUNTS, (float(v) for v in row[first + n :]), strict=True)))
         day = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1]))
-        out[row[0]].append((day, counts.figures()))
+        out[row[0]].append((day, *row[2:first], counts))
     for series in out.values():
-        series.sort(key=lambda item: item[0])
+        series.sort(key=lambda item: item[:-1])
     return out
+
+
+def daily_figures(
+    endpoints: list[Endpoint], viewer: Viewer, *, days: int = 30, today: date | None = None
+) -> dict[int, list[tuple[date, dict]]]:
+    """Per endpoint, (day, figures) for each day with data: accuracy over time."""
+    return {
+        endpoint_id: [(day, counts.figures()) for day, counts in series]
+        for endpoint_id, series in daily_counts(endpoints, viewer, days=days, today=today).items()
+    }

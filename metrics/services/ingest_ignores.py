@@ -1,7 +1,8 @@
 """Ignore-preference ingestion (API.md POST /ignores/, METHODOLOGY §5).
 
 Events are applied in time order per user × provider × scope: an event older than
-the stored state never overwrites it, so batches may arrive in any order.
+the stored state never overwrites it, so batches may arrive in any order. Across
+scopes the later action decides, when the ignore rate is read.
 """
 
 from datetime import datetime, timedelta
@@ -88,6 +89,13 @@ def _bump_public(events: list[IgnoreEvent]) -> None:
 
 
 def _apply_states(events: list[IgnoreEvent], models: dict[str, int]) -> None:
+    """Keeps the latest action per user × provider × scope, with its time.
+
+    A one-model and an all-models state are both kept, never merged here: which one
+    decides for a model is the later of the two (§5), and that can only be told by
+    their times, which the reader (selectors.ignores) compares. Merging at ingest would
+    lose the older scope's time, so a late-arriving older event could not be placed.
+    """
     slug_of = {model_id: slug for slug, model_id in models.items()}
     latest: dict[tuple, IgnoreEvent] = {}
     for event in sorted(events, key=lambda e: e.created):

@@ -55,7 +55,8 @@ def model_figures(
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
 
-    `stats`, `overrides`, `ignores` and `speed` may be preloaded for many models at once.
+    `stats`, `overrides`, `ignores` and `speed` may be preloaded for many models at once;
+    those of the public view give the published judgement (published_pools).
     """
     if stats is None:
         stats = endpoint_stats(endpoints, Viewer.everything(), today=today)

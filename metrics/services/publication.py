@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics.models import BenchmarkRun
+from metrics.services.published_pools import record_published_pools
 from providers.models import Endpoint
 from providers.services.notify import notify_provider_on_commit
 
@@ -43,6 +44,7 @@ def publish(endpoints, *, through: date | None = None) -> int:
     now = timezone.now()
     through = through or (now.date() - timedelta(days=1))
     count = 0
+    models = {}
     for endpoint in Endpoint.objects.filter(pk__in=[e.pk for e in endpoints]).select_related(
             "provider", "model").select_for_update(of=("self",)).order_by("pk"):
         if endpoint.published_until is None or endpoint.published_until < through:
@@ -55,6 +57,9 @@ def publish(endpoints, *, through: date | None = None) -> int:
         count += 1
         notify_provider_on_commit(endpoint.provider, f"Results published for {endpoint}",
                 f"Figures of {endpoint} through {through:%Y-%m-%d} are now public.")
+        models[endpoint.model_id] = endpoint.model
+    # Every publication records the pool as judged on published figures alone (open data).
+    record_published_pools([models[key] for key in sorted(models)], now=now)
     return count
 
 

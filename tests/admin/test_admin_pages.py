@@ -95,3 +95,14 @@ def test_import_page_needs_vendor_model_and_date_for_k2vv_summary(admin_client):
 ])
 def test_admin_pages_render_for_staff(admin_client, endpoint, url):
     assert admin_client.get(url).status_code == 200
+
+
+def test_published_pools_are_read_only_and_kept(admin_client, endpoint):
+    from metrics.services.published_pools import record_published_pool
+
+    pool = record_published_pool(endpoint.model)
+    assert admin_client.get(f"/admin/metrics/publishedpool/{pool.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/metrics/publishedpool/").status_code == 200
+    assert admin_client.post(f"/admin/metrics/publishedpool/{pool.pk}/delete/",
+                             {"post": "yes"}).status_code == 403
+    assert type(pool).objects.filter(pk=pool.pk).exists()

@@ -91,9 +91,31 @@ def test_older_event_arriving_later_does_not_overwrite(ingest_client, admin_clie
     assert rate(admin_client_api) == pytest.approx(1 / 10)
 
 
-def test_unignore_of_all_models_leaves_model_specific_ignore(ingest_client, admin_client_api, users):
-    post_ignores(ingest_client, [ignore("m", "user-1", minutes_ago=30),
-                                 ignore("g", "user-1", "unignore", model=None, minutes_ago=10)])
+def test_later_all_models_unignore_lifts_an_earlier_one_model_ignore(ingest_client,
+                                                                     admin_client_api, users):
+    """§5: the latest action that covers the model decides, whatever its scope."""
+    day = 24 * 60
+    post_ignores(ingest_client, [ignore("m", "user-1", minutes_ago=3 * day),
+                                 ignore("g", "user-1", "unignore", model=None, minutes_ago=day)])
+    assert rate(admin_client_api) == 0.0
+
+
+def test_later_one_model_ignore_wins_over_an_earlier_all_models_unignore(ingest_client,
+                                                                         admin_client_api, users):
+    day = 24 * 60
+    post_ignores(ingest_client, [ignore("g", "user-1", "unignore", model=None,
+                                        minutes_ago=3 * day),
+                                 ignore("m", "user-1", minutes_ago=day)])
+    assert rate(admin_client_api) == pytest.approx(1 / 10)
+
+
+def test_scopes_resolve_by_time_whatever_the_order_of_arrival(ingest_client, admin_client_api,
+                                                              users):
+    day = 24 * 60
+    post_ignores(ingest_client, [ignore("g", "user-1", "unignore", model=None, minutes_ago=day)])
+    post_ignores(ingest_client, [ignore("m", "user-1", minutes_ago=3 * day)])
+    assert rate(admin_client_api) == 0.0
+    post_ignores(ingest_client, [ignore("g2", "user-1", model=None, minutes_ago=60)])
     assert rate(admin_client_api) == pytest.approx(1 / 10)
 
 

@@ -271,6 +271,36 @@ def test_app_at_exactly_the_cap_is_not_scaled(endpoint, ingest_client, admin_cli
     assert tc["accuracy"] == pytest.approx(4 / 5)
 
 
+def test_every_rate_carries_a_wilson_interval_on_capped_counts(endpoint, ingest_client,
+                                                                admin_client_api, settings):
+    """§4: request error rate and each failure mode's rate, overall and per bucket."""
+    settings.EXACTO_APP_DAILY_CAP = 4
+    created = now_iso(-timedelta(minutes=1))
+    # big: 8 requests (scaled by 4/8), half of them with a mismatching call; small: 3 requests,
+    # one invalid JSON, one unknown tool, one valid.
+    big = [good(f"b{i}", app="big", created=created) for i in range(4)] + [
+        event(f"bm{i}", [tool_call("get_weather", '{"city": 1}')], app="big", created=created)
+        for i in range(4)]
+    small = [event("s1", [tool_call("get_weather", "{")], app="small", created=created),
+             event("s2", [tool_call("nope", "{}")], app="small", created=created),
+             good("s3", app="small", created=created)]
+    assert post_events(ingest_client, big + small).json()["accepted"] == 11
+
+    row = endpoint_row(admin_client_api)
+    capped_calls = 8 * 0.5 + 3
+    expected = {"invalid_json": 1, "unknown_tool": 1, "schema_mismatch": 4 * 0.5}
+    for figures in (row["tool_calls"], row["buckets"]["simple"]):
+        assert figures["request_error_rate"] == pytest.approx((2 + 4 * 0.5) / capped_calls)
+        low, high = _wilson(2 + 4 * 0.5, capped_calls)
+        assert figures["request_error_rate_ci95"] == pytest.approx([low, high], abs=1e-6)
+        for name, capped in expected.items():
+            assert figures[f"{name}_rate"] == pytest.approx(capped / capped_calls), name
+            assert figures[f"{name}_rate_ci95"] == pytest.approx(
+                list(_wilson(capped, capped_calls)), abs=1e-6), name
+    empty = row["buckets"]["complex"]
+    assert empty["request_error_rate_ci95"] is None and empty["invalid_json_rate_ci95"] is None
+
+
 def test_days_parameter_bounds_the_window(endpoint, ingest_client, admin_client_api):
     today = datetime.now(UTC).date()
     three_days_ago = datetime(today.year, today.month, today.day, 12, tzinfo=UTC) - timedelta(days=3)

@@ -368,6 +368,7 @@ def test_phone_table_scrolls_in_its_box_with_the_provider_column_sticky(browser,
 @pytest.mark.parametrize("name,path", [
     ("benchmarks", "/benchmarks/"),
     ("methodology", "/methodology/"),
+    ("open-data", "/data/"),
     ("provider", "/providers/groq/"),
     ("pool-history", f"/models/{KIMI}/history/"),
     ("feedback", "/feedback/"),

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from metrics.export_formats import FORMATS
 from metrics.models import (
     AvailabilityRollup,
     Benchmark,
@@ -16,20 +17,25 @@ from metrics.models import (
     FailureSample,
     ToolCallRollup,
 )
+from metrics.selectors.exports import TABLES
 from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_model
+from metrics.services.published_pools import record_published_pool
 from providers.models import ApiToken, ProviderUser
 from tests.api.helpers import event, now_iso, tool_call
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
-SECRET_CALLS = 7777  # total calls of B, only reachable with unpublished days included
+SECRET_CALLS = 77777  # total calls of B, only reachable with unpublished days included
+SECRET_DAY_CALLS = str(SECRET_CALLS - 100)  # B's unpublished day alone (open data's day rows)
 SECRET_SCORE = 12.345  # B's unpublished benchmark run
 SECRET_ARGS = "SECRET-B-ARGUMENTS"  # B's sampled failing call
 SECRET_PROBE = 23.456  # B's unpublished probe score (METHODOLOGY §11, shown on model pages)
 SECRET_ERRORS = 7919  # B's failed requests on its unpublished day (METHODOLOGY §10)
 SECRETS = (str(SECRET_CALLS), str(SECRET_SCORE), SECRET_ARGS, str(SECRET_PROBE),
            str(SECRET_ERRORS), f"{SECRET_ERRORS:,}")
+# Every open-data table in every format (their route has parameters the walk cannot fill).
+EXPORT_URLS = [f"/data/{table}.{fmt}" for table in TABLES for fmt in FORMATS]
 # Issue 11: the reference endpoint's unpublished run, and the threshold B is judged by.
 REFERENCE_SECRETS = ("91.37", "88.37")
 # Issue 11: A's calls with events backdated onto its published day after publication.
@@ -109,6 +115,8 @@ def planted(db):
         for i in range(37)], source="test")
     assert late.accepted == 37
     recompute_model(model, trigger="command")
+    # A published pool, as a publication records: the open data's pool tables are walked too.
+    record_published_pool(model)
     User = get_user_model()
     users = {}
     for endpoint in (a, b, reference):
@@ -123,8 +131,11 @@ def _get_all(client: Client, urls: list[str], model_slug: str, headers=None) -> 
     pages = {}
     for url in urls:
         query = {"model": model_slug} if url.startswith("/api/") else {}
-        for fmt in ([None, "csv", "json"] if url == "/data/" else [None]):
-            q = dict(query, **({"format": fmt} if fmt else {}))
+        queries = [dict(query, **({"format": fmt} if fmt else {}))
+                   for fmt in ([None, *FORMATS] if url == "/data/" else [None])]
+        if url in EXPORT_URLS:
+            queries = [{}, {"model": model_slug}, {"model": model_slug, "days": "366"}]
+        for q in queries:
             response = client.get(url, q, **(headers or {}))
             pages[f"{url}?{q}"] = response.content
     return pages
@@ -132,7 +143,7 @@ def _get_all(client: Client, urls: list[str], model_slug: str, headers=None) -> 
 
 def _leaks(pages: dict[str, bytes], extra: tuple[str, ...] = ()) -> list[str]:
     return [f"{url} shows {secret}" for url, body in pages.items()
-            for secret in (*SECRETS, *extra) if secret.encode() in body]
+            for secret in (*SECRETS, SECRET_DAY_CALLS, *extra) if secret.encode() in body]
 
 
 def _verdict_reasons_of_b(planted) -> tuple[str, ...]:
@@ -158,7 +169,7 @@ def _urls(planted):
     urls = concrete_urls(values)
     # Slug routes that name a provider or benchmark rather than the model.
     urls += ["/providers/provider-b/", "/providers/provider-a/", "/benchmarks/secret-bench/",
-             "/models/acme/secret-model/history/"]
+             "/models/acme/secret-model/history/", *EXPORT_URLS]
     return sorted(set(urls))
 
 

@@ -26,6 +26,7 @@ from metrics.services.imports import import_parse_result
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_all
+from metrics.services.published_pools import record_published_pools
 from providers.models import Endpoint, LLMModel, Provider, ProviderUser
 from providers.services.aliases import load_alias_file
 from providers.services.endpoints import register_endpoint
@@ -84,6 +85,7 @@ class Command(BaseCommand):
         probes = seed_probe_runs()
         self.stdout.write(f"probe runs: {len(probes)} (docs/demo-data.md)")
         self._publish(today)
+        record_published_pools(LLMModel.objects.order_by("slug"))
         self._recompute()
         self._users(admin_password)
 
