@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from metrics.complexity import Bucket
 from metrics.models import ROLLUP_COUNTS, PublishedPool
 from metrics.pools import PoolSettings
-from metrics.selectors.benchmarks import visible_runs
+from metrics.selectors.benchmarks import stderr_used, visible_runs
 from metrics.selectors.endpoints import endpoint_rows
 from metrics.selectors.speed_stats import daily_performance
 from metrics.selectors.toolcall_stats import FAILURE_FIELDS, Counts, daily_counts
@@ -180,13 +180,15 @@ def rotation_rows(model: LLMModel | None, days: int) -> list[dict]:
             for ev in events.order_by("at", "id")]
 
 
-def run_se(stderr: float | None, detail: dict) -> tuple[float, str]:
-    """The standard error the range rule uses for a run (§6), and how it was obtained."""
-    if stderr is not None:
-        if detail.get("stderr_note"):
-            return stderr, "derived by the importer: " + str(detail["stderr_note"])
-        return stderr, "published with the run"
-    return 0.0, "none published: taken as 0"
+def run_se(run) -> tuple[float, str]:
+    """The standard error the range rule uses for a run (§6, the rule's own function), and
+    how it was obtained: reported (as published, or derived by the importer), from the
+    run's samples or the benchmark's item count, or none (taken as 0)."""
+    se = stderr_used(run)
+    how = se.basis if se.n is None else f"{se.basis} (n={se.n})"
+    if se.basis == "reported" and (run.detail or {}).get("stderr_note"):
+        how += ": " + str(run.detail["stderr_note"])
+    return se.value, how
 
 
 def benchmark_rows(model: LLMModel | None, days: int) -> list[dict]:
@@ -195,7 +197,7 @@ def benchmark_rows(model: LLMModel | None, days: int) -> list[dict]:
         runs = runs.filter(endpoint__model=model)
     out = []
     for run in runs.order_by("run_at", "id"):
-        se, how = run_se(run.stderr, run.detail or {})
+        se, how = run_se(run)
         out.append({
             **_identity(run.endpoint), "benchmark": run.benchmark.slug, "run_id": run.external_id,
             "run_at": run.run_at.isoformat(), "score": run.score, "stderr": run.stderr,
@@ -350,7 +352,8 @@ TABLES = {t.name: t for t in (
            ("stderr", "the standard error as stored (empty when none was given)"),
            ("samples", "sample count, when known"), ("source", "who measured it"),
            ("se", "the standard error the range rule uses (§6)"),
-           ("se_derivation", "how se was obtained"),
+           ("se_derivation", "how se was obtained: reported, samples (n=…), items (n=…: the "
+            "benchmark's item count) or none (taken as 0)"),
            ("published_at", "when it was published")], benchmark_rows),
     Table("pools", "Published pools",
           "One row per published pool: the model judged on its published figures alone at "

@@ -30,6 +30,10 @@ def endpoint_sets(draw):
             ignore_rate=draw(st.one_of(st.none(), st.sampled_from([0.0, 0.004, 0.02, 0.3]))),
             override=draw(st.sampled_from([None, None, None, Override.FORCE_IN,
                                            Override.FORCE_OUT])),
+            # §10: rule 6 at and around its edges, and the throughput order near the top.
+            status_requests=(status := draw(st.sampled_from([0.0, 99.0, 100.0, 400.0]))),
+            ok_requests=draw(st.sampled_from([1.0, 0.97, 0.9, 0.8])) * status,
+            throughput_p50=draw(st.one_of(st.none(), st.sampled_from([40.0, 95.5, 210.0]))),
         ))
     keys = [e.key for e in out]
     return out if len(set(keys)) == len(keys) else out[:1]
@@ -42,7 +46,9 @@ def test_verifier_judges_every_endpoint_as_the_site_does(verifier, endpoints):
     ours_in = [{"key": e.key, "in_rotation": e.in_rotation, "reference": e.is_reference,
                 "forced": e.override.value if e.override else None, "calls": e.calls,
                 "correct": e.correct, "prop_requests": e.propensity_requests,
-                "prop_with_calls": e.propensity_with_calls, "ignore_rate": e.ignore_rate}
+                "prop_with_calls": e.propensity_with_calls, "ignore_rate": e.ignore_rate,
+                "status_requests": e.status_requests, "ok_requests": e.ok_requests,
+                "throughput_p50": e.throughput_p50}
                for e in endpoints]
     shared = verifier.judge(ours_in, CFG)
     assert shared["pool_keys"] == list(site.pool)
