@@ -171,8 +171,13 @@ def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
 
 
 def _failure_interval(row: dict, mode: str):
-    intervals = row["tool_calls"].get("failure_rates_ci95") or {}
-    return intervals.get(mode)
+    """The 95% Wilson interval of a failure mode's rate, on capped counts (§4)."""
+    return row["tool_calls"].get(f"{mode}_rate_ci95")
+
+
+def _pct_with_interval(rate, interval) -> str:
+    text = f"{100 * (rate or 0):.2f}"
+    return f"{text} ({100 * interval[0]:.2f}–{100 * interval[1]:.2f})" if interval else text
 
 
 @escaped
@@ -213,11 +218,17 @@ def failure_modes_chart(rows: list[dict]) -> dict:
         "data": data, "layout": layout, "takeaway": takeaway,
         "legend": [{"label": FAILURE_LABELS[m], "colour": c, "shape": "bar"}
                    for m, c in FAILURE_COLOURS.items()],
-        "table": {"columns": ["Provider", *(f"{FAILURE_LABELS[m]} (%)" for m in FAILURE_COLOURS),
-                              "Total (%)"],
-                  "rows": [[label(r), *(f"{100 * (r['tool_calls']['failure_rates'][m] or 0):.2f}"
+        # Every rate with its 95% interval (§4), the request error rate too.
+        "table": {"columns": ["Provider", *(f"{FAILURE_LABELS[m]} (%, 95% interval)"
+                                            for m in FAILURE_COLOURS),
+                              "Total (%)", "Errored requests (%, 95% interval)"],
+                  "rows": [[label(r), *(_pct_with_interval(r["tool_calls"]["failure_rates"][m],
+                                                           _failure_interval(r, m))
                                         for m in FAILURE_COLOURS),
-                            f"{100 * total(r):.2f}"] for r in rows]},
+                            f"{100 * total(r):.2f}",
+                            _pct_with_interval(r["tool_calls"]["request_error_rate"],
+                                               r["tool_calls"].get("request_error_rate_ci95"))]
+                           for r in rows]},
     }
 
 

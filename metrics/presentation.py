@@ -166,7 +166,10 @@ def add_bars(rows: list[dict], band) -> None:
         if tc["calls"]:
             bars["failures"] = [
                 {"mode": mode, "width": f"{100 * (tc['failure_rates'][mode] or 0) / worst:.1f}",
-                 "text": f"{mode.replace('_', ' ')} {pct(tc['failure_rates'][mode], 2)}"}
+                 # Each rate with its 95% interval (§4), in the title and the label.
+                 "text": f"{mode.replace('_', ' ')} {pct(tc['failure_rates'][mode], 2)}"
+                         + (f" ({interval(tc[f'{mode}_rate_ci95'])})"
+                            if tc.get(f"{mode}_rate_ci95") else "")}
                 for mode in FAILURE_MODES]
             bars["failure_total"] = pct(sum(tc["failure_rates"][m] or 0 for m in FAILURE_MODES), 2)
         if tc.get("propensity") is not None:

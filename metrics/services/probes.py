@@ -130,11 +130,23 @@ def _finish(run: ProbeRun, suite: ProbeSuite, cases: tuple[ProbeCase, ...],
     cache, budget = validator_cache(), settings.EXACTO_VALIDATION_BUDGET_MS
     for case, answer in zip(cases, answers, strict=True):
         counts[answer.status] += 1
+        event = {
+            "id": f"probe-{run.pk}-{case.id}", "model": endpoint.model.slug,
+            "provider": endpoint.provider.slug, "quantization": endpoint.quantization,
+            "app": f"probe:{suite.name}", "created": now.isoformat(),
+            "request": {"messages": list(case.messages), "tools": list(case.tools),
+                        "tool_choice": case.tool_choice},
+            # §10 speed and availability fields.
+            "status": answer.status, "latency_ms": answer.latency_ms,
+            "http_status": answer.http_status,
+        }
         if answer.status != OK:
             decisions[case.id] = None
             if len(failures) < MAX_FAILURES_KEPT:
                 failures.append({"case": case.id, "status": answer.status,
                                  "http_status": answer.http_status, "error": answer.error})
+            if answer.sent:  # a failed request counts for uptime (§10), with no response
+                events.append(event)
             continue
         outcome = classify(list(case.tools), case.tool_choice, answer.body, cache=cache,
                            budget_ms=budget)
@@ -142,16 +154,7 @@ def _finish(run: ProbeRun, suite: ProbeSuite, cases: tuple[ProbeCase, ...],
         for call in outcome.calls:
             counts["calls"] += 1
             counts[str(call.outcome)] += 1
-        events.append({
-            "id": f"probe-{run.pk}-{case.id}", "model": endpoint.model.slug,
-            "provider": endpoint.provider.slug, "quantization": endpoint.quantization,
-            "app": f"probe:{suite.name}", "created": now.isoformat(),
-            "request": {"messages": list(case.messages), "tools": list(case.tools),
-                        "tool_choice": case.tool_choice},
-            "response": answer.body,
-            # §10 speed fields (ignored by a parser that predates them).
-            "status": OK, "latency_ms": answer.latency_ms, "http_status": answer.http_status,
-        })
+        events.append({**event, "response": answer.body})
     for start in range(0, len(events), INGEST_BATCH):
         result = ingest_tool_calls(events[start:start + INGEST_BATCH], source=run.label[:128])
         failures.extend({"case": r["id"], "status": "rejected", "error": r["error"]}

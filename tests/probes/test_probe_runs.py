@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from metrics.models import BenchmarkRun, ProbeRun, ToolCallRollup
+from metrics.models import AvailabilityRollup, BenchmarkRun, ProbeRun, ToolCallRollup
 from metrics.services.probes import ProbeError, run_probe, summary
 from providers.models import RotationEvent
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
@@ -119,6 +119,8 @@ def test_timeouts_are_counted_and_nothing_is_scored(suite, fake, endpoint):
     assert [f["status"] for f in run.failures] == ["timeout"] * 5
     assert run.decisions == {c.id: None for c in suite.first(5)}
     assert not BenchmarkRun.objects.filter(endpoint=endpoint).exists()
+    # Each timed-out request is telemetry too: it counts against uptime (§10).
+    assert _availability(endpoint) == (0, 0, 5)
 
 
 def test_http_500s_are_errors(suite, fake, endpoint):
@@ -127,6 +129,12 @@ def test_http_500s_are_errors(suite, fake, endpoint):
     assert (run.ok, run.errors, run.timeouts, summary(run)["errors"]) == (0, 6, 0, 6)
     assert run.failures[0]["http_status"] == 500
     assert not ToolCallRollup.objects.filter(endpoint=endpoint).exists()
+    assert _availability(endpoint) == (0, 6, 0)
+
+
+def _availability(endpoint) -> tuple[int, int, int]:
+    rows = AvailabilityRollup.objects.filter(endpoint=endpoint)
+    return (sum(r.ok for r in rows), sum(r.errors for r in rows), sum(r.timeouts for r in rows))
 
 
 def test_f1_is_against_the_reference_endpoints_decisions_when_it_has_a_run(suite, fake,
