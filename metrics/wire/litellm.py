@@ -59,7 +59,9 @@ def event_from_payload(payload: object, defaults: Mapping[str, str]) -> dict:
         event["status"] = "error"
         info = payload.get("error_information")
         code = info.get("error_code") if isinstance(info, dict) else None
-        if isinstance(code, str) and code.isdigit():
+        # LiteLLM's error_code is often an HTTP status, sometimes a provider's own number:
+        # only a real HTTP status is passed on (an invalid one would refuse the event).
+        if isinstance(code, str) and code.isdigit() and 100 <= int(code) <= 599:
             event["http_status"] = int(code)
     response = payload.get("response")
     if isinstance(response, dict | list) and response:

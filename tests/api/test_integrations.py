@@ -219,3 +219,19 @@ def test_otlp_protobuf_garbage_is_400_not_500(ingest_client):
     response = ingest_client.generic("POST", OTLP_PATH, b"\xff\x00garbage",
                                      content_type="application/x-protobuf")
     assert response.status_code == 400
+
+
+def test_litellm_failures_count_for_uptime_only(ingest_client, admin_client_api, payloads):
+    # A failed call has no response: it counts against uptime (§10), never for accuracy.
+    register(ingest_client, model="moonshotai/kimi-k2-0905", provider="groq")
+    http_error = {**payloads[0], "id": "failed-503", "status": "failure", "response": None,
+                  "error_information": {"error_code": "503", "error_class": "ServiceUnavailable"}}
+    odd_code = {**payloads[1], "id": "failed-odd", "status": "failure", "response": {},
+                "error_information": {"error_code": "1013"}}  # not an HTTP status: dropped
+    answer = ingest_client.post(LITELLM_PATH, [http_error, odd_code], format="json").json()
+    assert (answer["accepted"], answer["rejected"]) == (2, [])
+    [row] = [r for r in admin_client_api.get("/api/v1/endpoints/",
+                                             {"model": "moonshotai/kimi-k2-0905"}).json()
+             if r["provider"] == "groq"]
+    assert (row["performance"]["requests"], row["performance"]["errors"]) == (2, 2)
+    assert row["tool_calls"]["calls"] == 0
