@@ -95,10 +95,12 @@ def eager_tasks(settings):
     cover real workers): both Celery's switch and the one our fan-out tasks read."""
     from exacto_site.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # Set and restored by hand: monkeypatch.setitem deletes keys that came from Celery's
-    # defaults, which leaves the switch on for the tests after (the integration ones).
+    # Read before anything changes: Celery's conf reads the Django settings, so reading it
+    # after the settings change would "restore" the eager switch for every later test (the
+    # integration tests need it off). monkeypatch.setitem has the same flaw for keys that
+    # come from Celery's defaults.
     before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = before
