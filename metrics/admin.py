@@ -152,13 +152,11 @@ class IngestBatchAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-class PoolVerdictInline(admin.TabularInline):
-    model = PoolVerdict
+class AuditInline(admin.TabularInline):
+    """A snapshot's verdicts or changes: part of the audit trail, never edited or deleted."""
+
     extra = 0
     can_delete = False
-    fields = ("endpoint_label", "tier", "member", "position", "forced", "failed_rules",
-              "accuracy_lower_pct")
-    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -175,6 +173,13 @@ class PoolVerdictInline(admin.TabularInline):
     @admin.display(description="Endpoint")
     def endpoint_label(self, obj):
         return endpoint_name(obj.endpoint)
+
+
+class PoolVerdictInline(AuditInline):
+    model = PoolVerdict
+    fields = ("endpoint_label", "tier", "member", "position", "forced", "failed_rules",
+              "accuracy_lower_pct")
+    readonly_fields = fields
 
     @admin.display(description="Failed rules")
     def failed_rules(self, obj):
@@ -185,28 +190,10 @@ class PoolVerdictInline(admin.TabularInline):
         return _pct(obj.accuracy_lower, 2)
 
 
-class PoolChangeInline(admin.TabularInline):
+class PoolChangeInline(AuditInline):
     model = PoolChange
-    extra = 0
-    can_delete = False
     fields = ("endpoint_label", "change", "rule_names", "reason")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("endpoint__provider")
-
-    @admin.display(description="Endpoint")
-    def endpoint_label(self, obj):
-        return endpoint_name(obj.endpoint)
 
     @admin.display(description="Rules")
     def rule_names(self, obj):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from metrics.histogram import value_of
 from metrics.models import AvailabilityRollup, SpeedRollup
-from metrics.selectors.toolcall_stats import _windows
+from metrics.selectors.toolcall_stats import _windows, window_conditions
 from metrics.speed import Metric, Status, performance
 from providers.models import Endpoint
 from providers.visibility import Viewer
@@ -121,7 +121,7 @@ def daily_throughput(
     out: dict[int, list[tuple[date, float]]] = {e.pk: [] for e in endpoints}
     if not windows:
         return out
-    where, params = _where(windows)
+    where, params = window_conditions(windows)
     table = SpeedRollup._meta.db_table
     endpoints = Endpoint._meta.db_table
     sql = f"""
@@ -144,15 +144,3 @@ def daily_throughput(
     return out
 
 
-def _where(windows: dict[int, tuple[date, date, bool]]) -> tuple[str, list]:
-    """_condition in SQL over `r` (rollups) joined to `e` (endpoints)."""
-    by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
-    for endpoint_id, window in windows.items():
-        by_window[window].append(endpoint_id)
-    clauses, params = [], []
-    for (start, end, published_only), ids in sorted(by_window.items()):
-        generation = " AND r.generation <= e.publication" if published_only else ""
-        clauses.append(f"(r.endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
-                       f"AND r.day BETWEEN %s AND %s{generation})")
-        params += [*sorted(ids), start, end]
-    return " OR ".join(clauses), params

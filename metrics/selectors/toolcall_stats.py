@@ -122,16 +122,12 @@ def endpoint_stats(
     return result
 
 
-def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
-           by: tuple[str, ...] = ("app", "bucket")):
-    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests).
+def window_conditions(windows: dict[int, tuple[date, date, bool]]) -> tuple[str, list]:
+    """SQL over `r` (a rollup table) joined to `e` (endpoints) selecting each endpoint's
+    window; a published-only window also drops generations not yet published (§8).
 
-    A published-only window also drops rows of a generation the endpoint has not published
-    yet (late arrivals, METHODOLOGY §8; see ToolCallRollup): still one query."""
-    table = ToolCallRollup._meta.db_table
-    endpoints = Endpoint._meta.db_table
-    # One condition per distinct window (usually one): a branch per endpoint would make
-    # PostgreSQL plan thousands of ORs when all endpoints are read at once.
+    One condition per distinct window (usually one): a branch per endpoint would make
+    PostgreSQL plan thousands of ORs when all endpoints are read at once."""
     by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
     for endpoint_id, window in windows.items():
         by_window[window].append(endpoint_id)
@@ -141,7 +137,18 @@ def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
         clauses.append(f"(r.endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
                        f"AND r.day BETWEEN %s AND %s{generation})")
         params += [*sorted(ids), start, end]
-    conditions = " OR ".join(clauses)
+    return " OR ".join(clauses), params
+
+
+def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
+           by: tuple[str, ...] = ("app", "bucket")):
+    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests).
+
+    A published-only window also drops rows of a generation the endpoint has not published
+    yet (late arrivals, METHODOLOGY §8; see ToolCallRollup): still one query."""
+    table = ToolCallRollup._meta.db_table
+    endpoints = Endpoint._meta.db_table
+    conditions, params = window_conditions(windows)
     raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
     capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
     group = ", ".join(f"r.{column}" for column in by)
