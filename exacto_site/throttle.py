@@ -96,9 +96,6 @@ def login_ident(request) -> str:
     return client_ident(request, username.strip().casefold())
 
 
-LOCKED_MESSAGE = "Too many failed attempts: try again in 15 minutes."
-
-
 def throttled_login(view):
     """Wraps a login view (the portal's, the admin's): a client address + username with too
     many failed attempts is refused (429) even with the right password until the lock ends;
@@ -110,8 +107,7 @@ def throttled_login(view):
             return view(request, *args, **kwargs)
         limit, ident = login_limit(), login_ident(request)
         if limit.exceeded(ident):
-            return render(request, "registration/locked.html", {"message": LOCKED_MESSAGE},
-                          status=429)
+            return render(request, "registration/locked.html", status=429)
         response = view(request, *args, **kwargs)
         if response.status_code == 200:  # the form came back: wrong credentials
             limit.hit(ident)

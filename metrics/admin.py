@@ -35,7 +35,8 @@ from .models import (
     PublishedPool,
     ToolCallRollup,
 )
-from .selectors.benchmarks import stderr_used
+from .presentation import pct as _pct
+from .selectors.benchmarks import endpoint_label, stderr_used
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,27 +53,13 @@ class AuditAdmin(ReadOnlyAdmin):
     """An audit trail (pool snapshots, rotation events, publication records): readable by
     admins, never added, changed or deleted by anyone, superusers included."""
 
+    # Without the delete permission Django offers no "delete selected" action either.
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-
-def _pct(value, digits: int = 1) -> str:
-    return "—" if value is None else f"{100 * float(value):.{digits}f}%"
-
-
-def endpoint_name(endpoint) -> str:
-    """An endpoint as people name it: provider (quantization)."""
-    quant = f" ({endpoint.quantization})" if endpoint.quantization else ""
-    return f"{endpoint.provider.slug}{quant}"
-
 
 def _pool_names(snapshot) -> str:
-    names = {str(v.endpoint_id): endpoint_name(v.endpoint) for v in snapshot.verdicts.all()}
+    names = {str(v.endpoint_id): endpoint_label(v.endpoint) for v in snapshot.verdicts.all()}
     return ", ".join(names.get(key, f"endpoint {key}") for key in snapshot.figures.get("pool", [])
                      ) or "empty"
 
@@ -172,7 +159,7 @@ class AuditInline(admin.TabularInline):
 
     @admin.display(description="Endpoint")
     def endpoint_label(self, obj):
-        return endpoint_name(obj.endpoint)
+        return endpoint_label(obj.endpoint)
 
 
 class PoolVerdictInline(AuditInline):
@@ -228,16 +215,13 @@ class PoolSnapshotAdmin(AuditAdmin):
 
 
 @admin.register(PublishedPool)
-class PublishedPoolAdmin(ReadOnlyAdmin):
+class PublishedPoolAdmin(AuditAdmin):
     """The pools judged on published figures at each publication (open data); an audit
     record, so nobody deletes one either."""
 
     list_display = ("model", "sequence", "computed_at")
     list_filter = ("model",)
     date_hierarchy = "computed_at"
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PoolOverrideForm(forms.ModelForm):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from metrics.charts import FONT, TIER_COLOURS, TIER_LABELS, escaped, label
+from metrics.charts import FONT, ROW_PX, TIER_COLOURS, _legend_tiers, _tier, escaped, label
+from metrics.presentation import interval as _interval
+from metrics.presentation import pct as _pct
 
-ROW_PX = 28
 PLOT_CONFIG = {"responsive": True, "displayModeBar": False}
 
 # (key, performance prefix, title, unit, higher is better)
@@ -32,18 +33,6 @@ def _fmt(value: float | None, unit: str) -> str:
     if unit == "ms" and value >= 10_000:
         return f"{value / 1000:,.1f} s"
     return f"{value:,.0f} {unit}" if value >= 10 else f"{value:,.1f} {unit}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
-def _interval(values) -> str:
-    return "—" if not values else f"{100 * values[0]:.1f}–{100 * values[1]:.1f}%"
-
-
-def _tier(row: dict) -> str | None:
-    return (row.get("exacto") or {}).get("tier")
 
 
 def _layout(title: str, x_title: str, n: int, **extra) -> dict:
@@ -68,9 +57,7 @@ def _layout(title: str, x_title: str, n: int, **extra) -> dict:
 
 def _legend(rows: list[dict]) -> list[dict]:
     """Tier colours present in the chart, as the HTML legend under it."""
-    present = {_tier(r) for r in rows}
-    return [{"label": TIER_LABELS[t], "colour": TIER_COLOURS[t], "shape": "dot"}
-            for t in ("verified", "unverified", "deranked", None) if t in present]
+    return _legend_tiers([_tier(r) for r in rows])
 
 
 def timing_chart(rows: list[dict], key: str, prefix: str, title: str, unit: str,

@@ -12,11 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from metrics.events import MODEL_SLUG, PROVIDER_SLUG
-
-
-def alias_key(name: str) -> str:
-    """The case- and space-insensitive key every alias table is looked up by."""
-    return " ".join(name.split()).casefold()
+from providers.naming import alias_key
 
 
 def _keyed(aliases: Mapping[str, str]) -> dict[str, str]:

@@ -75,11 +75,6 @@ def bump(model_ids: Iterable[int | None]) -> None:
         rows.update(version=F("version") + 1)
 
 
-def bump_all() -> None:
-    """Every model (settings-like changes, an all-models ignore)."""
-    bump(LLMModel.objects.values_list("pk", flat=True))
-
-
 def bump_provider(provider_id: int) -> None:
     bump(Endpoint.objects.filter(provider_id=provider_id).values_list("model_id", flat=True))
 

@@ -17,6 +17,7 @@ from .choices import (
     RotationStatus,
     TokenScope,
 )
+from .naming import alias_key
 
 provider_slug_validator = RegexValidator(
     r"^[a-z0-9-]+$", "Provider slugs are lowercase letters, digits and hyphens."
@@ -51,11 +52,6 @@ class Provider(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.slug
-
-
-def alias_key(name: str) -> str:
-    """Case- and space-insensitive form under which aliases are stored and looked up."""
-    return " ".join(name.split()).casefold()
 
 
 class ProviderAlias(models.Model):

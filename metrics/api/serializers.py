@@ -3,6 +3,8 @@
 from rest_framework import serializers
 
 from metrics.selectors.benchmarks import stderr_used
+from metrics.speed import Status
+from metrics.wire import FORMATS
 from providers.choices import Quantization
 
 QUANTIZATIONS = " ".join(Quantization.values)
@@ -37,23 +39,22 @@ class RejectedItem(serializers.Serializer):
     error = serializers.CharField()
 
 
-class BatchResultOut(serializers.Serializer):
-    accepted = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    rejected = RejectedItem(many=True)
-    warnings = serializers.ListField(child=serializers.DictField(), required=False,
-                                     help_text="Items stored with a caveat (an alias applied).")
-
-
 class WarningItem(serializers.Serializer):
     index = serializers.IntegerField()
     id = serializers.CharField(allow_null=True)
     warning = serializers.CharField()
 
 
+class BatchResultOut(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = RejectedItem(many=True)
+    warnings = WarningItem(many=True, required=False,
+                           help_text="Items stored with a caveat (an alias applied).")
+
+
 class OTLPResultOut(BatchResultOut):
     skipped = serializers.IntegerField(help_text="Spans without GenAI tool attributes.")
-    warnings = WarningItem(many=True, required=False)
     partialSuccess = serializers.DictField(required=False)  # noqa: N815 - OTLP's own field name
 
 
@@ -71,15 +72,14 @@ class ToolCallEventIn(serializers.Serializer):
     response = serializers.JSONField(help_text="As the client received it: an OpenAI chat "
                                      "completion or chunk list, a Responses API response, an "
                                      "Anthropic message or event list.")
-    format = serializers.ChoiceField(required=False, choices=[
-        "openai.chat", "openai.chat.stream", "openai.responses", "anthropic.messages",
-        "anthropic.messages.stream"], help_text="Forces the format; detected when absent.")
+    format = serializers.ChoiceField(required=False, choices=list(FORMATS),
+                                     help_text="Forces the format; detected when absent.")
     # Speed fields (METHODOLOGY §10); an event whose status is not ok may omit the response.
     latency_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent "
                                         "→ last byte, in milliseconds.")
     ttft_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent → "
                                      "first token, in milliseconds.")
-    status = serializers.ChoiceField(choices=["ok", "error", "timeout"], required=False,
+    status = serializers.ChoiceField(choices=[s.value for s in Status], required=False,
                                      help_text="Default ok; error and timeout count for "
                                      "uptime only.")
     http_status = serializers.IntegerField(required=False, min_value=100, max_value=599)

@@ -15,8 +15,7 @@ from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.endpoint_admin import register
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
-from providers.api.permissions import token_of
-from providers.choices import TokenScope
+from providers.api.permissions import is_admin_key, token_of
 from providers.models import LLMModel
 from providers.visibility import Viewer
 
@@ -98,8 +97,7 @@ class EndpointsView(APIView):
     def post(self, request):
         data = s.EndpointRegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
-        token = token_of(request)
-        is_admin = token is not None and token.scope == TokenScope.ADMIN
+        is_admin = is_admin_key(request)
         if data.validated_data["reference"] and not is_admin:
             raise exceptions.PermissionDenied(
                 "Only admins mark an endpoint as the reference (METHODOLOGY §9); this key's "
@@ -162,11 +160,9 @@ class BenchmarkRunsView(APIView):
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
-        token = token_of(request)
         result = ingest_benchmark_runs(
             batch_items(request, "runs"), source=source_of(request),
-            id_scope=id_scope_of(request),
-            may_publish=token is not None and token.scope == TokenScope.ADMIN,
+            id_scope=id_scope_of(request), may_publish=is_admin_key(request),
         )
         return Response(result.as_dict())
 

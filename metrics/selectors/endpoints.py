@@ -1,7 +1,7 @@
 """The per-endpoint figures that the API and the pages share (API.md GET /endpoints/).
 
-Every function here issues a fixed number of queries per call (plus one per model for
-ignore rates), whatever the number of endpoints or days.
+Every function here issues a fixed number of queries per call, whatever the number of
+models, endpoints or days.
 """
 
 from collections import defaultdict
@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from metrics.models import PoolSnapshot, PoolVerdict
-from metrics.selectors.ignores import ignore_rates
+from metrics.selectors.ignores import ignore_rates_of_models
 from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import (
     EndpointStats,
@@ -89,13 +89,11 @@ def endpoint_rows(
     by_model: dict[int, list[Endpoint]] = defaultdict(list)
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
-    ignores: dict[int, dict] = {}
-    for group in by_model.values():
-        windows = {
-            e.pk: (stats[e.pk].window_start, stats[e.pk].window_end)
-            if stats[e.pk].window_end else None for e in group
-        }
-        ignores.update(ignore_rates(group[0].model, group, windows))
+    windows = {
+        e.pk: (stats[e.pk].window_start, stats[e.pk].window_end)
+        if stats[e.pk].window_end else None for e in endpoints
+    }
+    ignores = ignore_rates_of_models(by_model, windows)
     snapshots = latest_snapshots(by_model)
     verdicts = {v.endpoint_id: v for s in snapshots.values() for v in s.verdicts.all()}
     performance = endpoint_performance(endpoints, viewer, days=days, today=today)

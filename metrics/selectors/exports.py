@@ -377,10 +377,3 @@ TABLES = {t.name: t for t in (
            ("failed", "rules failed, space-separated: rotation data accuracy propensity "
             "ignores")], pool_verdict_rows),
 )}
-
-# The first export, kept at its address (/data/?format=…): the day rows.
-EXPORT_COLUMNS = TABLES["days"].column_names
-
-
-def daily_export_rows(model: LLMModel | None, *, days: int = 30) -> list[dict]:
-    return day_rows(model, days)

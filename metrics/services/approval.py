@@ -10,9 +10,9 @@ Callers: the admin API (`POST /api/v1/admin/approve/`), the Django admin's actio
 from django.db import transaction
 
 from metrics.choices import RecomputeTrigger
-from metrics.public_cache import bump, bump_provider
+from metrics.public_cache import bump
 from metrics.services.benchmarks import evaluate_rotation
-from metrics.services.pools import recompute_model
+from metrics.services.pools import recompute_models
 from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel, Provider
 
@@ -34,21 +34,18 @@ def approve_provider(provider: Provider, *, by: str = "") -> bool:
     with transaction.atomic():
         changed = Provider.objects.filter(pk=provider.pk, status=ApprovalStatus.PENDING).update(
             status=ApprovalStatus.APPROVED)
-        bump_provider(provider.pk)
+        model_ids = list(Endpoint.objects.filter(provider=provider)
+                         .values_list("model_id", flat=True))
+        bump(model_ids)
     provider.status = ApprovalStatus.APPROVED
     if changed:
-        _refresh(Endpoint.objects.filter(provider=provider).values_list("model_id", flat=True),
-                 by)
+        _refresh(model_ids, by)
     return bool(changed)
-
-
-def after_status_change(model_ids, *, by: str = "") -> None:
-    """Re-applies what depends on the approved set (an admin edited a status by hand)."""
-    _refresh(model_ids, by)
 
 
 def _refresh(model_ids, by: str) -> None:
     ids = sorted(set(model_ids))
     evaluate_rotation(ids, cause=f"an approval by {by}" if by else "an approval")
-    for model in LLMModel.objects.filter(pk__in=ids, status=ApprovalStatus.APPROVED):
-        recompute_model(model, trigger=RecomputeTrigger.ADMIN)
+    models = list(LLMModel.objects.filter(pk__in=ids, status=ApprovalStatus.APPROVED))
+    if models:
+        recompute_models(models, trigger=RecomputeTrigger.ADMIN)

@@ -256,21 +256,18 @@ def evaluate_rotation(model_ids: Iterable[int], *, triggered_by: Iterable[Benchm
                                          [v for v, _ in mine])
             if status == endpoint.rotation_status:
                 continue
-            figures = {
-                "verdicts": [
-                    {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
-                     "reference": v.reference, "threshold": v.threshold, "kind": v.kind,
-                     "basis_runs": basis, "reason": v.reason}
-                    for v, basis in mine
-                ],
-                "trigger_runs": trigger_ids,
-                "sender": sender,
-            }
+            rows = [
+                {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
+                 "reference": v.reference, "threshold": v.threshold, "kind": v.kind,
+                 "basis_runs": basis, "reason": v.reason}
+                for v, basis in mine
+            ]
+            figures = {"verdicts": rows, "trigger_runs": trigger_ids, "sender": sender}
             old = endpoint.rotation_status
             change_rotation(endpoint, status, actor=RotationActor.BENCHMARK_RULE, reason=reason,
                             figures=figures, source=source)
             changes.append((endpoint, old, str(status)))
-            _tell_provider(endpoint, str(status), mine)
+            _tell_provider(endpoint, str(status), rows)
     return changes
 
 
@@ -286,16 +283,10 @@ def _rule_source(run_ids: list[str], sender: str, cause: str) -> str:
     return source[:160]
 
 
-def _tell_provider(endpoint: Endpoint, status: str,
-                   verdicts: list[tuple[RangeVerdict, list[int]]]) -> None:
+def _tell_provider(endpoint: Endpoint, status: str, verdicts: list[dict]) -> None:
     """Tells the provider privately, quoting a reference's value only where the provider may
-    see it (METHODOLOGY §8: its own or published runs)."""
-    reason = provider_reason(endpoint.provider_id, status, [
-        {"benchmark": v.benchmark, "in_range": v.in_range, "score": v.score,
-         "reference": v.reference, "threshold": v.threshold, "kind": v.kind,
-         "basis_runs": basis, "reason": v.reason}
-        for v, basis in verdicts
-    ])
+    see it (METHODOLOGY §8: its own or published runs). `verdicts` are the audit's rows."""
+    reason = provider_reason(endpoint.provider_id, status, verdicts)
     if status == RotationStatus.BENCHMARK_HOLD:
         subject = f"{endpoint} taken out of rotation"
         body = (f"Your endpoint {endpoint} is outside the acceptable benchmark range and is out "

@@ -56,15 +56,8 @@ def ingest_otlp(spans: list[tuple[dict, dict]], defaults: Mapping[str, str], *,
             skipped += 1
             continue
         except ValueError as exc:
-            result.reject(index, {"id": _span_id(span)}, str(exc))
+            result.reject(index, {"id": otlp.span_event_id(span)}, str(exc))
             continue
         converted.append((index, {"id": event["id"]}, event))
     _ingest(converted, result, source, id_scope)
     return result, skipped
-
-
-def _span_id(span: dict) -> str | None:
-    trace_id, span_id = span.get("traceId"), span.get("spanId")
-    if isinstance(trace_id, str) and isinstance(span_id, str):
-        return f"otlp-{trace_id[:64]}-{span_id[:32]}"
-    return None

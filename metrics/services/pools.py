@@ -331,7 +331,7 @@ RECOMPUTE_CHUNK = 100
 def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     """Every model; figures of all endpoints are read in one query up front, then models
     are recomputed RECOMPUTE_CHUNK at a time."""
-    endpoints = list(Endpoint.objects.all())
+    endpoints = list(Endpoint.objects.approved())  # pending ones are never judged (§9)
     stats = endpoint_stats(endpoints, Viewer.everything())
     speed = endpoint_performance(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}

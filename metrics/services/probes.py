@@ -24,7 +24,7 @@ from metrics.events import BatchResult, BenchmarkRunItem
 from metrics.models import ProbeRun, ProbeSettings
 from metrics.probes.client import OK, TIMEOUT, ProbeResponse, send_cases
 from metrics.probes.scoring import schema_accuracy, tool_call_f1
-from metrics.probes.suite import ProbeCase, ProbeSuite, SuiteError, available_suites, load_suite
+from metrics.probes.suite import ProbeCase, ProbeSuite, SuiteError, load_suite
 from metrics.services.benchmarks import BenchmarkDefaults, store_runs
 from metrics.services.ingest_tool_calls import ingest_tool_calls, validator_cache
 from metrics.toolcalls import classify
@@ -68,10 +68,6 @@ def get_suite(name: str | None = None) -> ProbeSuite:
                           name or settings.EXACTO_PROBE_DEFAULT_SUITE)
     except SuiteError as exc:
         raise ProbeError(str(exc)) from exc
-
-
-def suite_names() -> list[str]:
-    return available_suites(settings.PROBE_SUITES_DIR)
 
 
 def _api_key(env_name: str) -> str:
@@ -230,15 +226,10 @@ def summary(run: ProbeRun) -> dict:
     }
 
 
-def probe_with_settings(probe_settings: ProbeSettings, *, trigger: str,
-                        on_answer: Callable[[ProbeResponse], None] | None = None) -> ProbeRun:
-    """A run with an endpoint's stored probe settings (schedule and "probe now")."""
+def probe_with_settings(probe_settings: ProbeSettings, *, trigger: str) -> ProbeRun:
+    """A run with an endpoint's stored probe settings ("probe now"), restarting its schedule."""
     ProbeSettings.objects.filter(pk=probe_settings.pk).update(last_started_at=timezone.now())
-    return run_probe(
-        probe_settings.endpoint, base_url=probe_settings.base_url,
-        api_key_env=probe_settings.api_key_env, suite=probe_settings.suite,
-        upstream_model=probe_settings.upstream_model, trigger=trigger, on_answer=on_answer,
-    )
+    return run_claimed(probe_settings, trigger)
 
 
 def claim_due_probes(now: datetime | None = None) -> list[ProbeSettings]:
@@ -261,6 +252,7 @@ def claim_due_probes(now: datetime | None = None) -> list[ProbeSettings]:
 
 
 def run_claimed(probe_settings: ProbeSettings, trigger: str = ProbeTrigger.SCHEDULE) -> ProbeRun:
+    """A run with an endpoint's stored probe settings (its schedule already claimed)."""
     return run_probe(
         probe_settings.endpoint, base_url=probe_settings.base_url,
         api_key_env=probe_settings.api_key_env, suite=probe_settings.suite,

@@ -22,7 +22,6 @@ from collections.abc import Iterator, Mapping
 _INDEXED_CALL = re.compile(r"^gen_ai\.completion\.(\d+)\.tool_calls\.(\d+)\.(name|arguments)$")
 _INDEXED_TOOL = re.compile(r"^llm\.request\.functions\.(\d+)\.(name|description|parameters)$")
 _INDEXED_OUTPUT = re.compile(r"^gen_ai\.completion\.\d+\.")
-OVERRIDES = ("model", "provider", "quantization", "app")
 MAX_INDEX = 10_000  # attribute indices beyond this are hostile, not real traces
 
 
@@ -147,12 +146,18 @@ def _nanos(value: object) -> int | None:
         return None
 
 
+def span_event_id(span: dict) -> str | None:
+    """The event id of a span: its trace and span ids, so a resent export is a duplicate."""
+    trace_id, span_id = span.get("traceId"), span.get("spanId")
+    if isinstance(trace_id, str) and isinstance(span_id, str):
+        return f"otlp-{trace_id[:64]}-{span_id[:32]}"
+    return None
+
+
 def event_from_span(span: dict, attrs: Mapping, defaults: Mapping[str, str]) -> dict:
     """One event dict; SkipSpan without GenAI tool attributes; ValueError when unusable."""
     tools, blocks = _current(attrs)
-    if tools is None and blocks is None:
-        tools, blocks = _indexed(attrs)
-    elif tools is None or blocks is None:
+    if tools is None or blocks is None:  # the older indexed form fills what is missing
         older_tools, older_blocks = _indexed(attrs)
         tools = tools if tools is not None else older_tools
         blocks = blocks if blocks is not None else older_blocks
@@ -183,7 +188,7 @@ def event_from_span(span: dict, attrs: Mapping, defaults: Mapping[str, str]) -> 
     if isinstance(tokens, int):
         usage["output_tokens"] = tokens
     event = {
-        "id": f"otlp-{trace_id[:64]}-{span_id[:32]}",
+        "id": span_event_id(span),
         "model": pick("model", "gen_ai.request.model", "gen_ai.response.model"),
         "provider": pick("provider", "gen_ai.provider.name", "gen_ai.system"),
         "quantization": pick("quantization"),

@@ -10,6 +10,12 @@ def token_of(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
+def is_admin_key(request) -> bool:
+    """The request carries an admin-scoped API key (METHODOLOGY §9: admin-only writes)."""
+    token = token_of(request)
+    return token is not None and token.scope == TokenScope.ADMIN
+
+
 def _require(request, scope: str) -> bool:
     token = token_of(request)
     if token is None:

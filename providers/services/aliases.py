@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from providers.models import Provider, ProviderAlias, alias_key
+from providers.models import Provider, ProviderAlias
+from providers.naming import alias_key
 
 
 @transaction.atomic
