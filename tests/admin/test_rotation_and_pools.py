@@ -2,9 +2,9 @@
 
 import pytest
 
-from metrics.models import PoolOverride, PoolSnapshot, PoolVerdict
+from metrics.models import PoolOverride, PoolSnapshot, PoolVerdict, RotationEvent
 from metrics.services.pools import recompute_model
-from providers.models import Endpoint, RotationEvent
+from providers.models import Endpoint
 
 pytestmark = pytest.mark.django_db
 
