@@ -2,10 +2,13 @@
 
 - ``providers`` (catalogue and access) imports nothing from ``metrics``;
 - a pure module (its docstring says "Pure") imports no Django, directly or
-  through another project module.
+  through another project module;
+- no import below code (`noqa: E402`), no admin unregistering or patched `get_urls`;
+- only metrics/services/rotation.py writes an endpoint's rotation or its audit record.
 """
 
 import ast
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,3 +76,75 @@ def test_pure_modules_import_no_django():
             "metrics.schema_validation", "metrics.events"} <= set(pure)
     chains = {name: _django_chain(name, {name}) for name in pure}
     assert {name: chain for name, chain in chains.items() if chain} == {}
+
+
+# --- One way in (docs/decisions.md "Rotation lives in metrics"): checked on the source too.
+
+SOURCES = sorted(
+    path for path in ROOT.rglob("*.py")
+    if not {".venv", "node_modules", "migrations"} & set(path.relative_to(ROOT).parts)
+)
+
+
+def _calls(tree: ast.AST):
+    return (node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute))
+
+
+def test_no_import_waits_below_code():
+    """No `noqa: E402`: every module imports at its top, so no import order hides a cycle."""
+    offenders = []
+    for path in SOURCES:
+        with path.open("rb") as handle:
+            offenders += [f"{path.relative_to(ROOT)}:{token.start[0]}"
+                          for token in tokenize.tokenize(handle.readline)
+                          if token.type == tokenize.COMMENT and "noqa" in token.string
+                          and "E402" in token.string]
+    assert offenders == []
+
+
+def test_admin_is_neither_unregistered_nor_patched():
+    """Each model admin is registered once and the site's URLs come from the site class
+    (exacto_site/admin.py), never from replacing `get_urls` on an instance."""
+    offenders = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text())
+        where = str(path.relative_to(ROOT))
+        offenders += [f"{where}:{call.lineno} unregister" for call in _calls(tree)
+                      if call.func.attr == "unregister"]
+        offenders += [f"{where}:{node.lineno} assigns get_urls" for node in ast.walk(tree)
+                      if isinstance(node, ast.Assign) and any(
+                          isinstance(t, ast.Attribute) and t.attr == "get_urls"
+                          for t in node.targets)]
+        offenders += [f"{where}:{call.lineno} setattr get_urls" for call in ast.walk(tree)
+                      if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                      and call.func.id == "setattr" and len(call.args) > 1
+                      and isinstance(call.args[1], ast.Constant)
+                      and call.args[1].value == "get_urls"]
+    assert offenders == []
+
+
+WRITES = {"update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
+ROTATION_SERVICE = "metrics.services.rotation"
+ROTATION_FIELDS = {"rotation_status", "rotation_reason", "rotation_changed_at"}
+
+
+def test_only_the_rotation_service_writes_rotation():
+    """An endpoint's rotation and its audit record are written by one module only."""
+    offenders = []
+    for name, path in MODULES.items():
+        if name == ROTATION_SERVICE:
+            continue
+        tree = ast.parse(path.read_text())
+        for call in _calls(tree):
+            if call.func.attr in WRITES and any(
+                    k.arg in ROTATION_FIELDS for k in call.keywords):
+                offenders.append(f"{name}:{call.lineno} {call.func.attr}(rotation_…)")
+            chain = ast.unparse(call.func)
+            if chain.startswith("RotationEvent.objects.") and call.func.attr in WRITES:
+                offenders.append(f"{name}:{call.lineno} {chain}")
+        offenders += [f"{name}:{node.lineno} sets .{t.attr}" for node in ast.walk(tree)
+                      if isinstance(node, ast.Assign) for t in node.targets
+                      if isinstance(t, ast.Attribute) and t.attr in ROTATION_FIELDS]
+    assert offenders == []
+    assert ROTATION_SERVICE in MODULES
