@@ -312,8 +312,8 @@ class EndpointInline(admin.TabularInline):
     model = Endpoint
     extra = 0
     fields = ("provider", "quantization", "is_reference", "rotation_status", "published_until")
-    # Rotation and the reference change through the endpoint's audited actions only.
-    readonly_fields = ("is_reference", "rotation_status")
+    # Rotation, reference and publication change through the endpoint's actions only.
+    readonly_fields = ("is_reference", "rotation_status", "published_until")
     show_change_link = True
 
 
@@ -380,10 +380,11 @@ class EndpointAdmin(admin.ModelAdmin):
     list_filter = ("rotation_status", "is_reference", "model", "provider", "quantization")
     search_fields = ("model__slug", "provider__slug", "quantization")
     list_select_related = ("model", "provider")
-    # Rotation and the reference only change through the audited actions below (the range
-    # rule is re-applied with them), never by editing the fields.
+    # Rotation, the reference and publication only change through the actions below (the
+    # range rule is re-applied, the audit and the published pools recorded), never by
+    # editing the fields.
     readonly_fields = ("is_reference", "rotation_status", "rotation_reason",
-                       "rotation_changed_at")
+                       "rotation_changed_at", "published_until", "embargo_until")
     inlines = [RotationEventInline, ProbeSettingsInline]
     actions = ["change_rotation", "make_reference", "make_default", "share_results_action",
                "publish_now_action", "probe_now_action"]

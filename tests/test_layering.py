@@ -4,12 +4,15 @@
 - a pure module (its docstring says "Pure") imports no Django, directly or
   through another project module;
 - no import below code (`noqa: E402`), no admin unregistering or patched `get_urls`;
-- only metrics/services/rotation.py writes an endpoint's rotation or its audit record.
+- only metrics/services/rotation.py writes an endpoint's rotation or its audit record, and
+  only metrics/services/publication.py its publication state.
 """
 
 import ast
 import tokenize
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("metrics", "providers", "exacto_site")
@@ -125,26 +128,37 @@ def test_admin_is_neither_unregistered_nor_patched():
 
 
 WRITES = {"update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
-ROTATION_SERVICE = "metrics.services.rotation"
-ROTATION_FIELDS = {"rotation_status", "rotation_reason", "rotation_changed_at"}
+# Fields with one writer each (one way in): the endpoint's rotation, with its audit record,
+# and its publication state (METHODOLOGY §6, §8).
+ONE_WRITER = {
+    "metrics.services.rotation": ({"rotation_status", "rotation_reason", "rotation_changed_at"},
+                                  "RotationEvent"),
+    "metrics.services.publication": ({"published_until", "embargo_until", "publication"}, None),
+}
 
 
-def test_only_the_rotation_service_writes_rotation():
-    """An endpoint's rotation and its audit record are written by one module only."""
-    offenders = []
-    for name, path in MODULES.items():
-        if name == ROTATION_SERVICE:
-            continue
-        tree = ast.parse(path.read_text())
-        for call in _calls(tree):
-            if call.func.attr in WRITES and any(
-                    k.arg in ROTATION_FIELDS for k in call.keywords):
-                offenders.append(f"{name}:{call.lineno} {call.func.attr}(rotation_…)")
-            chain = ast.unparse(call.func)
-            if chain.startswith("RotationEvent.objects.") and call.func.attr in WRITES:
-                offenders.append(f"{name}:{call.lineno} {chain}")
-        offenders += [f"{name}:{node.lineno} sets .{t.attr}" for node in ast.walk(tree)
-                      if isinstance(node, ast.Assign) for t in node.targets
-                      if isinstance(t, ast.Attribute) and t.attr in ROTATION_FIELDS]
+def _writes(tree: ast.AST, fields: set[str], model: str | None) -> list[str]:
+    found = []
+    for call in _calls(tree):
+        if call.func.attr in WRITES and any(k.arg in fields for k in call.keywords):
+            found.append(f"{call.lineno} {call.func.attr}({', '.join(sorted(fields))})")
+        chain = ast.unparse(call.func)
+        if model and chain.startswith(f"{model}.objects.") and call.func.attr in WRITES:
+            found.append(f"{call.lineno} {chain}")
+    for node in ast.walk(tree):
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AugAssign) else [])
+        found += [f"{node.lineno} sets .{t.attr}" for t in targets
+                  if isinstance(t, ast.Attribute) and t.attr in fields]
+    return found
+
+
+@pytest.mark.parametrize("writer", sorted(ONE_WRITER))
+def test_one_module_writes_rotation_and_publication(writer):
+    """An endpoint's rotation (and its audit record) and its publication state are each
+    written by one service only: no view, admin, command or other service sets them."""
+    fields, model = ONE_WRITER[writer]
+    offenders = [f"{name}:{where}" for name, path in MODULES.items() if name != writer
+                 for where in _writes(ast.parse(path.read_text()), fields, model)]
     assert offenders == []
-    assert ROTATION_SERVICE in MODULES
+    assert _writes(ast.parse(MODULES[writer].read_text()), fields, model) != []
