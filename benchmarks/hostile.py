@@ -12,16 +12,12 @@ Also times ``GET /healthz`` on the second worker while a hostile batch occupies 
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
-from pathlib import Path
 
-import _common as c
+import _common as c  # puts the repository on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.api.hostile import exponential_ref_schema  # noqa: E402
+from tests.api.hostile import exponential_ref_schema
 
 MODEL, PROVIDER = "bench/hostile", "bench-host"
 EVENTS, CALLS = 100, 100  # 10,000 calls per batch

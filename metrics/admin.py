@@ -1,25 +1,21 @@
-"""Admin for measurements: runs per model, rollups, ignores, pool history and overrides."""
+"""Admin for measurements and decisions: runs, rollups, ignores, pools, probes, rotation.
 
-import tempfile
-from datetime import UTC
-from pathlib import Path
+The catalogue's Provider, LLMModel and Endpoint are registered here, once, because their
+actions (approve, recompute, publish, rotation, reference, probe) are metrics services;
+providers/admin.py registers the rest of the catalogue and access. The admin's own pages
+(overview, import) are added by the site (exacto_site/admin.py).
+"""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import CommandError
 from django.db import models
 from django.shortcuts import render
-from django.urls import path
-from django.utils import timezone
 
-from providers.admin import EndpointAdmin as BaseEndpointAdmin
-from providers.admin import LLMModelAdmin as BaseLLMModelAdmin
-from providers.admin import ProviderAdmin as BaseProviderAdmin
-from providers.models import Endpoint, LLMModel, Provider
+from providers.choices import RotationStatus
+from providers.models import Endpoint, LLMModel, Provider, ProviderAlias
+from providers.services.endpoints import set_default_endpoint
 
-from .choices import RecomputeTrigger
-from .management.commands.import_benchmarks import FORMATS, parse_file
+from .choices import ProbeTrigger, RecomputeTrigger
 from .models import (
     Benchmark,
     BenchmarkRun,
@@ -33,10 +29,16 @@ from .models import (
     ProbeRun,
     ProbeSettings,
     PublishedPool,
+    RotationEvent,
     ToolCallRollup,
 )
 from .presentation import pct as _pct
 from .selectors.benchmarks import endpoint_label, stderr_used
+from .services.approval import approve_model, approve_provider
+from .services.pools import recompute_model
+from .services.publication import publish, share_results
+from .services.rotation import set_reference, set_rotation
+from .tasks import probe_endpoint
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -249,12 +251,7 @@ class PoolOverrideAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-# --- Endpoint and model actions that need metrics code (providers must not import metrics).
-
-from metrics.services.approval import approve_model, approve_provider  # noqa: E402
-from metrics.services.endpoint_admin import set_rotation  # noqa: E402
-from metrics.services.pools import recompute_model  # noqa: E402
-from metrics.services.publication import publish, share_results  # noqa: E402
+# --- The catalogue: providers, models and endpoints, with their metrics actions.
 
 # Probe base URLs are typed with their scheme; a bare host means https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -272,46 +269,11 @@ class ProbeSettingsInline(admin.StackedInline):
 
 def queue_probes(admin_obj, request, settings_list) -> None:
     """"Probe now": one task per endpoint (in-process without a broker)."""
-    from metrics.choices import ProbeTrigger
-    from metrics.tasks import probe_endpoint
-
     for item in settings_list:
         probe_endpoint.delay(item.pk, ProbeTrigger.ADMIN)
     admin_obj.message_user(
         request, f"Probe queued for {len(settings_list)} endpoint(s); results appear under "
         "Probe runs and as probe-* benchmark runs.", messages.SUCCESS)
-
-
-class EndpointAdmin(BaseEndpointAdmin):
-    actions = ["change_rotation", "share_results_action", "publish_now_action",
-               "probe_now_action"]
-    inlines = [*BaseEndpointAdmin.inlines, ProbeSettingsInline]
-
-    @admin.action(description="Probe now (with the endpoint's probe settings)")
-    def probe_now_action(self, request, queryset):
-        found = list(ProbeSettings.objects.filter(endpoint__in=queryset))
-        missing = queryset.count() - len(found)
-        if missing:
-            self.message_user(request, f"{missing} endpoint(s) have no probe settings: add a "
-                              "base URL under Probe settings first.", messages.WARNING)
-        if found:
-            queue_probes(self, request, found)
-
-    def apply_rotation(self, endpoint, status, reason, user):
-        set_rotation(endpoint, status, reason, user=user)
-
-    @admin.action(description="Share results with provider (start embargo)")
-    def share_results_action(self, request, queryset):
-        count = share_results(list(queryset))
-        self.message_user(
-            request, f"Shared results of {count} endpoint(s); they will be published when the "
-            "embargo ends.", messages.SUCCESS)
-
-    @admin.action(description="Publish results now")
-    def publish_now_action(self, request, queryset):
-        count = publish(list(queryset))
-        self.message_user(request, f"Published results of {count} endpoint(s).",
-                          messages.SUCCESS)
 
 
 def _approve(modeladmin, request, queryset, approve):
@@ -322,12 +284,48 @@ def _approve(modeladmin, request, queryset, approve):
         "pools and benchmark ranges are updated.", messages.SUCCESS)
 
 
-class LLMModelAdmin(BaseLLMModelAdmin):
-    actions = ["approve_action", "recompute_pool_action", "publish_model_action"]
-    list_display = (*BaseLLMModelAdmin.list_display, "status")
-    list_filter = ("status", *BaseLLMModelAdmin.list_filter)
+class AliasInline(admin.TabularInline):
+    model = ProviderAlias
+    extra = 1
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "website", "endpoint_count", "status")
+    list_filter = ("status",)
+    search_fields = ("slug", "name", "aliases__alias")
+    inlines = [AliasInline]
     # Approval goes through the action: it also updates pools and ranges (METHODOLOGY §9).
     readonly_fields = ("status",)
+    actions = ["approve_action"]
+
+    @admin.display(description="Endpoints")
+    def endpoint_count(self, obj):
+        return obj.endpoints.count()
+
+    @admin.action(description="Approve (pending providers become public, judged and routed)")
+    def approve_action(self, request, queryset):
+        _approve(self, request, queryset, approve_provider)
+
+
+class EndpointInline(admin.TabularInline):
+    model = Endpoint
+    extra = 0
+    fields = ("provider", "quantization", "is_reference", "rotation_status", "published_until")
+    # Rotation, reference and publication change through the endpoint's actions only.
+    readonly_fields = ("is_reference", "rotation_status", "published_until")
+    show_change_link = True
+
+
+@admin.register(LLMModel)
+class LLMModelAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "author", "released", "status")
+    search_fields = ("slug", "name", "author")
+    list_filter = ("status", "author")
+    inlines = [EndpointInline]
+    # Approval goes through the action: it also updates pools and ranges (METHODOLOGY §9).
+    readonly_fields = ("status",)
+    actions = ["approve_action", "recompute_pool_action", "publish_model_action"]
 
     @admin.action(description="Approve (pending models become public, judged and routed)")
     def approve_action(self, request, queryset):
@@ -349,22 +347,139 @@ class LLMModelAdmin(BaseLLMModelAdmin):
                           messages.SUCCESS)
 
 
-class ProviderAdmin(BaseProviderAdmin):
-    actions = ["approve_action"]
-    list_display = (*BaseProviderAdmin.list_display, "status")
-    list_filter = ("status",)
-    readonly_fields = ("status",)
+class RotationEventInline(admin.TabularInline):
+    model = RotationEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "old_status", "new_status", "actor", "user", "source", "reason")
+    readonly_fields = fields
+    ordering = ("-at",)
 
-    @admin.action(description="Approve (pending providers become public, judged and routed)")
-    def approve_action(self, request, queryset):
-        _approve(self, request, queryset, approve_provider)
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-for _model, _admin in ((Endpoint, EndpointAdmin), (LLMModel, LLMModelAdmin),
-                       (Provider, ProviderAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-    admin.site.register(_model, _admin)
+class RotationReasonForm(forms.Form):
+    # Admins remove or restore; holds are the benchmark rule's to make.
+    status = forms.ChoiceField(
+        choices=[
+            (RotationStatus.ADMIN_REMOVED, "Remove from rotation"),
+            (RotationStatus.ACTIVE, "Put back in rotation"),
+        ]
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), min_length=3)
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "quantization", "is_reference", "is_default", "rotation_status",
+                    "rotation_changed_at", "published_until")
+    list_filter = ("rotation_status", "is_reference", "model", "provider", "quantization")
+    search_fields = ("model__slug", "provider__slug", "quantization")
+    list_select_related = ("model", "provider")
+    # Rotation, the reference and publication only change through the actions below (the
+    # range rule is re-applied, the audit and the published pools recorded), never by
+    # editing the fields.
+    readonly_fields = ("is_reference", "rotation_status", "rotation_reason",
+                       "rotation_changed_at", "published_until", "embargo_until")
+    inlines = [RotationEventInline, ProbeSettingsInline]
+    actions = ["change_rotation", "make_reference", "make_default", "share_results_action",
+               "publish_now_action", "probe_now_action"]
+    exclude = ("is_default",)  # set through the action, which keeps one default per pair
+
+    @admin.action(description="Change rotation (reason required, audited)")
+    def change_rotation(self, request, queryset):
+        if "apply" in request.POST:
+            form = RotationReasonForm(request.POST)
+            if form.is_valid():
+                for endpoint in queryset:
+                    set_rotation(endpoint, form.cleaned_data["status"],
+                                 form.cleaned_data["reason"], user=request.user)
+                self.message_user(
+                    request, f"Rotation changed for {queryset.count()} endpoint(s).",
+                    messages.SUCCESS,
+                )
+                return None
+        else:
+            form = RotationReasonForm()
+        return render(
+            request,
+            "admin/rotation_reason.html",
+            {**self.admin_site.each_context(request), "form": form, "endpoints": queryset,
+             "action": "change_rotation", "title": "Change rotation"},
+        )
+
+    @admin.action(description="Make the model's reference (re-applies the benchmark range rule)")
+    def make_reference(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one endpoint: a model has one reference.",
+                              messages.ERROR)
+            return
+        endpoint = queryset.get()
+        set_reference(endpoint, sender=f"user:{request.user.get_username()}")
+        self.message_user(request, f"{endpoint} is the reference of {endpoint.model.slug}.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Make default for events without quantization (per model × provider)")
+    def make_default(self, request, queryset):
+        for endpoint in queryset:
+            set_default_endpoint(endpoint)
+        self.message_user(request, f"{queryset.count()} endpoint(s) made default.", messages.SUCCESS)
+
+    @admin.action(description="Share results with provider (start embargo)")
+    def share_results_action(self, request, queryset):
+        count = share_results(list(queryset))
+        self.message_user(
+            request, f"Shared results of {count} endpoint(s); they will be published when the "
+            "embargo ends.", messages.SUCCESS)
+
+    @admin.action(description="Publish results now")
+    def publish_now_action(self, request, queryset):
+        count = publish(list(queryset))
+        self.message_user(request, f"Published results of {count} endpoint(s).",
+                          messages.SUCCESS)
+
+    @admin.action(description="Probe now (with the endpoint's probe settings)")
+    def probe_now_action(self, request, queryset):
+        found = list(ProbeSettings.objects.filter(endpoint__in=queryset))
+        missing = queryset.count() - len(found)
+        if missing:
+            self.message_user(request, f"{missing} endpoint(s) have no probe settings: add a "
+                              "base URL under Probe settings first.", messages.WARNING)
+        if found:
+            queue_probes(self, request, found)
+
+
+@admin.register(RotationEvent)
+class RotationEventAdmin(AuditAdmin):
+    list_display = ("at", "endpoint", "old_status", "new_status", "actor", "user", "source",
+                    "reason")
+    list_filter = ("actor", "new_status", "endpoint__model", "endpoint__provider")
+    search_fields = ("endpoint__model__slug", "endpoint__provider__slug", "reason")
+    list_select_related = ("endpoint__model", "endpoint__provider", "user")
+    date_hierarchy = "at"
+    fields = ("at", "endpoint", "old_status", "new_status", "actor", "user", "source", "reason",
+              "figures_text")
+    readonly_fields = fields
+
+    @admin.display(description="Figures")
+    def figures_text(self, obj):
+        return format_figures(obj.figures) or "—"
+
+
+def format_figures(value, depth: int = 0) -> str:
+    """Recorded figures in words ("score: 72.4; threshold: 97.0"), floats rounded, not JSON."""
+    if isinstance(value, dict):
+        inner = "; ".join(f"{key}: {format_figures(item, depth + 1)}" for key, item in value.items())
+        return f"({inner})" if depth and inner else inner
+    if isinstance(value, list):
+        return ", ".join(format_figures(item, depth + 1) for item in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "—" if value is None else str(value)
 
 
 @admin.register(ProbeSettings)
@@ -392,90 +507,3 @@ class ProbeRunAdmin(ReadOnlyAdmin):
     search_fields = ("endpoint__model__slug", "endpoint__provider__slug")
     list_select_related = ("endpoint__model", "endpoint__provider")
     date_hierarchy = "started_at"
-
-
-# --- Admin pages: import a results file, and the overview (linked from the admin index).
-
-class ImportResultsForm(forms.Form):
-    format = forms.ChoiceField(choices=[(k, f"{k}: {v}") for k, v in sorted(FORMATS.items())])
-    file = forms.FileField(help_text="The published results file.")
-    vendor = forms.CharField(required=False, help_text="k2vv-summary only: vendor name.")
-    model = forms.CharField(required=False, help_text="k2vv-summary only: model slug.")
-    run_at = forms.DateTimeField(required=False, help_text="k2vv-summary only: when it ran.")
-    source = forms.CharField(required=False, help_text="Label for the import log.")
-    unpublished = forms.BooleanField(required=False,
-                                     help_text="Keep the runs private (default: published).")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("format") == "k2vv-summary" and not (
-                data.get("vendor") and data.get("model") and data.get("run_at")):
-            raise forms.ValidationError("k2vv-summary needs vendor, model and run at.")
-        return data
-
-
-def _parse_upload(data):
-    upload = data["file"]
-    suffix = Path(upload.name).suffix[:10]
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / f"upload{suffix}"
-        with open(target, "wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        run_at = data.get("run_at")
-        if run_at is not None and timezone.is_naive(run_at):
-            run_at = run_at.replace(tzinfo=UTC)
-        return parse_file(data["format"], target, vendor=data.get("vendor") or None,
-                          model=data.get("model") or None, run_at=run_at)
-
-
-def import_results_view(request):
-    from metrics.services.imports import import_parse_result
-
-    if not request.user.has_perm("metrics.add_benchmarkrun"):
-        raise PermissionDenied("Importing results needs the 'add benchmark run' permission.")
-    report = None
-    if request.method == "POST":
-        form = ImportResultsForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                parsed = _parse_upload(data)
-            except (CommandError, ValueError, UnicodeDecodeError, KeyError) as exc:
-                form.add_error("file", f"Could not read this file as {data['format']}: {exc}")
-            else:
-                report = import_parse_result(
-                    parsed, source=data["source"] or f"admin-import:{data['format']}",
-                    publish=not data["unpublished"])
-                messages.success(request, report.summary())
-    else:
-        form = ImportResultsForm()
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "admin/import_results.html", {
-        **admin.site.each_context(request), "title": "Import a results file", "form": form,
-        "report": report, "unmapped": sorted(report.unmapped.items()) if report else [],
-    }, status=status)
-
-
-def overview_view(request):
-    from metrics.selectors.overview import admin_overview
-
-    return render(request, "admin/overview.html", {
-        **admin.site.each_context(request), "title": "Overview", **admin_overview(),
-    })
-
-
-def _with_exacto_urls(get_urls):
-    def urls():
-        return [
-            path("overview/", admin.site.admin_view(overview_view), name="overview"),
-            path("import-results/", admin.site.admin_view(import_results_view),
-                 name="import-results"),
-            *get_urls(),
-        ]
-    return urls
-
-
-if not getattr(admin.site, "_exacto_urls", False):
-    admin.site.get_urls = _with_exacto_urls(admin.site.get_urls)
-    admin.site._exacto_urls = True

@@ -8,7 +8,7 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from metrics.models import PoolOverride
+        from metrics.models import PoolOverride, RotationEvent
         from metrics.public_cache import connect_signals
         from metrics.schedule import ensure_periodic_tasks
         from metrics.signals import (
@@ -17,7 +17,7 @@ class MetricsConfig(AppConfig):
             provider_saved,
             rotation_event_saved,
         )
-        from providers.models import LLMModel, Provider, RotationEvent
+        from providers.models import LLMModel, Provider
 
         connect_signals()
 

@@ -85,3 +85,11 @@ class RequestStatus(models.TextChoices):
     OK = "ok", "OK"
     ERROR = "error", "Error"
     TIMEOUT = "timeout", "Timeout"
+
+
+class RotationActor(models.TextChoices):
+    """Who changed an endpoint's rotation (metrics.RotationEvent, METHODOLOGY §6, §9)."""
+
+    BENCHMARK_RULE = "benchmark_range", "Benchmark range rule (METHODOLOGY §6)"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from providers.choices import RotationStatus
 from providers.models import Endpoint, LLMModel, Provider
 
 from .choices import (
@@ -20,6 +21,7 @@ from .choices import (
     PoolChangeKind,
     ProbeTrigger,
     RecomputeTrigger,
+    RotationActor,
     Tier,
 )
 
@@ -92,6 +94,36 @@ ROLLUP_COUNTS = (
     "schema_mismatch",
     "other",
 )
+
+
+class RotationEvent(models.Model):
+    """Audit log: every change of an endpoint's rotation, by whom or which rule, and why.
+
+    Written only by metrics/services/rotation.py. The table keeps its name from when the
+    model lived in ``providers`` (moved without copying a row, docs/decisions.md)."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rotation_events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    old_status = models.CharField(max_length=20, choices=RotationStatus.choices)
+    new_status = models.CharField(max_length=20, choices=RotationStatus.choices)
+    actor = models.CharField(max_length=20, choices=RotationActor.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.TextField()
+    figures = models.JSONField(default=dict, blank=True)
+    source = models.CharField(
+        max_length=160, blank=True,
+        help_text="Who or what made the change: user:<name>, api key <name>, or "
+        "rule:<rule> run:<id> (METHODOLOGY §9).",
+    )
+
+    class Meta:
+        db_table = "providers_rotationevent"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: {self.old_status} → {self.new_status}"
 
 
 class ToolCallRollup(models.Model):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from metrics.pools import EndpointFigures, PoolResult, PoolSettings, Rule, judge_pool
-from providers.rotation_rules import (
+from metrics.rotation_rules import (
     Reference,
     RunFigure,
     range_check,

@@ -1,68 +1,16 @@
-"""Admin for who serves what: rotation changes go through the audited service, with a reason."""
+"""Admin for access and conversation: aliases, provider users, API tokens, feedback, responses.
 
-from django import forms
-from django.contrib import admin, messages
+Provider, LLMModel and Endpoint are registered once, by metrics/admin.py: their actions
+(approval, rotation, reference, publication, probes) are metrics services, and this app
+imports nothing from metrics.
+"""
+
+from django.contrib import admin
 from django.db.models import Count
-from django.shortcuts import render
 
-from .choices import RotationStatus
-from .models import (
-    ApiToken,
-    Endpoint,
-    Feedback,
-    LLMModel,
-    Provider,
-    ProviderAlias,
-    ProviderResponse,
-    ProviderUser,
-    RotationEvent,
-)
-from .services.endpoints import set_default_endpoint
+from .models import ApiToken, Feedback, ProviderAlias, ProviderResponse, ProviderUser
 from .services.feedback import update_status
 from .services.responses import post_admin_reply
-from .services.rotation import set_rotation_by_admin
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RotationEventInline(ReadOnlyInline):
-    model = RotationEvent
-    fields = ("at", "old_status", "new_status", "actor", "user", "source", "reason")
-    readonly_fields = fields
-    ordering = ("-at",)
-
-
-class EndpointInline(admin.TabularInline):
-    model = Endpoint
-    extra = 0
-    fields = ("provider", "quantization", "is_reference", "rotation_status", "published_until")
-    readonly_fields = ("rotation_status",)
-    show_change_link = True
-
-
-class AliasInline(admin.TabularInline):
-    model = ProviderAlias
-    extra = 1
-
-
-@admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "website", "endpoint_count")
-    search_fields = ("slug", "name", "aliases__alias")
-    inlines = [AliasInline]
-
-    @admin.display(description="Endpoints")
-    def endpoint_count(self, obj):
-        return obj.endpoints.count()
 
 
 @admin.register(ProviderAlias)
@@ -70,116 +18,6 @@ class ProviderAliasAdmin(admin.ModelAdmin):
     list_display = ("alias", "provider")
     search_fields = ("alias", "provider__slug")
     list_select_related = ("provider",)
-
-
-@admin.register(LLMModel)
-class LLMModelAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "author", "released")
-    search_fields = ("slug", "name", "author")
-    list_filter = ("author",)
-    inlines = [EndpointInline]
-
-
-class RotationReasonForm(forms.Form):
-    # Admins remove or restore; holds are the benchmark rule's to make.
-    status = forms.ChoiceField(
-        choices=[
-            (RotationStatus.ADMIN_REMOVED, "Remove from rotation"),
-            (RotationStatus.ACTIVE, "Put back in rotation"),
-        ]
-    )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), min_length=3)
-
-
-@admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
-    list_display = (
-        "__str__",
-        "quantization",
-        "is_reference",
-        "is_default",
-        "rotation_status",
-        "rotation_changed_at",
-        "published_until",
-    )
-    list_filter = ("rotation_status", "is_reference", "model", "provider", "quantization")
-    search_fields = ("model__slug", "provider__slug", "quantization")
-    list_select_related = ("model", "provider")
-    # Rotation only changes through the audited action below, never by editing the field.
-    readonly_fields = ("rotation_status", "rotation_reason", "rotation_changed_at")
-    inlines = [RotationEventInline]
-    actions = ["change_rotation", "make_default"]
-    exclude = ("is_default",)  # set through the action, which keeps one default per pair
-
-    @admin.action(description="Make default for events without quantization (per model × provider)")
-    def make_default(self, request, queryset):
-        for endpoint in queryset:
-            set_default_endpoint(endpoint)
-        self.message_user(request, f"{queryset.count()} endpoint(s) made default.", messages.SUCCESS)
-
-    def apply_rotation(self, endpoint, status, reason, user):
-        """The audited change; the metrics app's admin also re-applies the range rule."""
-        set_rotation_by_admin(endpoint, status, reason, user=user)
-
-    @admin.action(description="Change rotation (reason required, audited)")
-    def change_rotation(self, request, queryset):
-        if "apply" in request.POST:
-            form = RotationReasonForm(request.POST)
-            if form.is_valid():
-                for endpoint in queryset:
-                    self.apply_rotation(endpoint, form.cleaned_data["status"],
-                                        form.cleaned_data["reason"], request.user)
-                self.message_user(
-                    request, f"Rotation changed for {queryset.count()} endpoint(s).",
-                    messages.SUCCESS,
-                )
-                return None
-        else:
-            form = RotationReasonForm()
-        return render(
-            request,
-            "admin/rotation_reason.html",
-            {**self.admin_site.each_context(request), "form": form, "endpoints": queryset,
-             "action": "change_rotation", "title": "Change rotation"},
-        )
-
-
-@admin.register(RotationEvent)
-class RotationEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "endpoint", "old_status", "new_status", "actor", "user", "source", "reason")
-    list_filter = ("actor", "new_status", "endpoint__model", "endpoint__provider")
-    search_fields = ("endpoint__model__slug", "endpoint__provider__slug", "reason")
-    list_select_related = ("endpoint__model", "endpoint__provider", "user")
-    date_hierarchy = "at"
-
-    fields = ("at", "endpoint", "old_status", "new_status", "actor", "user", "source", "reason",
-              "figures_text")
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Figures")
-    def figures_text(self, obj):
-        return format_figures(obj.figures) or "—"
-
-
-def format_figures(value, depth: int = 0) -> str:
-    """Recorded figures in words ("score: 72.4; threshold: 97.0"), floats rounded, not JSON."""
-    if isinstance(value, dict):
-        inner = "; ".join(f"{key}: {format_figures(item, depth + 1)}" for key, item in value.items())
-        return f"({inner})" if depth and inner else inner
-    if isinstance(value, list):
-        return ", ".join(format_figures(item, depth + 1) for item in value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "—" if value is None else str(value)
 
 
 @admin.register(ProviderUser)

@@ -1,21 +1,15 @@
-"""Enumerations of the providers app, in one place (used by models, API and templates).
-
-Values equal those of the pure modules (providers/rotation_rules.py); a test keeps them in step.
-"""
+"""Enumerations of the providers app, in one place (used by models, API and templates)."""
 
 from django.db import models
 
+from . import rotation_status
 
-class RotationStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    BENCHMARK_HOLD = "benchmark_hold", "Benchmark hold"
-    ADMIN_REMOVED = "admin_removed", "Removed by admin"
-
-
-class RotationActor(models.TextChoices):
-    BENCHMARK_RULE = "benchmark_range", "Benchmark range rule (METHODOLOGY §6)"
-    ADMIN = "admin", "Admin"
-    SYSTEM = "system", "System"
+# Built from the pure enum (providers/rotation_status.py), so values and labels are written
+# once for the pure rule and the model field alike.
+RotationStatus = models.TextChoices("RotationStatus", [
+    (status.name, (status.value, rotation_status.LABELS[status]))
+    for status in rotation_status.RotationStatus
+])
 
 
 class ApprovalStatus(models.TextChoices):

@@ -1,4 +1,9 @@
-"""Who serves what and who may see it: providers, models, endpoints, rotation, access."""
+"""Who serves what and who may see it: providers, models, endpoints, access.
+
+An endpoint's rotation state is stored here as catalogue data, but only the metrics
+rotation service (metrics/services/rotation.py) writes it, with its audit record
+(metrics.RotationEvent); see docs/decisions.md.
+"""
 
 import hashlib
 import secrets
@@ -13,7 +18,6 @@ from .choices import (
     FeedbackCategory,
     FeedbackStatus,
     Quantization,
-    RotationActor,
     RotationStatus,
     TokenScope,
 )
@@ -130,6 +134,7 @@ class Endpoint(models.Model):
         default=False, help_text="Receives this provider's events for the model that name no "
         "quantization (unset everywhere: the first registered does).",
     )
+    # Written only by metrics/services/rotation.py, which audits every change.
     rotation_status = models.CharField(
         max_length=20, choices=RotationStatus.choices, default=RotationStatus.ACTIVE
     )
@@ -174,32 +179,6 @@ class Endpoint(models.Model):
     @property
     def approved(self) -> bool:
         return self.model.approved and self.provider.approved
-
-
-class RotationEvent(models.Model):
-    """Audit log: every change of an endpoint's rotation, by whom or which rule, and why."""
-
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rotation_events")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    old_status = models.CharField(max_length=20, choices=RotationStatus.choices)
-    new_status = models.CharField(max_length=20, choices=RotationStatus.choices)
-    actor = models.CharField(max_length=20, choices=RotationActor.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    reason = models.TextField()
-    figures = models.JSONField(default=dict, blank=True)
-    source = models.CharField(
-        max_length=160, blank=True,
-        help_text="Who or what made the change: user:<name>, api key <name>, or "
-        "rule:<rule> run:<id> (METHODOLOGY §9).",
-    )
-
-    class Meta:
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.endpoint}: {self.old_status} → {self.new_status}"
 
 
 class ProviderUser(models.Model):

@@ -66,7 +66,7 @@ def test_enum_values_match_the_pure_modules():
     from metrics.pools import Override, Tier
     from metrics.toolcalls import Outcome
     from providers.choices import RotationStatus
-    from providers.rotation_rules import RotationStatus as PureRotationStatus
+    from providers.rotation_status import RotationStatus as PureRotationStatus
 
     assert set(choices.Outcome.values) == {o.value for o in Outcome}
     assert set(choices.Bucket.values) == {b.value for b in Bucket}

@@ -2,11 +2,17 @@
 
 - ``providers`` (catalogue and access) imports nothing from ``metrics``;
 - a pure module (its docstring says "Pure") imports no Django, directly or
-  through another project module.
+  through another project module;
+- no import below code (`noqa: E402`), no admin unregistering or patched `get_urls`;
+- only metrics/services/rotation.py writes an endpoint's rotation or its audit record, and
+  only metrics/services/publication.py its publication state.
 """
 
 import ast
+import tokenize
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("metrics", "providers", "exacto_site")
@@ -73,3 +79,86 @@ def test_pure_modules_import_no_django():
             "metrics.schema_validation", "metrics.events"} <= set(pure)
     chains = {name: _django_chain(name, {name}) for name in pure}
     assert {name: chain for name, chain in chains.items() if chain} == {}
+
+
+# --- One way in (docs/decisions.md "Rotation lives in metrics"): checked on the source too.
+
+SOURCES = sorted(
+    path for path in ROOT.rglob("*.py")
+    if not {".venv", "node_modules", "migrations"} & set(path.relative_to(ROOT).parts)
+)
+
+
+def _calls(tree: ast.AST):
+    return (node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute))
+
+
+def test_no_import_waits_below_code():
+    """No `noqa: E402`: every module imports at its top, so no import order hides a cycle."""
+    offenders = []
+    for path in SOURCES:
+        with path.open("rb") as handle:
+            offenders += [f"{path.relative_to(ROOT)}:{token.start[0]}"
+                          for token in tokenize.tokenize(handle.readline)
+                          if token.type == tokenize.COMMENT and "noqa" in token.string
+                          and "E402" in token.string]
+    assert offenders == []
+
+
+def test_admin_is_neither_unregistered_nor_patched():
+    """Each model admin is registered once and the site's URLs come from the site class
+    (exacto_site/admin.py), never from replacing `get_urls` on an instance."""
+    offenders = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text())
+        where = str(path.relative_to(ROOT))
+        offenders += [f"{where}:{call.lineno} unregister" for call in _calls(tree)
+                      if call.func.attr == "unregister"]
+        offenders += [f"{where}:{node.lineno} assigns get_urls" for node in ast.walk(tree)
+                      if isinstance(node, ast.Assign) and any(
+                          isinstance(t, ast.Attribute) and t.attr == "get_urls"
+                          for t in node.targets)]
+        offenders += [f"{where}:{call.lineno} setattr get_urls" for call in ast.walk(tree)
+                      if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                      and call.func.id == "setattr" and len(call.args) > 1
+                      and isinstance(call.args[1], ast.Constant)
+                      and call.args[1].value == "get_urls"]
+    assert offenders == []
+
+
+WRITES = {"update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
+# Fields with one writer each (one way in): the endpoint's rotation, with its audit record,
+# and its publication state (METHODOLOGY §6, §8).
+ONE_WRITER = {
+    "metrics.services.rotation": ({"rotation_status", "rotation_reason", "rotation_changed_at"},
+                                  "RotationEvent"),
+    "metrics.services.publication": ({"published_until", "embargo_until", "publication"}, None),
+}
+
+
+def _writes(tree: ast.AST, fields: set[str], model: str | None) -> list[str]:
+    found = []
+    for call in _calls(tree):
+        if call.func.attr in WRITES and any(k.arg in fields for k in call.keywords):
+            found.append(f"{call.lineno} {call.func.attr}({', '.join(sorted(fields))})")
+        chain = ast.unparse(call.func)
+        if model and chain.startswith(f"{model}.objects.") and call.func.attr in WRITES:
+            found.append(f"{call.lineno} {chain}")
+    for node in ast.walk(tree):
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AugAssign) else [])
+        found += [f"{node.lineno} sets .{t.attr}" for t in targets
+                  if isinstance(t, ast.Attribute) and t.attr in fields]
+    return found
+
+
+@pytest.mark.parametrize("writer", sorted(ONE_WRITER))
+def test_one_module_writes_rotation_and_publication(writer):
+    """An endpoint's rotation (and its audit record) and its publication state are each
+    written by one service only: no view, admin, command or other service sets them."""
+    fields, model = ONE_WRITER[writer]
+    offenders = [f"{name}:{where}" for name, path in MODULES.items() if name != writer
+                 for where in _writes(ast.parse(path.read_text()), fields, model)]
+    assert offenders == []
+    assert _writes(ast.parse(MODULES[writer].read_text()), fields, model) != []

@@ -16,10 +16,10 @@ from metrics.choices import ProbeTrigger, RecomputeTrigger
 from metrics.events import has_surrogates
 from metrics.selectors.overview import admin_overview
 from metrics.services.approval import approve_model, approve_provider
-from metrics.services.endpoint_admin import set_rotation
 from metrics.services.pools import recompute_all, recompute_model
 from metrics.services.probes import ProbeError, resolve_endpoint, run_probe, summary
 from metrics.services.publication import publish, share_results
+from metrics.services.rotation import set_rotation
 from providers.api.permissions import AdminScope
 from providers.choices import RotationStatus
 from providers.models import Endpoint, LLMModel, Provider

@@ -12,11 +12,12 @@ from metrics.selectors.benchmarks import burn_in, visible_runs
 from metrics.selectors.endpoints import endpoint_rows, model_endpoints, public_row
 from metrics.selectors.routing import EXACTO, parse_route_model, route
 from metrics.services.benchmarks import ingest_benchmark_runs
-from metrics.services.endpoint_admin import register
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
+from metrics.services.rotation import set_reference
 from providers.api.permissions import is_admin_key, token_of
 from providers.models import LLMModel
+from providers.services.endpoints import register_endpoint
 from providers.visibility import Viewer
 
 ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 413: s.ErrorOut}
@@ -102,11 +103,12 @@ class EndpointsView(APIView):
             raise exceptions.PermissionDenied(
                 "Only admins mark an endpoint as the reference (METHODOLOGY §9); this key's "
                 "scope is 'ingest'.")
-        endpoint, created = register(
+        endpoint, created = register_endpoint(
             data.validated_data["model"], data.validated_data["provider"],
-            data.validated_data["quantization"], data.validated_data["reference"],
-            pending=not is_admin, sender=source_of(request),
+            data.validated_data["quantization"], pending=not is_admin,
         )
+        if data.validated_data["reference"]:
+            set_reference(endpoint, sender=source_of(request))
         rows, _, _ = endpoint_rows([endpoint], Viewer.from_request(request))
         return Response(public_row(rows[0]),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

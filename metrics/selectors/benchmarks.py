@@ -4,8 +4,8 @@ from collections import defaultdict
 
 from metrics.choices import PROBE_BENCHMARKS, PROBE_SCHEMA_ACCURACY, PROBE_TOOL_CALL_F1
 from metrics.models import Benchmark, BenchmarkRun
+from metrics.rotation_rules import StandardError, standard_error
 from providers.models import LLMModel
-from providers.rotation_rules import StandardError, standard_error
 from providers.visibility import Viewer
 
 

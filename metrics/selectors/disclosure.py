@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from metrics.choices import RotationActor
 from metrics.models import BenchmarkRun, PoolChange, PoolSnapshot
-from providers.choices import RotationActor, RotationStatus
+from providers.choices import RotationStatus
 from providers.models import Endpoint
 from providers.visibility import Viewer
 

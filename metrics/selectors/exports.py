@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from metrics.complexity import Bucket
-from metrics.models import ROLLUP_COUNTS, PublishedPool
+from metrics.models import ROLLUP_COUNTS, PublishedPool, RotationEvent
 from metrics.pools import PoolSettings
 from metrics.selectors.benchmarks import stderr_used, visible_runs
 from metrics.selectors.endpoints import endpoint_rows
 from metrics.selectors.speed_stats import daily_performance
 from metrics.selectors.toolcall_stats import FAILURE_FIELDS, Counts, daily_counts
 from providers.choices import ApprovalStatus
-from providers.models import Endpoint, LLMModel, RotationEvent
+from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
 
 LICENCE = "CC BY 4.0"

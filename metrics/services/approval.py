@@ -11,8 +11,8 @@ from django.db import transaction
 
 from metrics.choices import RecomputeTrigger
 from metrics.public_cache import bump
-from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.pools import recompute_models
+from metrics.services.rotation import evaluate_rotation
 from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel, Provider
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from metrics.events import BatchResult, BenchmarkRunItem
 from metrics.importers.records import ParseResult
 from metrics.services.benchmarks import BenchmarkDefaults, store_runs
+from metrics.services.rotation import set_reference
 from providers.models import Endpoint
 from providers.services.aliases import AliasMap
 from providers.services.endpoints import register_endpoint
@@ -32,16 +33,17 @@ class ImportReport:
         return "; ".join(parts)
 
 
-def _endpoint_for(model: str, provider: str, reference: bool) -> Endpoint:
+def _endpoint_for(model: str, provider: str, reference: bool, source: str) -> Endpoint:
     """The provider's endpoint of the model: the only one if it has exactly one, else a new
-    one without quantization (results files rarely say which quantization was tested)."""
+    one without quantization (results files rarely say which quantization was tested). A
+    file's reference becomes the model's reference, which re-applies the range rule."""
     existing = list(Endpoint.objects.filter(model__slug=model, provider__slug=provider))
     if len(existing) == 1:
         endpoint = existing[0]
-        if reference and not endpoint.is_reference:
-            endpoint, _ = register_endpoint(model, provider, endpoint.quantization, True)
-        return endpoint
-    endpoint, _ = register_endpoint(model, provider, "", reference)
+    else:
+        endpoint, _ = register_endpoint(model, provider, "")
+    if reference:
+        set_reference(endpoint, sender=source)
     return endpoint
 
 
@@ -59,7 +61,7 @@ def import_parse_result(
         if provider is None:
             report.unmapped[record.vendor] += 1
             continue
-        endpoint = _endpoint_for(record.model, provider, record.reference)
+        endpoint = _endpoint_for(record.model, provider, record.reference, source)
         ready.append((
             BenchmarkRunItem(
                 id=record.external_id, model=record.model, provider=provider,

@@ -11,11 +11,13 @@ from providers.models import Endpoint, LLMModel, Provider
 
 @transaction.atomic
 def register_endpoint(
-    model_slug: str, provider_slug: str, quantization: str = "", reference: bool = False,
-    *, pending: bool = False,
+    model_slug: str, provider_slug: str, quantization: str = "", *, pending: bool = False,
 ) -> tuple[Endpoint, bool]:
     """Idempotent registration (API.md POST /endpoints/); unknown slugs are created, and
-    `pending` (an ingest key registers) when they are (METHODOLOGY §9)."""
+    `pending` (an ingest key registers) when they are (METHODOLOGY §9).
+
+    Marking the reference moves every endpoint's range, so it is not done here but by
+    metrics.services.rotation.set_reference, which re-applies the rule."""
     status = ApprovalStatus.PENDING if pending else ApprovalStatus.APPROVED
     model, _ = LLMModel.objects.get_or_create(
         slug=model_slug, defaults={"author": model_slug.split("/", 1)[0], "status": status}
@@ -23,19 +25,14 @@ def register_endpoint(
     provider, _ = Provider.objects.get_or_create(slug=provider_slug, defaults={"status": status})
     try:
         with transaction.atomic():
-            endpoint, created = Endpoint.objects.get_or_create(
+            return Endpoint.objects.get_or_create(
                 model=model, provider=provider, quantization=quantization or ""
             )
     except IntegrityError:
         # A concurrent registration won the race; the row exists now.
-        endpoint, created = Endpoint.objects.get(
+        return Endpoint.objects.get(
             model=model, provider=provider, quantization=quantization or ""
         ), False
-    if reference and not endpoint.is_reference:
-        Endpoint.objects.filter(model=model, is_reference=True).update(is_reference=False)
-        endpoint.is_reference = True
-        endpoint.save(update_fields=["is_reference"])
-    return endpoint, created
 
 
 class EndpointResolver:

@@ -3,8 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from metrics.models import PoolSnapshot
-from providers.models import RotationEvent
+from metrics.models import PoolSnapshot, RotationEvent
 
 pytestmark = pytest.mark.django_db
 

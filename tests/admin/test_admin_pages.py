@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from metrics.models import BenchmarkRun, IngestBatch
 from metrics.services.pools import recompute_model
+from metrics.services.rotation import set_rotation
 from providers.models import Feedback
-from providers.services.rotation import set_rotation_by_admin
 from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_admin_index_links_overview_and_import(admin_client):
 
 
 def test_overview_shows_holds_open_feedback_and_ingest(admin_client, endpoint):
-    set_rotation_by_admin(endpoint, "admin_removed", "Broken tool parser")
+    set_rotation(endpoint, "admin_removed", "Broken tool parser")
     Feedback.objects.create(model=endpoint.model, provider=endpoint.provider, endpoint=endpoint,
                             category="latency", description="Slow tool calls all day")
     Feedback.objects.create(model=endpoint.model, provider=endpoint.provider, endpoint=endpoint,

@@ -4,10 +4,9 @@ import re
 
 import pytest
 
-from metrics.models import PoolSnapshot
+from metrics.models import PoolSnapshot, RotationEvent
 from metrics.services.pools import recompute_model
-from providers.models import RotationEvent
-from providers.services.rotation import set_rotation_by_admin
+from metrics.services.rotation import set_rotation
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +34,10 @@ def test_pool_snapshots_cannot_be_added_changed_or_deleted_even_by_a_superuser(
 
 
 def test_rotation_events_cannot_be_deleted(admin_client, endpoint):
-    set_rotation_by_admin(endpoint, "admin_removed", "broken template")
+    set_rotation(endpoint, "admin_removed", "broken template")
     event = RotationEvent.objects.get()
-    assert admin_client.get(f"/admin/providers/rotationevent/{event.pk}/delete/").status_code == 403
-    assert b"delete_selected" not in admin_client.get("/admin/providers/rotationevent/").content
+    assert admin_client.get(f"/admin/metrics/rotationevent/{event.pk}/delete/").status_code == 403
+    assert b"delete_selected" not in admin_client.get("/admin/metrics/rotationevent/").content
     assert RotationEvent.objects.filter(pk=event.pk).exists()
 
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from metrics.models import PoolOverride, PoolSnapshot, PoolVerdict
+from metrics.models import PoolOverride, PoolSnapshot, PoolVerdict, RotationEvent
 from metrics.services.pools import recompute_model
-from providers.models import Endpoint, RotationEvent
+from providers.models import Endpoint
+from tests.factories import EndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +90,34 @@ def test_pool_override_with_reason_records_who(admin_client, endpoint, admin_use
     assert override.created_by == admin_user
 
 
-def test_rotation_field_is_not_editable_on_the_endpoint_form(admin_client, endpoint):
+@pytest.mark.parametrize("field", ["rotation_status", "is_reference", "published_until",
+                                   "embargo_until"])
+def test_rotation_reference_and_publication_are_not_editable_on_the_endpoint_form(
+        admin_client, endpoint, field):
+    """They change through the audited actions only (one way in, docs/decisions.md)."""
     response = admin_client.get(f"/admin/providers/endpoint/{endpoint.pk}/change/")
     assert response.status_code == 200
-    assert b'name="rotation_status"' not in response.content
-    assert Endpoint.objects.get(pk=endpoint.pk).rotation_status == "active"
+    assert f'name="{field}"'.encode() not in response.content
+
+
+def test_rotation_and_reference_are_not_editable_on_the_model_form(admin_client, endpoint):
+    response = admin_client.get(f"/admin/providers/llmmodel/{endpoint.model.pk}/change/")
+    assert response.status_code == 200
+    assert b'name="endpoints-0-is_reference"' not in response.content
+    assert b'name="endpoints-0-provider"' in response.content
+
+
+def test_make_reference_action_moves_the_reference(admin_client, endpoint):
+    old = EndpointFactory(model=endpoint.model, is_reference=True)
+    response = admin_client.post(CHANGELIST, {"action": "make_reference",
+                                              "_selected_action": [endpoint.pk]})
+    assert response.status_code == 302
+    assert list(Endpoint.objects.filter(is_reference=True)) == [endpoint]
+    assert Endpoint.objects.get(pk=old.pk).is_reference is False
+
+
+def test_make_reference_action_takes_one_endpoint(admin_client, endpoint):
+    other = EndpointFactory(model=endpoint.model)
+    admin_client.post(CHANGELIST, {"action": "make_reference",
+                                   "_selected_action": [endpoint.pk, other.pk]})
+    assert not Endpoint.objects.filter(is_reference=True).exists()

@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from metrics.models import Benchmark, BenchmarkRun
-from providers.choices import RotationActor
-from providers.models import Endpoint, ProviderUser, RotationEvent
-from providers.services.rotation import set_rotation_by_admin
+from metrics.choices import RotationActor
+from metrics.models import Benchmark, BenchmarkRun, RotationEvent
+from metrics.services.rotation import set_rotation
+from providers.models import Endpoint, ProviderUser
 from tests.api.helpers import MODEL, endpoint_row, now_iso
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_median_is_the_reference_without_a_reference_endpoint(ingest_client, adm
 
 
 def test_admin_removal_survives_a_good_run(ingest_client, admin_client_api, endpoints):
-    set_rotation_by_admin(endpoints[HOST], "admin_removed", "suspicious outputs")
+    set_rotation(endpoints[HOST], "admin_removed", "suspicious outputs")
     post_runs(ingest_client, [run(REF, 80.0, hours_ago=5), run(HOST, 80.0, hours_ago=4)])
     assert status_of(admin_client_api, HOST) == ("admin_removed", False)
     post_runs(ingest_client, [run(HOST, 60.0, hours_ago=2)])

@@ -20,9 +20,9 @@ from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.pools import recompute_model
 from metrics.services.publication import publish
+from metrics.services.rotation import set_rotation
 from metrics.services.user_hash import hash_user
 from providers.models import ProviderUser
-from providers.services.rotation import set_rotation_by_admin
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_a_rotation_change_changes_the_next_public_read(model, anon_client):
     page = anon_client.get(f"/models/{SLUG}/")
     assert page.status_code == 200
     beta = model.endpoints.get(provider__slug="c-beta")
-    set_rotation_by_admin(beta, "admin_removed", "parser regression")
+    set_rotation(beta, "admin_removed", "parser regression")
     assert [p["provider"] for p in route(anon_client, "")["providers"]] == ["c-alpha", "c-gamma"]
     assert rows(anon_client)["c-beta"]["rotation_status"] == "admin_removed"
     assert anon_client.get(f"/models/{SLUG}/").content != page.content

@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from metrics.models import PoolVerdict
+from metrics.models import PoolVerdict, RotationEvent
 from metrics.services.pools import recompute_model
-from providers.models import Endpoint, LLMModel, Provider, RotationEvent
+from metrics.services.rotation import set_rotation
+from providers.models import Endpoint, LLMModel, Provider
 from tests.api.helpers import now_iso
 
 pytestmark = pytest.mark.django_db
@@ -162,8 +163,6 @@ def test_every_rotation_change_records_its_source(model_with_hosts, ingest_clien
         "reason": "parser broken"}, format="json")
     removed = RotationEvent.objects.get(endpoint__provider__slug="host-1")
     assert removed.source == 'api key "test-admin"'
-
-    from metrics.services.endpoint_admin import set_rotation
 
     staff = get_user_model().objects.create_superuser("root", "r@example.com", "pw-123456-x")
     set_rotation(Endpoint.objects.get(provider__slug="host-1"), "active", "fixed", user=staff)

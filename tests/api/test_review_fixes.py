@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from metrics.models import BenchmarkRun
+from metrics.services.rotation import set_reference
 from providers.models import Endpoint, LLMModel
 from providers.services.endpoints import register_endpoint
 
@@ -23,7 +24,7 @@ def run(run_id, provider, score, days_ago=1, **extra):
 
 @pytest.fixture
 def endpoints(db):
-    register_endpoint("acme/m", "ref", "fp8", reference=True)
+    set_reference(register_endpoint("acme/m", "ref", "fp8")[0])
     register_endpoint("acme/m", "other", "fp8")
 
 

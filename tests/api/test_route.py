@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from metrics.models import PoolVerdict, ToolCallRollup
 from metrics.services.pools import recompute_model
+from metrics.services.rotation import set_rotation
 from providers.models import Endpoint, LLMModel
-from providers.services.rotation import set_rotation_by_admin
 from tests.api.helpers import MODEL, good, post_events, register
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_endpoints_listing_shows_the_same_verdicts(admin_client_api, scenario):
 
 
 def test_without_suffix_every_in_rotation_endpoint_is_listed(anon_client, scenario):
-    set_rotation_by_admin(Endpoint.objects.get(provider__slug="sloppy"), "admin_removed", "bad")
+    set_rotation(Endpoint.objects.get(provider__slug="sloppy"), "admin_removed", "bad")
     body = route(anon_client, MODEL)
     assert body["variant"] is None
     assert sorted(p["provider"] for p in body["providers"]) == [

@@ -110,9 +110,9 @@ _HOSTILE_BODIES = {
     (path, method, body) for (path, method), bodies in _HOSTILE_BODIES.items()
     for body in bodies])
 def test_hostile_values_never_answer_a_server_error(path, method, body, ingest_key):
-    from metrics.services.endpoint_admin import register
+    from providers.services.endpoints import register_endpoint
 
-    register(_HOSTILE_MODEL, "hostile-host", "fp8")
+    register_endpoint(_HOSTILE_MODEL, "hostile-host", "fp8")
     headers = {**HTTPS, "Authorization": f"Token {ingest_key}"}
     case = schema[path][method].Case(body=body, media_type="application/json")
     response = case.call_and_validate(headers=headers, checks=[not_a_server_error])

@@ -5,10 +5,9 @@ import pytest
 from django.db import close_old_connections
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-from metrics.models import ProbeRun, ProbeSettings
+from metrics.models import ProbeRun, ProbeSettings, RotationEvent
 from metrics.probes.fake_server import FakeOpenAI
 from metrics.schedule import ensure_periodic_tasks
-from providers.models import RotationEvent
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 from tests.integration import processes
 from tests.probes.conftest import SUITES

@@ -4,6 +4,7 @@ import pytest
 
 from metrics.demo.probes import MODEL, seed_probe_runs
 from metrics.models import BenchmarkRun
+from metrics.services.rotation import set_reference
 from providers.services.endpoints import register_endpoint
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_probes_run_once_with_their_behaviours(suite):
     for provider in ("moonshotai", "fireworks", "groq", "atlascloud"):
-        register_endpoint(MODEL, provider, "fp8", reference=provider == "moonshotai")
+        endpoint, _ = register_endpoint(MODEL, provider, "fp8")
+        if provider == "moonshotai":
+            set_reference(endpoint)
     runs = {r.endpoint.provider.slug: r for r in seed_probe_runs()}
     assert list(runs) == ["moonshotai", "fireworks", "groq", "atlascloud"]
     calls = sum(len(c.expected_calls) for c in suite.cases)

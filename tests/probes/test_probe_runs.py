@@ -11,9 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from metrics.models import AvailabilityRollup, BenchmarkRun, ProbeRun, ToolCallRollup
+from metrics.models import AvailabilityRollup, BenchmarkRun, ProbeRun, RotationEvent, ToolCallRollup
 from metrics.services.probes import ProbeError, run_probe, summary
-from providers.models import RotationEvent
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,10 +19,10 @@ from metrics.models import (
     ToolCallRollup,
 )
 from metrics.selectors.exports import TABLES
-from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_model
 from metrics.services.published_pools import record_published_pool
+from metrics.services.rotation import evaluate_rotation
 from providers.models import ApiToken, ProviderUser
 from tests.api.helpers import event, now_iso, tool_call
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from metrics.models import Benchmark, BenchmarkRun, ToolCallRollup
-from metrics.services.benchmarks import evaluate_rotation
 from metrics.services.pools import recompute_model
+from metrics.services.rotation import evaluate_rotation
 from providers.models import ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from metrics.models import PoolChange, PoolOverride, PoolSnapshot, ToolCallRollup
 from metrics.services.pools import recompute_model
-from providers.services.rotation import set_rotation_by_admin
+from metrics.services.rotation import set_rotation
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 
@@ -49,7 +49,7 @@ def test_a_recompute_that_changes_nothing_writes_no_snapshot_but_records_its_tim
 def test_admin_removal_shows_as_leaving_by_the_rotation_rule(model):
     recompute_model(model, trigger="command")
     endpoint = model.endpoints.get(provider__slug="good-1")
-    set_rotation_by_admin(endpoint, "admin_removed", "parser regression reported")
+    set_rotation(endpoint, "admin_removed", "parser regression reported")
     snapshot = recompute_model(model, trigger="command")
     change = PoolChange.objects.get(snapshot=snapshot)
     assert (change.endpoint_id, change.change, change.rules) == (endpoint.pk, "left", ["rotation"])

@@ -6,8 +6,8 @@ import pytest
 
 from metrics.models import PoolOverride, PoolSnapshot
 from metrics.services.pools import recompute_model
+from metrics.services.rotation import set_rotation
 from providers.choices import ApprovalStatus
-from providers.services.rotation import set_rotation_by_admin
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 # In-process even when CI configures a broker: tests/run covers real workers.
@@ -36,7 +36,7 @@ def test_an_admin_removal_recomputes_the_model_after_commit(model, django_captur
     assert members(latest(model)) == {"one", "two"}  # fallback: no calls yet, both in rotation
     endpoint = model.endpoints.get(provider__slug="one")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        set_rotation_by_admin(endpoint, "admin_removed", "broken template")
+        set_rotation(endpoint, "admin_removed", "broken template")
         assert latest(model).sequence == 1  # not before the commit
     assert len(callbacks) == 1
     snapshot = latest(model)

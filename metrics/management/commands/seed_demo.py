@@ -9,7 +9,6 @@ import itertools
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -26,7 +25,8 @@ from metrics.services.imports import import_parse_result
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_all
-from metrics.services.published_pools import record_published_pools
+from metrics.services.publication import publish, share_results
+from metrics.services.rotation import set_reference
 from providers.models import Endpoint, LLMModel, Provider, ProviderUser
 from providers.services.aliases import load_alias_file
 from providers.services.endpoints import register_endpoint
@@ -84,8 +84,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{path.relative_to(DATA_DIR.parent)}: {report.summary()}")
         probes = seed_probe_runs()
         self.stdout.write(f"probe runs: {len(probes)} (docs/demo-data.md)")
-        self._publish(today)
-        record_published_pools(LLMModel.objects.order_by("slug"))
+        self._publish(today)  # each publication also records the published pools
         self._recompute()
         self._users(admin_password)
 
@@ -98,21 +97,19 @@ class Command(BaseCommand):
             LLMModel.objects.update_or_create(slug=m.slug, defaults={
                 "name": m.name, "author": m.author, "released": m.released})
             for e in m.endpoints:
-                register_endpoint(m.slug, e.provider, e.quantization,
-                                  reference=e.provider == m.reference_provider)
+                endpoint, _ = register_endpoint(m.slug, e.provider, e.quantization)
+                if e.provider == m.reference_provider:
+                    set_reference(endpoint, sender="seed_demo")
 
     def _publish(self, today):
-        """Demo results are published through yesterday, except the embargoed endpoints."""
-        for endpoint in Endpoint.objects.select_related("model", "provider"):
-            if (endpoint.model.slug, endpoint.provider.slug) in EMBARGOED:
-                endpoint.published_until = today - timedelta(days=14)
-                endpoint.embargo_until = timezone.now() + timedelta(days=settings.EXACTO_EMBARGO_DAYS)
-            elif endpoint.published_until is None or endpoint.published_until < today:
-                endpoint.published_until = today - timedelta(days=1)
-            # A publication also makes public the rollup generation ingested before it
-            # (METHODOLOGY §8): without this, the demo's public pages would show no calls.
-            endpoint.publication += 1
-            endpoint.save(update_fields=["published_until", "embargo_until", "publication"])
+        """Demo results are published through yesterday, except the embargoed endpoints:
+        published through two weeks ago, then shared (the embargo runs). Through the
+        publication service, like every publication (METHODOLOGY §8)."""
+        endpoints = list(Endpoint.objects.select_related("model", "provider"))
+        embargoed = [e for e in endpoints if (e.model.slug, e.provider.slug) in EMBARGOED]
+        publish([e for e in endpoints if e not in embargoed], through=today - timedelta(days=1))
+        publish(embargoed, through=today - timedelta(days=14))
+        share_results(embargoed)
 
     def _recompute(self):
         recompute_all(trigger="command")

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from providers.rotation_rules import (
+from metrics.rotation_rules import (
     Reference,
     RotationStatus,
     RunFigure,

@@ -1,20 +1,21 @@
 """The benchmark range rule and the rotation it drives (METHODOLOGY.md §6).
 
-Pure Python (STYLE.md "Pure core"): services load benchmark runs, call these
-functions, and write the resulting status and reason to the audit log.
-This module lives in ``providers`` and may not import ``metrics`` (imports
-go one way), so it keeps its own median.
+Pure Python (STYLE.md "Pure core"): metrics/services/rotation.py loads benchmark
+runs, calls these functions, and writes the resulting status and reason with an
+audit record. It sits in ``metrics`` beside the benchmark runs that drive it; the
+state it moves is the catalogue's (providers/rotation_status.py).
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Literal
+
+from metrics.stats import median
+from providers.rotation_status import RotationStatus
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,6 @@ class RangeVerdict:
     benchmark: str = ""
 
 
-class RotationStatus(StrEnum):
-    ACTIVE = "active"
-    BENCHMARK_HOLD = "benchmark_hold"
-    ADMIN_REMOVED = "admin_removed"
-
-
 def _fmt(x: float) -> str:
     # Three decimals are finer than any benchmark reports, and str() keeps
     # "3.0" readable instead of "3.000".
@@ -120,10 +115,10 @@ def reference_for(latest: Sequence[RunFigure]) -> Reference | None:
         )
     if not latest:
         return None
-    score = float(statistics.median(r.score for r in latest))
+    score = median(r.score for r in latest)
     samples = [r.samples for r in latest if r.samples]
     items = next((r.items for r in latest if r.items), None)
-    n = int(statistics.median(samples)) if samples else items
+    n = int(median(samples)) if samples else items
     return Reference(
         score=score,
         stderr=standard_error(score, None, n).value if n else None,
