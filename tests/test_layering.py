@@ -2,7 +2,8 @@
 
 - ``providers`` (catalogue and access) imports nothing from ``metrics``;
 - a pure module (its docstring says "Pure") imports no Django, directly or
-  through another project module.
+  through another project module;
+- no view module writes to the ORM: writes go through one service each.
 """
 
 import ast
@@ -73,3 +74,44 @@ def test_pure_modules_import_no_django():
             "metrics.schema_validation", "metrics.events"} <= set(pure)
     chains = {name: _django_chain(name, {name}) for name in pure}
     assert {name: chain for name, chain in chains.items() if chain} == {}
+
+
+# ORM writes. `.update(` on a plain local name is a dict's (a context, a body), not a
+# queryset's: views keep querysets out of local names, so that case is left alone.
+WRITES = {"save", "create", "delete", "bulk_create", "bulk_update", "get_or_create",
+          "update_or_create", "update"}
+
+
+def _is_view_module(path: Path) -> bool:
+    """A module of views: named so (views.py, portal_views.py, api/admin_views.py), or one
+    that defines API views (api/integrations.py)."""
+    return "views" in path.name or "rest_framework.views.APIView" in _imports(path)
+
+
+def _orm_writes(source: str, name: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method = node.func.attr
+        if method not in WRITES or (method == "update" and isinstance(node.func.value, ast.Name)):
+            continue
+        found.append(f"{name}:{node.lineno} .{method}(")
+    return found
+
+
+def test_view_modules_never_write_to_the_orm():
+    views = {str(path.relative_to(ROOT)): path for path in MODULES.values()
+             if _is_view_module(path)}
+    # The rule must see the view modules it is about.
+    assert {"metrics/views.py", "metrics/api/views.py", "metrics/portal_views.py",
+            "metrics/api/admin_views.py", "metrics/api/integrations.py",
+            "providers/views.py"} <= set(views)
+    assert [write for name, path in views.items()
+            for write in _orm_writes(path.read_text(), name)] == []
+
+
+def test_the_write_rule_sees_queryset_and_instance_writes_not_dict_updates():
+    source = ("def v(request):\n    Thing.objects.filter(a=1).update(b=2)\n"
+              "    thing.save()\n    context.update(x=1)\n")
+    assert _orm_writes(source, "v.py") == ["v.py:2 .update(", "v.py:3 .save("]
