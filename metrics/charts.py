@@ -429,45 +429,45 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
 
 
 @escaped
-def spread_chart(cards: list[dict]) -> dict:
+def spread_chart(cards: list) -> dict:
     """Per model, the range of provider accuracies, with the pool's members marked."""
-    cards = [c for c in cards if c["spread"]]
+    cards = [c for c in cards if c.spread]
     if not cards:
         return _empty("No tool-call telemetry yet for any model.")
-    cards = sorted(cards, key=lambda c: (c["spread"][0] - c["spread"][1], c["model"].slug))
-    names = [c["model"].display_name for c in cards]
+    cards = sorted(cards, key=lambda c: (c.spread[0] - c.spread[1], c.model.slug))
+    names = [c.model.display_name for c in cards]
     data = [
         {"type": "scatter", "mode": "lines+markers", "name": "provider accuracy range",
-         "x": [_pct(v) for c in cards for v in (*c["spread"], None)],
+         "x": [_pct(v) for c in cards for v in (*c.spread, None)],
          "y": [n for n in names for _ in range(3)],
          "line": {"color": "#b8bec6", "width": 6}, "marker": {"color": NEUTRAL, "size": 8},
          "hovertemplate": "<b>%{y}</b><br>a provider at %{x:.1f}%<extra></extra>"},
         {"type": "scatter", "mode": "markers", "name": "in the exacto pool",
-         "x": [_pct(r["tool_calls"]["accuracy"]) for c in cards for r in c["pool"]],
-         "y": [c["model"].display_name for c in cards for _ in c["pool"]],
-         "text": [r["provider"] for c in cards for r in c["pool"]],
+         "x": [_pct(r.accuracy) for c in cards for r in c.pool],
+         "y": [c.model.display_name for c in cards for _ in c.pool],
+         "text": [r.provider for c in cards for r in c.pool],
          "marker": {"color": TIER_COLOURS["verified"], "size": 11, "symbol": "diamond",
                     "line": {"color": "#ffffff", "width": 1}},
          "hovertemplate": "<b>%{y}</b><br>%{text} (in the pool): %{x:.1f}%<extra></extra>"},
     ]
-    lows = [_pct(c["spread"][0]) for c in cards]
+    lows = [_pct(c.spread[0]) for c in cards]
     layout = _layout(len(cards), x_title="Accuracy (%)",
                      x_range=[max(0, min(lows) - 2), 100.5])
     layout["height"] = 36 * len(cards) + 64
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     widest = cards[0]
-    gap = 100 * (widest["spread"][1] - widest["spread"][0])
+    gap = 100 * (widest.spread[1] - widest.spread[0])
     return {
         "data": data, "layout": layout,
         "takeaway": (f"The same model's tool-call accuracy differs by up to {gap:.1f} points "
-                     f"between providers ({widest['model'].display_name})"),
+                     f"between providers ({widest.model.display_name})"),
         "legend": [{"label": "lowest to highest provider", "colour": "#b8bec6", "shape": "bar"},
                    {"label": "provider in the exacto pool", "colour": TIER_COLOURS["verified"],
                     "shape": "diamond"}],
         "table": {"columns": ["Model", "Lowest (%)", "Highest (%)", "Pool"],
-                  "rows": [[c["model"].display_name, _f1(_pct(c["spread"][0])),
-                            _f1(_pct(c["spread"][1])),
-                            ", ".join(r["provider"] for r in c["pool"]) or "—"] for c in cards]},
+                  "rows": [[c.model.display_name, _f1(_pct(c.spread[0])),
+                            _f1(_pct(c.spread[1])),
+                            ", ".join(r.provider for r in c.pool) or "—"] for c in cards]},
     }
 
 

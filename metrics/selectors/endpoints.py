@@ -203,7 +203,23 @@ def provider_endpoints(provider: Provider, viewer: Viewer) -> Rows:
     return endpoint_rows(endpoints, viewer, peers=peers)
 
 
-def home_cards(viewer: Viewer) -> list[dict]:
+@dataclass(frozen=True)
+class PoolMember:
+    provider: str
+    tier: str
+    accuracy: float | None  # as this viewer may see it
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    model: LLMModel
+    endpoints: int
+    pool: list[PoolMember]  # in routing order
+    spread: tuple[float, float] | None  # lowest and highest provider accuracy
+    snapshot: PoolSnapshot | None
+
+
+def home_cards(viewer: Viewer) -> list[HomeCard]:
     """Per model: endpoint count, accuracy spread, pool and last recompute, in fixed queries."""
     models = list(viewer.models(LLMModel.objects.order_by("slug")))
     endpoints = list(viewer.endpoints(Endpoint.objects.select_related("provider", "model")))
@@ -220,13 +236,12 @@ def home_cards(viewer: Viewer) -> list[dict]:
         members = sorted((v for v in snapshot.verdicts.all() if v.member),
                          key=lambda v: (v.position is None, v.position or 0)) if snapshot else []
         provider_of = {e.pk: e.provider.slug for e in by_model[model.pk]}
-        cards.append({
-            "model": model,
-            "endpoints": len(by_model[model.pk]),
-            "pool": [{"provider": provider_of.get(v.endpoint_id, "?"), "tier": v.tier,
-                      "tool_calls": {"accuracy": accuracy.get(v.endpoint_id)}}
-                     for v in members],
-            "spread": (min(known), max(known)) if known else None,
-            "snapshot": snapshot,
-        })
+        cards.append(HomeCard(
+            model=model,
+            endpoints=len(by_model[model.pk]),
+            pool=[PoolMember(provider_of.get(v.endpoint_id, "?"), v.tier,
+                             accuracy.get(v.endpoint_id)) for v in members],
+            spread=(min(known), max(known)) if known else None,
+            snapshot=snapshot,
+        ))
     return cards
