@@ -2,8 +2,9 @@
 
 The privacy rule (providers.visibility.Viewer) and the disclosure of thresholds
 (metrics.selectors.disclosure) are applied here, once: rows come out typed and final, with
-private fields already in or out, so views only draw charts and render. Every function
-issues a fixed number of queries, whatever the number of endpoints or days.
+private fields already in or out, so views only draw charts and render. Each function
+issues a fixed number of queries, whatever the number of endpoints or days (a benchmark's
+page: one more per model, for its burn-in).
 """
 
 from dataclasses import dataclass, field, fields
@@ -33,13 +34,13 @@ from providers.models import LLMModel, Provider
 from providers.visibility import Viewer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PageRow(EndpointRow):
     """An endpoint row as the pages draw it: the API row, its endpoint's id, its label, and
     the words and bars of the providers table."""
 
-    endpoint_id: int = 0
-    label: str = ""
+    endpoint_id: int
+    label: str
     open_feedback: int = 0
     deciding: str = ""
     bars: dict = field(default_factory=dict)
@@ -57,7 +58,7 @@ class Board:
 
     benchmark: Benchmark
     rows: list[dict]
-    reference: object
+    reference: object  # providers.rotation_rules.Reference, or None without runs
     model: LLMModel | None = None
     series: dict = field(default_factory=dict)
 
