@@ -428,6 +428,35 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
     }
 
 
+def _burn_in_x(point: dict):
+    """Days since release; the run date when the model's release date is unknown."""
+    days = point["days_since_release"]
+    return days if days is not None else point["run_at"][:10]
+
+
+def board_figures(board, *, burn_in: bool = True) -> dict:
+    """A leaderboard (metrics.selectors.pages.Board) with its chart and, when asked, its
+    burn-in small multiples: only endpoints with at least two runs have a trend."""
+    benchmark = board.benchmark
+    reference = board.reference
+    drawn = {
+        "benchmark": benchmark, "rows": board.rows, "reference": reference,
+        "model": board.model,
+        "figure": benchmark_chart(
+            board.rows, reference=reference.score if reference else None,
+            reference_kind=reference.kind if reference else "", tolerance=benchmark.tolerance,
+            higher_is_better=benchmark.higher_is_better, unit=benchmark.unit),
+    }
+    if burn_in:
+        series = board.series
+        trends = {name: [(_burn_in_x(p), p["score"]) for p in points]
+                  for name, points in series.items() if len(points) >= 2}
+        days = any(p["days_since_release"] is not None for pts in series.values() for p in pts)
+        drawn["burn_in"] = sparklines(trends, unit="%" if benchmark.unit == "%" else "",
+                                      x_prefix="day " if days else "")
+    return drawn
+
+
 @escaped
 def spread_chart(cards: list) -> dict:
     """Per model, the range of provider accuracies, with the pool's members marked."""

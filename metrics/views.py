@@ -5,11 +5,10 @@ from pathlib import Path
 import markdown
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from metrics import charts, charts_speed, export_formats
-from metrics.models import Benchmark
 from metrics.selectors import pages
 from metrics.selectors.endpoints import home_cards
 from metrics.selectors.exports import (
@@ -21,39 +20,9 @@ from metrics.selectors.exports import (
     open_data_file,
     open_models,
 )
-from metrics.selectors.pages import Board
 from providers.visibility import Viewer
 
 METHODOLOGY_PATH = Path(settings.BASE_DIR) / "docs" / "METHODOLOGY.md"
-
-
-def _burn_in_x(point: dict):
-    """Days since release; the run date when the model's release date is unknown."""
-    days = point["days_since_release"]
-    return days if days is not None else point["run_at"][:10]
-
-
-def _drawn(board: Board, *, burn_in: bool = True) -> dict:
-    """A leaderboard with its chart and, when asked, its burn-in small multiples: only
-    endpoints with at least two runs have a trend."""
-    benchmark = board.benchmark
-    reference = board.reference
-    drawn = {
-        "benchmark": benchmark, "rows": board.rows, "reference": reference,
-        "model": board.model,
-        "figure": charts.benchmark_chart(
-            board.rows, reference=reference.score if reference else None,
-            reference_kind=reference.kind if reference else "", tolerance=benchmark.tolerance,
-            higher_is_better=benchmark.higher_is_better, unit=benchmark.unit),
-    }
-    if burn_in:
-        series = board.series
-        trends = {name: [(_burn_in_x(p), p["score"]) for p in points]
-                  for name, points in series.items() if len(points) >= 2}
-        days = any(p["days_since_release"] is not None for pts in series.values() for p in pts)
-        drawn["burn_in"] = charts.sparklines(trends, unit="%" if benchmark.unit == "%" else "",
-                                             x_prefix="day " if days else "")
-    return drawn
 
 
 def home(request):
@@ -80,7 +49,7 @@ def model_page(request, slug):
         },
         "buckets": charts.bucket_charts(measured),
         "daily": charts.sparklines(page.daily),
-        "boards": [_drawn(board) for board in page.boards],
+        "boards": [charts.board_figures(board) for board in page.boards],
         "window_days": settings.EXACTO_WINDOW_DAYS, "min_calls": page.rules.min_calls,
         "sees_private": page.sees_private,
         "speed": charts_speed.speed_section(
@@ -112,15 +81,15 @@ def benchmarks(request):
     sections = pages.benchmark_sections(Viewer.for_request(request))
     return render(request, "dashboard/benchmarks.html", {"sections": [
         {"benchmark": section.benchmark,
-         "boards": [_drawn(board, burn_in=False) for board in section.boards]}
+         "boards": [charts.board_figures(board, burn_in=False) for board in section.boards]}
         for section in sections]})
 
 
 def benchmark_page(request, slug):
-    benchmark = get_object_or_404(Benchmark, slug=slug)
+    benchmark = pages.benchmark(slug)
     boards = pages.benchmark_boards(benchmark, Viewer.for_request(request))
     return render(request, "dashboard/benchmark.html",
-                  {"benchmark": benchmark, "boards": [_drawn(board) for board in boards]})
+                  {"benchmark": benchmark, "boards": [charts.board_figures(board) for board in boards]})
 
 
 def methodology(request):

@@ -217,6 +217,11 @@ def benchmark_sections(viewer: Viewer) -> list[BenchmarkSection]:
             for bench in items]
 
 
+def benchmark(slug: str) -> Benchmark:
+    """A benchmark (its runs are filtered per viewer; the benchmark itself is public)."""
+    return get_object_or_404(Benchmark, slug=slug)
+
+
 def benchmark_boards(benchmark: Benchmark, viewer: Viewer) -> list[Board]:
     """One benchmark's leaderboard per model, each with its burn-in series."""
     board_runs = leaderboards([benchmark], viewer).get(benchmark.pk, {})
