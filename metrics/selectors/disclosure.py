@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from metrics.models import BenchmarkRun, PoolChange, PoolSnapshot
+from metrics.models import BenchmarkRun, PoolChange, PoolSnapshot, PoolVerdict
 from providers.choices import RotationActor, RotationStatus
 from providers.models import Endpoint
 from providers.visibility import Viewer
@@ -58,9 +58,13 @@ class Disclosure:
             return None
         return snapshot.figures.get("propensity_range")
 
-    def verdict(self, snapshot: PoolSnapshot | None, detail: dict | None) -> dict | None:
-        """A stored verdict's detail as this viewer may read it (own endpoints only: callers
-        check `sees_reasons` first)."""
+    def verdict(self, snapshot: PoolSnapshot | None, endpoint: Endpoint,
+                verdict: PoolVerdict | None) -> dict | None:
+        """`endpoint`'s stored verdict's detail as this viewer may read it; None when it may
+        not read the verdict's reasons at all (another provider's endpoint, the public)."""
+        if verdict is None or not self.viewer.sees_reasons(endpoint):
+            return None
+        detail = verdict.detail
         if detail is None or self.viewer.is_admin:
             return detail
         reasons = dict(detail.get("reasons", {}))
@@ -72,6 +76,9 @@ class Disclosure:
         return {**detail, "reasons": reasons, "figures": figures}
 
     def change_reason(self, change: PoolChange) -> str:
+        """A pool change's reason as this viewer may read it ("" when not at all)."""
+        if not self.viewer.sees_reasons(change.endpoint):
+            return ""
         if self.viewer.is_admin:
             return change.reason
         hidden = [r for r in change.rules if r in SHARED_RULES

@@ -127,9 +127,7 @@ def model_page(model: LLMModel, viewer: Viewer) -> ModelPage:
     bars = presentation.table_bars(found.rows, band)
     rows = []
     for (endpoint, row), row_bars in zip(found.pairs(), bars, strict=True):
-        stored = found.verdicts.get(endpoint.pk)
-        verdict = (disclosure.verdict(snapshot, stored.detail)
-                   if stored is not None and viewer.sees_reasons(endpoint) else None)
+        verdict = disclosure.verdict(snapshot, endpoint, found.verdicts.get(endpoint.pk))
         rows.append(page_row(
             row, endpoint.pk, open_feedback=open_feedback.get(row.provider, 0), bars=row_bars,
             deciding=presentation.deciding_words(row, verdict, judgement, rules)))
@@ -182,8 +180,7 @@ def pool_history(model: LLMModel, viewer: Viewer) -> PoolHistory:
     for change in changes:
         # The reason quotes figures computed on all data; the rules alone are public, and
         # other endpoints' thresholds are for admins only (METHODOLOGY §8).
-        change.visible_reason = (disclosure.change_reason(change)
-                                 if viewer.sees_reasons(change.endpoint) else "")
+        change.visible_reason = disclosure.change_reason(change)
     return PoolHistory(snapshots, changes)
 
 

@@ -78,15 +78,13 @@ def portal_overview(provider: Provider, viewer: Viewer) -> dict:
     sections: dict[int, dict] = {}
     for endpoint, row in found.pairs():
         snapshot = found.snapshots.get(endpoint.model_id)
-        stored = found.verdicts.get(endpoint.pk)
         section = sections.setdefault(endpoint.model_id, {
             "model": endpoint.model, "band": disclosure.band(snapshot), "endpoints": [],
         })
         section["endpoints"].append(PortalItem(
             row=page_row(row, endpoint.pk),
             endpoint=endpoint,
-            verdict=(disclosure.verdict(snapshot, stored.detail if stored else None)
-                     if viewer.sees_reasons(endpoint) else None),
+            verdict=disclosure.verdict(snapshot, endpoint, found.verdicts.get(endpoint.pk)),
             samples=samples[endpoint.pk],
             runs=runs[endpoint.pk],
             rotation_events=events[endpoint.pk],
