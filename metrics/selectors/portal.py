@@ -59,7 +59,14 @@ def _latest_per_endpoint(queryset, endpoints: list[Endpoint], n: int = LATEST
     return out
 
 
-def portal_overview(provider: Provider, viewer: Viewer) -> dict:
+@dataclass(frozen=True)
+class Portal:
+    provider: Provider
+    sections: list[PortalSection]  # one per model
+    feedback: object  # the public feedback forwarded to the provider (a queryset)
+
+
+def portal_overview(provider: Provider, viewer: Viewer) -> Portal:
     found = provider_endpoints(provider, viewer)
     endpoints = found.endpoints
     daily = daily_throughput(endpoints, viewer)
@@ -90,14 +97,14 @@ def portal_overview(provider: Provider, viewer: Viewer) -> dict:
             rotation_events=events[endpoint.pk],
             responses=responses[endpoint.pk],
         ))
-    return {
-        "provider": provider,
-        "sections": [
+    return Portal(
+        provider=provider,
+        sections=[
             PortalSection(**section, speed=speed_section(
                 [item.row for item in section["endpoints"]], daily, prefix=f"speed-{model_id}",
                 window_days=settings.EXACTO_WINDOW_DAYS,
                 min_uptime=settings.EXACTO_POOL_MIN_UPTIME))
             for model_id, section in sections.items()],
-        "feedback": provider.feedback.filter(status=FeedbackStatus.FORWARDED)
+        feedback=provider.feedback.filter(status=FeedbackStatus.FORWARDED)
         .select_related("model"),
-    }
+    )
