@@ -18,9 +18,10 @@ pytestmark = [pytest.mark.django_db]
 
 MODEL = "qauthor/qmodel"
 BENCH = "q-bench"
-# Fixed caps (measured on SQLite: home 12, model 22, provider 19, benchmark 10 — the same for
-# 3 and 13 endpoints; portal 21 for 2 or 8 of the provider's endpoints, 26 -> 56 before it
-# read each per-endpoint list in one query); far below one query per endpoint row.
+# Fixed caps (measured on SQLite, public cache missed: home 12, model 22, provider 19,
+# benchmark 10, the same for 3 and 13 endpoints; portal 21 for 2 or 8 of the provider's
+# endpoints, 26 -> 56 before it read each per-endpoint list in one query); far below one
+# query per endpoint row.
 CAPS = {"home": 20, "model": 25, "provider": 20, "benchmark": 15, "portal": 30}
 DAYS = 14
 
