@@ -8,6 +8,7 @@ HTML under the plot (`legend`), never inside the SVG, so they cannot cover axis 
 data; every figure carries its numbers as a table (`table`) for screen readers and copying.
 """
 
+from dataclasses import replace
 from functools import wraps
 from statistics import median
 
@@ -65,13 +66,13 @@ def _pct(value):
     return None if value is None else round(100 * value, 3)
 
 
-def label(row: dict) -> str:
-    quant = f" ({row['quantization']})" if row.get("quantization") else ""
-    return f"{row['provider']}{quant}"
+def label(row) -> str:
+    quant = f" ({row.quantization})" if row.quantization else ""
+    return f"{row.provider}{quant}"
 
 
-def _tier(row: dict):
-    return (row.get("exacto") or {}).get("tier")
+def _tier(row):
+    return (row.exacto or {}).get("tier")
 
 
 def _layout(n_rows: int, *, x_title: str = "", x_range=None, **extra) -> dict:
@@ -109,21 +110,21 @@ def _f1(value) -> str:
 
 
 @escaped
-def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
+def accuracy_chart(rows: list, bar: float | None = None) -> dict:
     """Accuracy with its 95% Wilson interval per provider, best lower bound first (§4, §7)."""
-    rows = [r for r in rows if r["tool_calls"]["accuracy"] is not None]
+    rows = [r for r in rows if r.tool_calls["accuracy"] is not None]
     if not rows:
         return _empty("No tool calls in the window, so no accuracy to compare yet.")
-    rows.sort(key=lambda r: (-r["tool_calls"]["accuracy_ci95"][0], label(r)))
+    rows.sort(key=lambda r: (-r.tool_calls["accuracy_ci95"][0], label(r)))
     names = [label(r) for r in rows]
     data = []
     for tier in ("verified", "unverified", "deranked", None):
         group = [r for r in rows if _tier(r) == tier]
         if not group:
             continue
-        acc = [_pct(r["tool_calls"]["accuracy"]) for r in group]
-        lo = [_pct(r["tool_calls"]["accuracy_ci95"][0]) for r in group]
-        hi = [_pct(r["tool_calls"]["accuracy_ci95"][1]) for r in group]
+        acc = [_pct(r.tool_calls["accuracy"]) for r in group]
+        lo = [_pct(r.tool_calls["accuracy_ci95"][0]) for r in group]
+        hi = [_pct(r.tool_calls["accuracy_ci95"][1]) for r in group]
         data.append({
             "type": "scatter", "mode": "markers", "name": TIER_LABELS[tier],
             "x": acc, "y": [label(r) for r in group],
@@ -132,13 +133,13 @@ def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
                         "color": TIER_COLOURS[tier],
                         "array": [h - a for h, a in zip(hi, acc, strict=True)],
                         "arrayminus": [a - low for a, low in zip(acc, lo, strict=True)]},
-            "customdata": [[low, h, r["tool_calls"]["calls"], TIER_LABELS[tier]]
+            "customdata": [[low, h, r.tool_calls["calls"], TIER_LABELS[tier]]
                            for low, h, r in zip(lo, hi, group, strict=True)],
             "hovertemplate": "<b>%{y}</b><br>tool-call accuracy %{x:.1f}%"
                              "<br>95% interval %{customdata[0]:.1f}–%{customdata[1]:.1f}%"
                              "<br>%{customdata[2]:,} calls · %{customdata[3]}<extra></extra>",
         })
-    lows = [_pct(r["tool_calls"]["accuracy_ci95"][0]) for r in rows]
+    lows = [_pct(r.tool_calls["accuracy_ci95"][0]) for r in rows]
     left = min([*lows, *([_pct(bar)] if bar is not None else [])])
     layout = _layout(len(rows), x_title="Accuracy (%)",
                      x_range=[max(0, left - 1.5), 100.5])
@@ -151,9 +152,9 @@ def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
                              "line": {"color": "#1b1f24", "width": 1.5, "dash": "dash"}}]
         legend.append({"label": f"pool's bar {100 * bar:.1f}%", "colour": "#1b1f24",
                        "shape": "dash"})
-        below = [r for r in rows if r["tool_calls"]["accuracy_ci95"][1] < bar]
+        below = [r for r in rows if r.tool_calls["accuracy_ci95"][1] < bar]
     best = rows[0]
-    takeaway = (f"{label(best)} is the most accurate: {100 * best['tool_calls']['accuracy']:.1f}%"
+    takeaway = (f"{label(best)} is the most accurate: {100 * best.tool_calls['accuracy']:.1f}%"
                 f" of tool calls valid")
     if bar is not None:
         takeaway += (f"; {len(below)} of {len(rows)} provider{'s' if len(rows) != 1 else ''} "
@@ -161,17 +162,17 @@ def accuracy_chart(rows: list[dict], bar: float | None = None) -> dict:
     return {
         "data": data, "layout": layout, "takeaway": takeaway, "legend": legend,
         "table": {"columns": ["Provider", "Accuracy (%)", "95% low", "95% high", "Calls", "Tier"],
-                  "rows": [[label(r), _f1(_pct(r["tool_calls"]["accuracy"])),
-                            _f1(_pct(r["tool_calls"]["accuracy_ci95"][0])),
-                            _f1(_pct(r["tool_calls"]["accuracy_ci95"][1])),
-                            f"{r['tool_calls']['calls']:,}", TIER_LABELS[_tier(r)]]
+                  "rows": [[label(r), _f1(_pct(r.tool_calls["accuracy"])),
+                            _f1(_pct(r.tool_calls["accuracy_ci95"][0])),
+                            _f1(_pct(r.tool_calls["accuracy_ci95"][1])),
+                            f"{r.tool_calls['calls']:,}", TIER_LABELS[_tier(r)]]
                            for r in rows]},
     }
 
 
 def _failure_interval(row: dict, mode: str):
     """The 95% Wilson interval of a failure mode's rate, on capped counts (§4)."""
-    return row["tool_calls"].get(f"{mode}_rate_ci95")
+    return row.tool_calls.get(f"{mode}_rate_ci95")
 
 
 def _pct_with_interval(rate, interval) -> str:
@@ -180,14 +181,14 @@ def _pct_with_interval(rate, interval) -> str:
 
 
 @escaped
-def failure_modes_chart(rows: list[dict]) -> dict:
+def failure_modes_chart(rows: list) -> dict:
     """How calls fail: the three failure rates per provider, stacked, fewest first (§1)."""
-    rows = [r for r in rows if r["tool_calls"]["calls"]]
+    rows = [r for r in rows if r.tool_calls["calls"]]
     if not rows:
         return _empty("No tool calls in the window, so no failures to break down yet.")
 
     def total(r):
-        return sum(r["tool_calls"]["failure_rates"][m] or 0 for m in FAILURE_COLOURS)
+        return sum(r.tool_calls["failure_rates"][m] or 0 for m in FAILURE_COLOURS)
 
     rows.sort(key=lambda r: (total(r), label(r)))
     names = [label(r) for r in rows]
@@ -199,7 +200,7 @@ def failure_modes_chart(rows: list[dict]) -> dict:
             custom.append(f" (95% interval {100 * ci[0]:.2f}–{100 * ci[1]:.2f}%)" if ci else "")
         data.append({
             "type": "bar", "orientation": "h", "name": FAILURE_LABELS[mode],
-            "y": names, "x": [_pct(r["tool_calls"]["failure_rates"][mode]) for r in rows],
+            "y": names, "x": [_pct(r.tool_calls["failure_rates"][mode]) for r in rows],
             "marker": {"color": colour, "line": {"width": 0}}, "customdata": custom,
             "hovertemplate": f"<b>%{{y}}</b><br>{FAILURE_LABELS[mode]}: %{{x:.2f}}% of calls"
                              "%{customdata}<extra></extra>",
@@ -207,7 +208,7 @@ def failure_modes_chart(rows: list[dict]) -> dict:
     layout = _layout(len(rows), x_title="Failed calls (%)", barmode="stack",
                      bargap=0.35)
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
-    sums = {m: sum(r["tool_calls"]["failure_rates"][m] or 0 for r in rows) for m in FAILURE_COLOURS}
+    sums = {m: sum(r.tool_calls["failure_rates"][m] or 0 for r in rows) for m in FAILURE_COLOURS}
     main = max(sums, key=sums.get)
     worst = rows[-1]
     takeaway = (f"{label(worst)} fails most often ({100 * total(worst):.1f}% of calls); "
@@ -221,26 +222,26 @@ def failure_modes_chart(rows: list[dict]) -> dict:
         "table": {"columns": ["Provider", *(f"{FAILURE_LABELS[m]} (%, 95% interval)"
                                             for m in FAILURE_COLOURS),
                               "Total (%)", "Errored requests (%, 95% interval)"],
-                  "rows": [[label(r), *(_pct_with_interval(r["tool_calls"]["failure_rates"][m],
+                  "rows": [[label(r), *(_pct_with_interval(r.tool_calls["failure_rates"][m],
                                                            _failure_interval(r, m))
                                         for m in FAILURE_COLOURS),
                             f"{100 * total(r):.2f}",
-                            _pct_with_interval(r["tool_calls"]["request_error_rate"],
-                                               r["tool_calls"].get("request_error_rate_ci95"))]
+                            _pct_with_interval(r.tool_calls["request_error_rate"],
+                                               r.tool_calls.get("request_error_rate_ci95"))]
                            for r in rows]},
     }
 
 
 @escaped
-def propensity_chart(rows: list[dict], band) -> dict:
+def propensity_chart(rows: list, band) -> dict:
     """How often each provider calls a tool when it may, against the normal band (§2, §7)."""
-    rows = [r for r in rows if r["tool_calls"]["propensity"] is not None]
+    rows = [r for r in rows if r.tool_calls["propensity"] is not None]
     if not rows:
         return _empty("No requests that let the model choose to call a tool in the window.")
-    rows.sort(key=lambda r: (-r["tool_calls"]["propensity"], label(r)))
+    rows.sort(key=lambda r: (-r.tool_calls["propensity"], label(r)))
     names = [label(r) for r in rows]
-    values = [_pct(r["tool_calls"]["propensity"]) for r in rows]
-    cis = [r["tool_calls"].get("propensity_ci95") for r in rows]
+    values = [_pct(r.tool_calls["propensity"]) for r in rows]
+    cis = [r.tool_calls.get("propensity_ci95") for r in rows]
     colours = [TIER_COLOURS[_tier(r)] for r in rows]
     trace = {
         "type": "scatter", "mode": "markers", "name": "propensity", "x": values, "y": names,
@@ -270,7 +271,7 @@ def propensity_chart(rows: list[dict], band) -> dict:
                              "fillcolor": BAND, "opacity": 0.22, "line": {"width": 0}}]
         legend.append({"label": f"normal band {100 * low:.1f}–{100 * high:.1f}%",
                        "colour": BAND, "shape": "band"})
-        outside = [r for r in rows if not low <= r["tool_calls"]["propensity"] <= high]
+        outside = [r for r in rows if not low <= r.tool_calls["propensity"] <= high]
         takeaway = (f"{len(rows) - len(outside)} of {len(rows)} providers call tools at a normal "
                     f"rate" + (f"; {', '.join(label(r) for r in outside[:3])} "
                                f"{'is' if len(outside) == 1 else 'are'} outside the band"
@@ -293,18 +294,18 @@ def _band(band) -> tuple[float, float]:
     return band.low, band.high
 
 
-def bucket_charts(rows: list[dict]) -> dict:
+def bucket_charts(rows: list) -> dict:
     """Accuracy per schema-complexity bucket (§3): small multiples, one panel per bucket,
     each sorted, so providers are compared on like-for-like schemas."""
     panels = []
     medians = {}
     for bucket, title in BUCKET_LABELS.items():
-        panel_rows = [{**r, "tool_calls": r["buckets"][bucket]} for r in rows
-                      if r["buckets"][bucket]["accuracy"] is not None]
+        panel_rows = [replace(r, tool_calls=r.buckets[bucket]) for r in rows
+                      if r.buckets[bucket]["accuracy"] is not None]
         figure = accuracy_chart(panel_rows)
         figure["title"] = title
         if panel_rows:
-            medians[bucket] = median(r["tool_calls"]["accuracy"] for r in panel_rows)
+            medians[bucket] = median(r.tool_calls["accuracy"] for r in panel_rows)
             figure["takeaway"] = f"{title}: median {100 * medians[bucket]:.1f}%"
             figure["layout"]["xaxis"]["title"]["text"] = "Accuracy (%)"
         panels.append({"key": bucket, "figure": figure})
@@ -427,46 +428,75 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
     }
 
 
+def _burn_in_x(point: dict):
+    """Days since release; the run date when the model's release date is unknown."""
+    days = point["days_since_release"]
+    return days if days is not None else point["run_at"][:10]
+
+
+def board_figures(board, *, burn_in: bool = True) -> dict:
+    """A leaderboard (metrics.selectors.pages.Board) with its chart and, when asked, its
+    burn-in small multiples: only endpoints with at least two runs have a trend."""
+    benchmark = board.benchmark
+    reference = board.reference
+    drawn = {
+        "benchmark": benchmark, "rows": board.rows, "reference": reference,
+        "model": board.model,
+        "figure": benchmark_chart(
+            board.rows, reference=reference.score if reference else None,
+            reference_kind=reference.kind if reference else "", tolerance=benchmark.tolerance,
+            higher_is_better=benchmark.higher_is_better, unit=benchmark.unit),
+    }
+    if burn_in:
+        series = board.series
+        trends = {name: [(_burn_in_x(p), p["score"]) for p in points]
+                  for name, points in series.items() if len(points) >= 2}
+        days = any(p["days_since_release"] is not None for pts in series.values() for p in pts)
+        drawn["burn_in"] = sparklines(trends, unit="%" if benchmark.unit == "%" else "",
+                                      x_prefix="day " if days else "")
+    return drawn
+
+
 @escaped
-def spread_chart(cards: list[dict]) -> dict:
+def spread_chart(cards: list) -> dict:
     """Per model, the range of provider accuracies, with the pool's members marked."""
-    cards = [c for c in cards if c["spread"]]
+    cards = [c for c in cards if c.spread]
     if not cards:
         return _empty("No tool-call telemetry yet for any model.")
-    cards = sorted(cards, key=lambda c: (c["spread"][0] - c["spread"][1], c["model"].slug))
-    names = [c["model"].display_name for c in cards]
+    cards = sorted(cards, key=lambda c: (c.spread[0] - c.spread[1], c.model.slug))
+    names = [c.model.display_name for c in cards]
     data = [
         {"type": "scatter", "mode": "lines+markers", "name": "provider accuracy range",
-         "x": [_pct(v) for c in cards for v in (*c["spread"], None)],
+         "x": [_pct(v) for c in cards for v in (*c.spread, None)],
          "y": [n for n in names for _ in range(3)],
          "line": {"color": "#b8bec6", "width": 6}, "marker": {"color": NEUTRAL, "size": 8},
          "hovertemplate": "<b>%{y}</b><br>a provider at %{x:.1f}%<extra></extra>"},
         {"type": "scatter", "mode": "markers", "name": "in the exacto pool",
-         "x": [_pct(r["tool_calls"]["accuracy"]) for c in cards for r in c["pool"]],
-         "y": [c["model"].display_name for c in cards for _ in c["pool"]],
-         "text": [r["provider"] for c in cards for r in c["pool"]],
+         "x": [_pct(r.accuracy) for c in cards for r in c.pool],
+         "y": [c.model.display_name for c in cards for _ in c.pool],
+         "text": [r.provider for c in cards for r in c.pool],
          "marker": {"color": TIER_COLOURS["verified"], "size": 11, "symbol": "diamond",
                     "line": {"color": "#ffffff", "width": 1}},
          "hovertemplate": "<b>%{y}</b><br>%{text} (in the pool): %{x:.1f}%<extra></extra>"},
     ]
-    lows = [_pct(c["spread"][0]) for c in cards]
+    lows = [_pct(c.spread[0]) for c in cards]
     layout = _layout(len(cards), x_title="Accuracy (%)",
                      x_range=[max(0, min(lows) - 2), 100.5])
     layout["height"] = 36 * len(cards) + 64
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     widest = cards[0]
-    gap = 100 * (widest["spread"][1] - widest["spread"][0])
+    gap = 100 * (widest.spread[1] - widest.spread[0])
     return {
         "data": data, "layout": layout,
         "takeaway": (f"The same model's tool-call accuracy differs by up to {gap:.1f} points "
-                     f"between providers ({widest['model'].display_name})"),
+                     f"between providers ({widest.model.display_name})"),
         "legend": [{"label": "lowest to highest provider", "colour": "#b8bec6", "shape": "bar"},
                    {"label": "provider in the exacto pool", "colour": TIER_COLOURS["verified"],
                     "shape": "diamond"}],
         "table": {"columns": ["Model", "Lowest (%)", "Highest (%)", "Pool"],
-                  "rows": [[c["model"].display_name, _f1(_pct(c["spread"][0])),
-                            _f1(_pct(c["spread"][1])),
-                            ", ".join(r["provider"] for r in c["pool"]) or "—"] for c in cards]},
+                  "rows": [[c.model.display_name, _f1(_pct(c.spread[0])),
+                            _f1(_pct(c.spread[1])),
+                            ", ".join(r.provider for r in c.pool) or "—"] for c in cards]},
     }
 
 

@@ -1,11 +1,11 @@
 """Plotly specs and tables of the "Speed" section (METHODOLOGY §10; docs/DASHBOARD.md).
 
-Pure: takes the endpoint rows of the selectors (their `performance` object) and the daily
-p50 throughput, returns JSON-ready figures, a one-line takeaway and a table per chart.
-Providers are listed on the y axis (horizontal, sorted best first, names never rotated),
-the p90 drawn as a whisker from the p50 bar, colours by tier as in every other chart. Each
-figure follows metrics/charts.py's shape (takeaway, legend and table beside data and layout,
-labels escaped for Plotly) so templates/dashboard/_figure.html draws it.
+Pure: takes the endpoint rows of the selectors (their `performance` object, and their
+`endpoint_id` to find the daily p50 throughput), returns JSON-ready figures, a one-line
+takeaway and a table per chart. Providers are listed on the y axis (horizontal, sorted best
+first, names never rotated), the p90 drawn as a whisker from the p50 bar, colours by tier as
+in every other chart. Each figure follows metrics/charts.py's shape (takeaway, legend and
+table beside data and layout, labels escaped for Plotly) so templates/dashboard/_figure.html draws it.
 """
 
 from __future__ import annotations
@@ -55,21 +55,21 @@ def _layout(title: str, x_title: str, n: int, **extra) -> dict:
     }
 
 
-def _legend(rows: list[dict]) -> list[dict]:
+def _legend(rows: list) -> list[dict]:
     """Tier colours present in the chart, as the HTML legend under it."""
     return _legend_tiers([_tier(r) for r in rows])
 
 
-def timing_chart(rows: list[dict], key: str, prefix: str, title: str, unit: str,
+def timing_chart(rows: list, key: str, prefix: str, title: str, unit: str,
                  higher_is_better: bool) -> dict | None:
     """Horizontal p50 bars with a p90 whisker, best first; None when nobody reported it."""
-    known = [r for r in rows if r["performance"][f"{prefix}_p50"] is not None]
+    known = [r for r in rows if r.performance[f"{prefix}_p50"] is not None]
     if not known:
         return None
-    known.sort(key=lambda r: (-r["performance"][f"{prefix}_p50"] if higher_is_better
-                              else r["performance"][f"{prefix}_p50"], label(r)))
-    p50 = [r["performance"][f"{prefix}_p50"] for r in known]
-    p90 = [r["performance"][f"{prefix}_p90"] for r in known]
+    known.sort(key=lambda r: (-r.performance[f"{prefix}_p50"] if higher_is_better
+                              else r.performance[f"{prefix}_p50"], label(r)))
+    p50 = [r.performance[f"{prefix}_p50"] for r in known]
+    p90 = [r.performance[f"{prefix}_p90"] for r in known]
     names = [label(r) for r in known]
     best = known[0]
     word = "Fastest" if higher_is_better else "Lowest"
@@ -111,22 +111,22 @@ def timing_chart(rows: list[dict], key: str, prefix: str, title: str, unit: str,
         **figure,
         "table": {
             "columns": ["Provider", "p50", "p90", "Ok requests"],
-            "rows": [[label(r), _fmt(r["performance"][f"{prefix}_p50"], unit),
-                      _fmt(r["performance"][f"{prefix}_p90"], unit),
-                      f"{r['performance']['ok']:,}"] for r in known],
+            "rows": [[label(r), _fmt(r.performance[f"{prefix}_p50"], unit),
+                      _fmt(r.performance[f"{prefix}_p90"], unit),
+                      f"{r.performance['ok']:,}"] for r in known],
         },
     }
 
 
-def uptime_chart(rows: list[dict], minimum: float) -> dict | None:
+def uptime_chart(rows: list, minimum: float) -> dict | None:
     """Uptime with its 95% interval per provider, the rule-6 bar as a line (§10)."""
-    known = [r for r in rows if r["performance"]["uptime"] is not None]
+    known = [r for r in rows if r.performance["uptime"] is not None]
     if not known:
         return None
-    known.sort(key=lambda r: (-r["performance"]["uptime"], label(r)))
-    up = [round(100 * r["performance"]["uptime"], 3) for r in known]
-    lo = [round(100 * r["performance"]["uptime_ci95"][0], 3) for r in known]
-    hi = [round(100 * r["performance"]["uptime_ci95"][1], 3) for r in known]
+    known.sort(key=lambda r: (-r.performance["uptime"], label(r)))
+    up = [round(100 * r.performance["uptime"], 3) for r in known]
+    lo = [round(100 * r.performance["uptime_ci95"][0], 3) for r in known]
+    hi = [round(100 * r.performance["uptime_ci95"][1], 3) for r in known]
     worst = known[-1]
     figure = {
         "data": [{
@@ -137,7 +137,7 @@ def uptime_chart(rows: list[dict], minimum: float) -> dict | None:
             "error_x": {"type": "data", "symmetric": False,
                         "array": [h - u for h, u in zip(hi, up, strict=True)],
                         "arrayminus": [u - low for u, low in zip(up, lo, strict=True)]},
-            "customdata": [_interval(r["performance"]["uptime_ci95"]) for r in known],
+            "customdata": [_interval(r.performance["uptime_ci95"]) for r in known],
             "hovertemplate": "%{y}: %{x:.1f}% (95% interval %{customdata})<extra></extra>",
         }],
         "layout": _layout("Uptime with 95% interval", "Uptime (%): ok / all requests",
@@ -153,7 +153,7 @@ def uptime_chart(rows: list[dict], minimum: float) -> dict | None:
                                        "width": 1.5}}]),
         "config": PLOT_CONFIG,
     }
-    perf = worst["performance"]
+    perf = worst.performance
     return {
         "key": "uptime",
         "title": "Uptime with 95% interval",
@@ -166,18 +166,18 @@ def uptime_chart(rows: list[dict], minimum: float) -> dict | None:
         "table": {
             "columns": ["Provider", "Requests", "Ok", "Errors", "Timeouts", "Uptime",
                         "95% interval"],
-            "rows": [[label(r), f"{r['performance']['requests']:,}", f"{r['performance']['ok']:,}",
-                      f"{r['performance']['errors']:,}", f"{r['performance']['timeouts']:,}",
-                      _pct(r["performance"]["uptime"]),
-                      _interval(r["performance"]["uptime_ci95"])] for r in known],
+            "rows": [[label(r), f"{r.performance['requests']:,}", f"{r.performance['ok']:,}",
+                      f"{r.performance['errors']:,}", f"{r.performance['timeouts']:,}",
+                      _pct(r.performance["uptime"]),
+                      _interval(r.performance["uptime_ci95"])] for r in known],
         },
     }
 
 
-def daily_throughput_chart(rows: list[dict], daily: dict[int, list[tuple[date, float]]]
+def daily_throughput_chart(rows: list, daily: dict[int, list[tuple[date, float]]]
                            ) -> dict | None:
     """Daily p50 throughput as a provider × day heat map (no tangle of lines)."""
-    series = {label(r): dict(daily.get(r["_endpoint"].pk, [])) for r in rows}
+    series = {label(r): dict(daily.get(r.endpoint_id, [])) for r in rows}
     series = {name: points for name, points in series.items() if points}
     if not series:
         return None
@@ -213,10 +213,10 @@ def daily_throughput_chart(rows: list[dict], daily: dict[int, list[tuple[date, f
     }
 
 
-def speed_section(rows: list[dict], daily: dict[int, list[tuple[date, float]]], *,
+def speed_section(rows: list, daily: dict[int, list[tuple[date, float]]], *,
                   prefix: str, window_days: int, min_uptime: float) -> dict:
     """What templates/dashboard/_speed.html draws: charts with takeaways and tables."""
-    measured = [r for r in rows if r["performance"]["requests"]]
+    measured = [r for r in rows if r.performance["requests"]]
     charts = [
         timing_chart(measured, key, perf, title, unit, better)
         for key, perf, title, unit, better in TIMINGS

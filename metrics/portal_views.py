@@ -10,6 +10,7 @@ from metrics.selectors.portal import portal_overview
 from providers.forms import ProviderResponseForm
 from providers.models import Endpoint, ProviderResponse, ProviderUser
 from providers.services.responses import post_provider_response
+from providers.visibility import Viewer
 
 
 def provider_user_of(request) -> ProviderUser:
@@ -20,9 +21,10 @@ def provider_user_of(request) -> ProviderUser:
 
 
 def _render_portal(request, provider, *, form=None, form_endpoint=None, status=200):
-    context = portal_overview(provider, request)
-    context.update({"response_form": form, "form_endpoint_id": form_endpoint})
-    return render(request, "providers/portal.html", context, status=status)
+    portal = portal_overview(provider, Viewer.for_request(request))
+    return render(request, "providers/portal.html", {
+        "provider": portal.provider, "sections": portal.sections, "feedback": portal.feedback,
+        "response_form": form, "form_endpoint_id": form_endpoint}, status=status)
 
 
 @login_required

@@ -33,24 +33,24 @@ def interval(values: Sequence[float] | None) -> str:
     return f"{100 * values[0]:.1f}–{100 * values[1]:.1f}%"
 
 
-def visible_figures(rows: list[dict]) -> list[EndpointFigures]:
+def visible_figures(rows: list) -> list[EndpointFigures]:
     """The pool rules' inputs from the rows a reader sees (capped counts, §4)."""
     figures = []
     for i, row in enumerate(rows):
-        capped = row["tool_calls"].get("capped") or {}
+        capped = row.tool_calls.get("capped") or {}
         figures.append(EndpointFigures(
-            key=str(i), provider=row["provider"], quantization=row["quantization"],
-            in_rotation=row["in_rotation"], rotation_status=row["rotation_status"],
-            is_reference=row["reference"], calls=capped.get("calls", 0.0),
+            key=str(i), provider=row.provider, quantization=row.quantization,
+            in_rotation=row.in_rotation, rotation_status=row.rotation_status,
+            is_reference=row.reference, calls=capped.get("calls", 0.0),
             correct=capped.get("valid", 0.0) + capped.get("unchecked", 0.0),
             propensity_requests=capped.get("propensity_requests", 0.0),
             propensity_with_calls=capped.get("propensity_requests_with_calls", 0.0),
-            ignore_rate=row.get("ignore_rate"),
+            ignore_rate=row.ignore_rate,
         ))
     return figures
 
 
-def visible_judgement(rows: list[dict], settings: PoolSettings) -> PoolResult:
+def visible_judgement(rows: list, settings: PoolSettings) -> PoolResult:
     return judge_pool(visible_figures(rows), settings)
 
 
@@ -61,13 +61,13 @@ def accuracy_bar(judgement: PoolResult, settings: PoolSettings) -> float | None:
     return judgement.best_lower_bound - settings.accuracy_margin
 
 
-def sort_rows(rows: list[dict]) -> list[dict]:
+def sort_rows(rows: list) -> list:
     """Tier, then accuracy lower bound (highest first), then provider (DASHBOARD.md)."""
     def key(row):
-        tier = (row.get("exacto") or {}).get("tier")
-        ci = row["tool_calls"].get("accuracy_ci95")
-        return (TIER_ORDER.get(tier, 3), -(ci[0]) if ci else 1.0, row["provider"],
-                row["quantization"])
+        tier = (row.exacto or {}).get("tier")
+        ci = row.tool_calls.get("accuracy_ci95")
+        return (TIER_ORDER.get(tier, 3), -(ci[0]) if ci else 1.0, row.provider,
+                row.quantization)
     return sorted(rows, key=key)
 
 
@@ -77,11 +77,11 @@ ROTATION_WORDS = {
 }
 
 
-def deciding_rule(row: dict, judgement: PoolResult, settings: PoolSettings) -> str:
+def deciding_rule(row, judgement: PoolResult, settings: PoolSettings) -> str:
     """The rule that decided this endpoint's tier, in words, with the figures the reader
     may see (the tier and failed rules are the stored verdict's; bar and band are
     `judgement`'s, from the same visible figures as the row)."""
-    exacto = row.get("exacto")
+    exacto = row.exacto
     if exacto is None:
         return "not judged yet: the pool has not been computed since this endpoint appeared"
     if exacto.get("forced") == "force_in":
@@ -89,13 +89,13 @@ def deciding_rule(row: dict, judgement: PoolResult, settings: PoolSettings) -> s
     if exacto.get("forced") == "force_out":
         return "forced out of the pool by an admin"
     failed = exacto.get("failed") or []
-    tc = row["tool_calls"]
+    tc = row.tool_calls
     if not failed:
         return "passes all five rules"
     words = []
     for rule in failed:
         if rule == Rule.ROTATION:
-            words.append(ROTATION_WORDS.get(row["rotation_status"], "not in rotation"))
+            words.append(ROTATION_WORDS.get(row.rotation_status, "not in rotation"))
         elif rule == Rule.DATA:
             words.append(f"too little data: {tc['calls']:,} calls in the window "
                          f"(needs {settings.min_calls:,})" if tc["calls"]
@@ -117,7 +117,7 @@ def deciding_rule(row: dict, judgement: PoolResult, settings: PoolSettings) -> s
                 words.append("calls tools unusually often or rarely")
         elif rule == Rule.IGNORES:
             threshold = judgement.ignore_threshold
-            words.append(f"ignored by {pct(row.get('ignore_rate'))} of active users "
+            words.append(f"ignored by {pct(row.ignore_rate)} of active users "
                          f"(limit {pct(threshold)})" if threshold is not None
                          else "ignored by too many users")
         else:
@@ -128,13 +128,14 @@ def deciding_rule(row: dict, judgement: PoolResult, settings: PoolSettings) -> s
     return text[0].upper() + text[1:]
 
 
-def deciding_words(row: dict, judgement: PoolResult, settings: PoolSettings, *,
-                   private: bool) -> str:
-    """Private readers (the provider, admins) get the stored verdict's own reasons."""
-    exacto = row.get("exacto") or {}
-    reasons = (row.get("verdict") or {}).get("reasons") or {}
+def deciding_words(row, verdict: dict | None, judgement: PoolResult,
+                   settings: PoolSettings) -> str:
+    """Readers given the stored verdict (`verdict`: the endpoint's provider, admins) get its
+    own reasons; others the rules applied to the figures they see."""
+    exacto = row.exacto or {}
+    reasons = (verdict or {}).get("reasons") or {}
     failed = exacto.get("failed") or []
-    if private and failed and not exacto.get("forced") and all(reasons.get(r) for r in failed):
+    if verdict is not None and failed and not exacto.get("forced") and all(reasons.get(r) for r in failed):
         text = "; ".join(f"{rule}: {reasons[rule]}" for rule in failed)
         if exacto.get("member"):
             text = f"fallback member (no provider passes every rule); {text}"
@@ -146,17 +147,18 @@ def _position(value: float, low: float, high: float) -> float:
     return max(0.0, min(100.0, 100 * (value - low) / (high - low)))
 
 
-def add_bars(rows: list[dict], band) -> None:
-    """Inline bars of the providers table, as CSS percentages on scales shared by all rows:
-    accuracy interval on [lowest lower bound, 100%], failure mix on [0, worst total],
-    propensity on [0, 100%] with the normal band behind the marker."""
-    lows = [r["tool_calls"]["accuracy_ci95"][0] for r in rows if r["tool_calls"].get("accuracy_ci95")]
+def table_bars(rows: list, band) -> list[dict]:
+    """Inline bars of the providers table, one per row, as CSS percentages on scales shared
+    by all rows: accuracy interval on [lowest lower bound, 100%], failure mix on [0, worst
+    total], propensity on [0, 100%] with the normal band behind the marker."""
+    lows = [r.tool_calls["accuracy_ci95"][0] for r in rows if r.tool_calls.get("accuracy_ci95")]
     floor = max(0.0, min(lows) - 0.01) if lows else 0.0
-    totals = [sum(r["tool_calls"]["failure_rates"][m] or 0 for m in FAILURE_MODES) for r in rows
-              if r["tool_calls"]["calls"]]
+    totals = [sum(r.tool_calls["failure_rates"][m] or 0 for m in FAILURE_MODES) for r in rows
+              if r.tool_calls["calls"]]
     worst = max(totals) if totals and max(totals) > 0 else 1.0
+    out = []
     for row in rows:
-        tc = row["tool_calls"]
+        tc = row.tool_calls
         bars: dict = {"floor": pct(floor, 0)}
         ci = tc.get("accuracy_ci95")
         if ci:
@@ -179,7 +181,8 @@ def add_bars(rows: list[dict], band) -> None:
                     band_left=f"{100 * band.low:.1f}",
                     band_width=f"{100 * (band.high - band.low):.1f}",
                     inside=band.low <= tc["propensity"] <= band.high)
-        row["bars"] = bars
+        out.append(bars)
+    return out
 
 
 def range_rows(latest: list[dict], benchmark) -> tuple[list[dict], Reference | None]:

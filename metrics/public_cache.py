@@ -11,8 +11,9 @@ approval, references, feedback). Pages across models key on the sum of all versi
 moves whenever one does.
 
 Only anonymous readers without credentials get cached bodies: a request with an
-`Authorization` header, a logged-in user (admin, provider user or anyone else) or pending
-flash messages is answered live, and its body is never stored. Public answers carry a weak
+`Authorization` header, a reader the privacy rule (`Viewer`) does not call public, any other
+logged-in user (the page names them) or pending flash messages is answered live, and its
+body is never stored. Public answers carry a weak
 `ETag` derived from the same key, so `If-None-Match` costs one version query and no
 rendering; private answers carry `Cache-Control: private` and an ETag of their body.
 
@@ -42,6 +43,7 @@ from django.utils.cache import patch_vary_headers
 
 from metrics.models import BenchmarkRun, PoolOverride, PublicVersion
 from providers.models import Endpoint, Feedback, LLMModel, Provider
+from providers.visibility import Viewer
 
 # Entries are replaced by new keys rather than expired; the timeout only bounds how long an
 # unused body occupies the cache.
@@ -177,11 +179,15 @@ setting_changed.connect(_settings_changed)
 
 
 def _is_public_reader(request: HttpRequest) -> bool:
+    """May this request share the cached public body? Only a reader the privacy rule calls
+    public (providers.visibility.Viewer) whose page names nobody."""
     if "HTTP_AUTHORIZATION" in request.META:
         return False  # any key, valid or not, is answered live (and judged by the view)
     user = getattr(request, "user", None)
+    if not Viewer.from_user(user).is_public:
+        return False  # staff and a provider's users read unpublished figures
     if user is not None and user.is_authenticated:
-        return False
+        return False  # the page names the signed-in user (its menu)
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return False
     return not (hasattr(request, "_messages") and len(get_messages(request)))

@@ -7,7 +7,10 @@ from providers import views
 urlpatterns = [
     path("feedback/", views.feedback, name="feedback"),
     path("feedback/thanks/", views.feedback_thanks, name="feedback-thanks"),
-    path("accounts/login/", throttled_login(views.ThrottledLoginView.as_view()), name="login"),
+    # The lock after repeated failures is exacto_site.throttle's, shared with the admin's login.
+    path("accounts/login/",
+         throttled_login(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+         name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(),
          name="password_reset"),

@@ -1,7 +1,7 @@
-"""Public feedback form and the throttled login (the portal, which shows measurements,
-lives in metrics/portal_views.py: providers never imports metrics)."""
+"""Public feedback form (the portal, which shows measurements, lives in
+metrics/portal_views.py: providers never imports metrics; the login's lock is
+exacto_site.throttle's, wrapped around Django's login view in urls.py)."""
 
-from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 
 from exacto_site.throttle import client_ident, feedback_limit
@@ -28,10 +28,3 @@ def feedback(request):
 
 def feedback_thanks(request):
     return render(request, "providers/feedback_thanks.html")
-
-
-class ThrottledLoginView(auth_views.LoginView):
-    """The portal's login; the lock after repeated failures is exacto_site.throttle's, shared
-    with the admin's login page (urls.py wraps both)."""
-
-    redirect_authenticated_user = True

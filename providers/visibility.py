@@ -4,10 +4,15 @@ Anonymous visitors and `ingest` tokens see published figures only: tool-call sta
 of days up to each endpoint's `published_until`, and published benchmark runs.
 `admin` tokens and staff sessions see everything; a provider's own users see
 everything about that provider's endpoints.
+
+A `Viewer` is built once per request (`for_request`) and passed down: selectors ask it,
+views never decide privacy themselves.
 """
 
 from dataclasses import dataclass
 from datetime import date
+
+from django.db.models import Q
 
 from providers.choices import ApprovalStatus, TokenScope
 from providers.models import ApiToken, Endpoint, ProviderUser
@@ -15,7 +20,7 @@ from providers.models import ApiToken, Endpoint, ProviderUser
 
 @dataclass(frozen=True)
 class Viewer:
-    sees_all: bool = False
+    is_admin: bool = False
     provider_ids: frozenset[int] = frozenset()
 
     @classmethod
@@ -24,14 +29,16 @@ class Viewer:
 
     @classmethod
     def everything(cls) -> "Viewer":
-        return cls(sees_all=True)
+        return cls(is_admin=True)
 
     @classmethod
-    def from_request(cls, request) -> "Viewer":
-        auth = getattr(request, "auth", None)
-        if isinstance(auth, ApiToken):
-            return cls(sees_all=auth.scope == TokenScope.ADMIN)
-        user = getattr(request, "user", None)
+    def from_token(cls, token: ApiToken) -> "Viewer":
+        """An API key: `admin` sees everything, `ingest` what the public sees."""
+        return cls(is_admin=token.scope == TokenScope.ADMIN)
+
+    @classmethod
+    def from_user(cls, user) -> "Viewer":
+        """A session: staff see everything, a provider's users their provider's figures."""
         if user is None or not user.is_authenticated:
             return cls.public()
         if user.is_active and user.is_staff:
@@ -41,15 +48,35 @@ class Viewer:
         except ProviderUser.DoesNotExist:
             return cls.public()
 
-    def sees_private(self, endpoint: Endpoint) -> bool:
-        return self.sees_all or endpoint.provider_id in self.provider_ids
+    @classmethod
+    def for_request(cls, request) -> "Viewer":
+        """The reader of a request: its API key when it carries one, else its session."""
+        auth = getattr(request, "auth", None)
+        if isinstance(auth, ApiToken):
+            return cls.from_token(auth)
+        return cls.from_user(getattr(request, "user", None))
 
-    def sees_private_provider(self, provider_id: int) -> bool:
-        return self.sees_all or provider_id in self.provider_ids
+    @property
+    def is_public(self) -> bool:
+        """Sees published figures only: its answers may be shared with anyone."""
+        return not (self.is_admin or self.provider_ids)
+
+    def sees_unpublished(self, endpoint: Endpoint) -> bool:
+        """May read this endpoint's figures past its publication date."""
+        return self.is_admin or endpoint.provider_id in self.provider_ids
+
+    def sees_reasons(self, endpoint: Endpoint) -> bool:
+        """May read the stored verdict reasons of this endpoint: they quote figures computed
+        on all data (METHODOLOGY §8). Shared thresholds in them are `Disclosure`'s to judge."""
+        return self.sees_unpublished(endpoint)
+
+    def knows(self, obj) -> bool:
+        """A pending model or provider exists for admins only (METHODOLOGY §9)."""
+        return self.is_admin or obj.approved
 
     def last_visible_day(self, endpoint: Endpoint, today: date) -> date | None:
         """The last day of tool-call figures this viewer may see (None: none at all)."""
-        if self.sees_private(endpoint):
+        if self.sees_unpublished(endpoint):
             return today
         if endpoint.published_until is None:
             return None
@@ -58,17 +85,15 @@ class Viewer:
     def endpoints(self, queryset):
         """Endpoints this viewer may know of: pending models and providers are admins' only
         (METHODOLOGY §9)."""
-        return queryset if self.sees_all else queryset.approved()
+        return queryset if self.is_admin else queryset.approved()
 
     def models(self, queryset):
-        return queryset if self.sees_all else queryset.filter(status=ApprovalStatus.APPROVED)
+        return queryset if self.is_admin else queryset.filter(status=ApprovalStatus.APPROVED)
 
     def benchmark_runs(self, queryset):
         """Benchmark runs this viewer may see."""
-        if self.sees_all:
+        if self.is_admin:
             return queryset
-        from django.db.models import Q
-
         return queryset.filter(
             Q(published_at__isnull=False) | Q(endpoint__provider_id__in=self.provider_ids)
         ).filter(endpoint__model__status=ApprovalStatus.APPROVED,

@@ -5,7 +5,8 @@
   through another project module;
 - no import below code (`noqa: E402`), no admin unregistering or patched `get_urls`;
 - only metrics/services/rotation.py writes an endpoint's rotation or its audit record, and
-  only metrics/services/publication.py its publication state.
+  only metrics/services/publication.py its publication state;
+- no view or task module writes to the ORM: writes go through one service each.
 """
 
 import ast
@@ -162,3 +163,44 @@ def test_one_module_writes_rotation_and_publication(writer):
                  for where in _writes(ast.parse(path.read_text()), fields, model)]
     assert offenders == []
     assert _writes(ast.parse(MODULES[writer].read_text()), fields, model) != []
+
+
+# ORM writes. `.update(` on a plain local name is a dict's (a context, a body), not a
+# queryset's: views keep querysets out of local names, so that case is left alone.
+ORM_WRITES = WRITES | {"save", "delete"}
+
+
+def _is_view_or_task_module(path: Path) -> bool:
+    """A module of views: named so (views.py, portal_views.py, api/admin_views.py), or one
+    that defines API views (api/integrations.py); or the Celery tasks."""
+    return ("views" in path.name or path.name == "tasks.py"
+            or "rest_framework.views.APIView" in _imports(path))
+
+
+def _orm_writes(source: str, name: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method = node.func.attr
+        if method not in ORM_WRITES or (method == "update" and isinstance(node.func.value, ast.Name)):
+            continue
+        found.append(f"{name}:{node.lineno} .{method}(")
+    return found
+
+
+def test_view_and_task_modules_never_write_to_the_orm():
+    views = {str(path.relative_to(ROOT)): path for path in MODULES.values()
+             if _is_view_or_task_module(path)}
+    # The rule must see the modules it is about.
+    assert {"metrics/views.py", "metrics/api/views.py", "metrics/portal_views.py",
+            "metrics/api/admin_views.py", "metrics/api/integrations.py",
+            "providers/views.py", "metrics/tasks.py"} <= set(views)
+    assert [write for name, path in views.items()
+            for write in _orm_writes(path.read_text(), name)] == []
+
+
+def test_the_write_rule_sees_queryset_and_instance_writes_not_dict_updates():
+    source = ("def v(request):\n    Thing.objects.filter(a=1).update(b=2)\n"
+              "    thing.save()\n    context.update(x=1)\n")
+    assert _orm_writes(source, "v.py") == ["v.py:2 .update(", "v.py:3 .save("]

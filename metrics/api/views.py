@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from metrics.api import serializers as s
 from metrics.events import has_surrogates
 from metrics.selectors.benchmarks import burn_in, visible_runs
-from metrics.selectors.endpoints import endpoint_rows, model_endpoints, public_row
+from metrics.selectors.endpoints import endpoint_rows, model_endpoints
 from metrics.selectors.routing import EXACTO, parse_route_model, route
 from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
@@ -47,7 +47,7 @@ def id_scope_of(request) -> str:
     return f"key:{token.pk}" if token else "session"
 
 
-def get_model(slug: str | None, viewer: Viewer | None = None) -> LLMModel:
+def get_model(slug: str | None, viewer: Viewer) -> LLMModel:
     """The model named by `slug`; a pending one exists only for admins (METHODOLOGY §9)."""
     if not slug:
         raise exceptions.ValidationError({"model": "The model parameter is required."})
@@ -57,7 +57,7 @@ def get_model(slug: str | None, viewer: Viewer | None = None) -> LLMModel:
         model = LLMModel.objects.get(slug=slug)
     except LLMModel.DoesNotExist as exc:
         raise exceptions.NotFound(f"Unknown model {slug!r}.") from exc
-    if not model.approved and not (viewer is not None and viewer.sees_all):
+    if not viewer.knows(model):
         raise exceptions.NotFound(f"Unknown model {slug!r}.")
     return model
 
@@ -85,10 +85,10 @@ class EndpointsView(APIView):
         responses={200: s.EndpointOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
     )
     def get(self, request):
-        viewer = Viewer.from_request(request)
+        viewer = Viewer.for_request(request)
         model = get_model(request.query_params.get("model"), viewer)
-        rows, _ = model_endpoints(model, viewer, days=days_param(request))
-        return Response([public_row(row) for row in rows])
+        rows = model_endpoints(model, viewer, days=days_param(request)).rows
+        return Response([row.as_dict() for row in rows])
 
     @extend_schema(
         summary="Register an endpoint (idempotent)",
@@ -109,8 +109,8 @@ class EndpointsView(APIView):
         )
         if data.validated_data["reference"]:
             set_reference(endpoint, sender=source_of(request))
-        rows, _, _ = endpoint_rows([endpoint], Viewer.from_request(request))
-        return Response(public_row(rows[0]),
+        row = endpoint_rows([endpoint], Viewer.for_request(request)).rows[0]
+        return Response(row.as_dict(),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -146,7 +146,7 @@ class BenchmarkRunsView(APIView):
         responses={200: s.BenchmarkRunOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
     )
     def get(self, request):
-        viewer = Viewer.from_request(request)
+        viewer = Viewer.for_request(request)
         model = get_model(request.query_params.get("model"), viewer)
         runs = visible_runs(viewer).filter(endpoint__model=model)
         if request.query_params.get("benchmark"):
@@ -178,7 +178,7 @@ class BurnInView(APIView):
                 "$ref": "#/components/schemas/BurnInPointOut"}}}}},
     )
     def get(self, request):
-        viewer = Viewer.from_request(request)
+        viewer = Viewer.for_request(request)
         model = get_model(request.query_params.get("model"), viewer)
         return Response({
             "model": model.slug,
@@ -199,4 +199,4 @@ class RouteView(APIView):
         if variant not in (None, EXACTO):
             raise exceptions.ValidationError({"model": f"Unknown variant {variant!r}."})
         # Routing is public: a pending model is unknown to it, and never routed (§9).
-        return Response(route(get_model(slug), variant))
+        return Response(route(get_model(slug, Viewer.public()), variant))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from metrics.choices import RotationActor
-from metrics.models import BenchmarkRun, PoolChange, PoolSnapshot
+from metrics.models import BenchmarkRun, PoolChange, PoolSnapshot, PoolVerdict
 from providers.choices import RotationStatus
 from providers.models import Endpoint
 from providers.visibility import Viewer
@@ -35,7 +35,7 @@ class Disclosure:
     def __init__(self, viewer: Viewer, snapshots: Iterable[PoolSnapshot | None]):
         self.viewer = viewer
         self.snapshots = [s for s in snapshots if s is not None]
-        if viewer.sees_all or not viewer.provider_ids:
+        if viewer.is_admin or not viewer.provider_ids:
             self._owner = {}
         else:
             self._owner = _owners(key for s in self.snapshots
@@ -44,7 +44,7 @@ class Disclosure:
 
     def rule_visible(self, snapshot: PoolSnapshot | None, rule: str) -> bool:
         """May this viewer read the value of `rule`'s threshold in `snapshot`?"""
-        if self.viewer.sees_all:
+        if self.viewer.is_admin:
             return True
         if snapshot is None or not self.viewer.provider_ids:
             return False
@@ -59,10 +59,14 @@ class Disclosure:
             return None
         return snapshot.figures.get("propensity_range")
 
-    def verdict(self, snapshot: PoolSnapshot | None, detail: dict | None) -> dict | None:
-        """A stored verdict's detail as this viewer may read it (own endpoints only: callers
-        check `sees_private` first)."""
-        if detail is None or self.viewer.sees_all:
+    def verdict(self, snapshot: PoolSnapshot | None, endpoint: Endpoint,
+                verdict: PoolVerdict | None) -> dict | None:
+        """`endpoint`'s stored verdict's detail as this viewer may read it; None when it may
+        not read the verdict's reasons at all (another provider's endpoint, the public)."""
+        if verdict is None or not self.viewer.sees_reasons(endpoint):
+            return None
+        detail = verdict.detail
+        if detail is None or self.viewer.is_admin:
             return detail
         reasons = dict(detail.get("reasons", {}))
         figures = dict(detail.get("figures", {}))
@@ -73,7 +77,10 @@ class Disclosure:
         return {**detail, "reasons": reasons, "figures": figures}
 
     def change_reason(self, change: PoolChange) -> str:
-        if self.viewer.sees_all:
+        """A pool change's reason as this viewer may read it ("" when not at all)."""
+        if not self.viewer.sees_reasons(change.endpoint):
+            return ""
+        if self.viewer.is_admin:
             return change.reason
         hidden = [r for r in change.rules if r in SHARED_RULES
                   and not self.rule_visible(change.snapshot, r)]
@@ -101,20 +108,20 @@ def _redacted_reason(rule: str, detail: dict) -> str:
     return f"{mine} {verdict} against {what}; that threshold's value is {HIDDEN}"
 
 
-def rotation_log(viewer: Viewer, endpoint: Endpoint, events: list) -> list:
-    """Rotation events with `visible_reason`: a benchmark rule's reference value only where
-    this viewer may read it (its own or published runs)."""
-    if viewer.sees_all:
+def rotation_log(viewer: Viewer, provider_id: int, events: list) -> list:
+    """Rotation events of one provider's endpoints with `visible_reason`: a benchmark rule's
+    reference value only where this viewer may read it (its own or published runs)."""
+    if viewer.is_admin:
         for event in events:
             event.visible_reason = event.reason
         return events
     basis = [r for e in events for v in (e.figures or {}).get("verdicts", [])
              for r in v.get("basis_runs", [])]
-    visible = visible_basis_runs(endpoint.provider_id, basis)
+    visible = visible_basis_runs(provider_id, basis)
     for event in events:
         verdicts = (event.figures or {}).get("verdicts")
         if event.actor == RotationActor.BENCHMARK_RULE and verdicts is not None:
-            event.visible_reason = provider_reason(endpoint.provider_id, event.new_status,
+            event.visible_reason = provider_reason(provider_id, event.new_status,
                                                    verdicts, visible=visible)
         else:
             event.visible_reason = event.reason

@@ -5,6 +5,7 @@ models, endpoints or days.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, fields
 from datetime import date
 
 from django.conf import settings
@@ -48,41 +49,95 @@ def exacto_of(verdict: PoolVerdict | None) -> dict | None:
     }
 
 
+@dataclass(frozen=True)
+class EndpointRow:
+    """One endpoint's figures as one viewer may read them (API.md GET /endpoints/): the
+    fields are the API's keys, in its order. Unpublished days are already left out for a
+    viewer who may not see them (`private` says whether they are in)."""
+
+    model: str
+    provider: str
+    quantization: str
+    reference: bool
+    in_rotation: bool
+    rotation_status: str
+    tool_calls: dict
+    ignore_rate: float | None
+    exacto: dict | None
+    performance: dict
+    # Extensions beyond API.md v1:
+    window: dict
+    published_until: str | None
+    private: bool
+    ignores: dict
+    buckets: dict
+    status: dict
+    # Comparisons with the model's other endpoints (§3, §4): None when not computed (a
+    # single endpoint's registration answer), and then absent from `as_dict`.
+    bucket_mix_tvd: float | None = None
+    bucket_mix_flag: bool | None = None
+    app_matched: dict | None = None
+
+    def as_dict(self) -> dict:
+        """The API's JSON object (the comparisons only where they were computed)."""
+        out = {f.name: getattr(self, f.name) for f in fields(EndpointRow)}
+        if self.app_matched is None:
+            for name in COMPARISONS:
+                del out[name]
+        return out
+
+
+COMPARISONS = ("bucket_mix_tvd", "bucket_mix_flag", "app_matched")
+
+
 def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, verdict,
-         viewer: Viewer, performance: dict) -> dict:
-    return {
-        "model": endpoint.model.slug,
-        "provider": endpoint.provider.slug,
-        "quantization": endpoint.quantization,
-        "reference": endpoint.is_reference,
-        "in_rotation": endpoint.in_rotation,
-        "rotation_status": endpoint.rotation_status,
-        "tool_calls": {"window_days": days, **stats.total.figures()},
-        "ignore_rate": ignores["ignore_rate"],
-        "exacto": exacto_of(verdict),
-        "performance": performance,
-        # Extensions beyond API.md v1:
-        "window": {
+         viewer: Viewer, performance: dict, comparison: dict | None) -> EndpointRow:
+    return EndpointRow(
+        model=endpoint.model.slug,
+        provider=endpoint.provider.slug,
+        quantization=endpoint.quantization,
+        reference=endpoint.is_reference,
+        in_rotation=endpoint.in_rotation,
+        rotation_status=endpoint.rotation_status,
+        tool_calls={"window_days": days, **stats.total.figures()},
+        ignore_rate=ignores["ignore_rate"],
+        exacto=exacto_of(verdict),
+        performance=performance,
+        window={
             "start": stats.window_start.isoformat() if stats.window_start else None,
             "end": stats.window_end.isoformat() if stats.window_end else None,
         },
-        "published_until": (
+        published_until=(
             endpoint.published_until.isoformat() if endpoint.published_until else None
         ),
-        "private": viewer.sees_private(endpoint),
-        "ignores": ignores,
-        "buckets": bucket_figures(stats),
-        "status": {"model": endpoint.model.status, "provider": endpoint.provider.status},
-        # For pages (not the API): the objects behind the row.
-        "_endpoint": endpoint,
-        "_verdict": verdict,
-    }
+        private=viewer.sees_unpublished(endpoint),
+        ignores=ignores,
+        buckets=bucket_figures(stats),
+        status={"model": endpoint.model.status, "provider": endpoint.provider.status},
+        **(comparison or {}),
+    )
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows of some endpoints, with what the pages read beside them: the endpoints in the
+    same order, the stored verdicts and each model's latest snapshot."""
+
+    rows: list[EndpointRow]
+    endpoints: list[Endpoint]
+    verdicts: dict[int, PoolVerdict]
+    snapshots: dict[int, PoolSnapshot]
+
+    def pairs(self):
+        return zip(self.endpoints, self.rows, strict=True)
 
 
 def endpoint_rows(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
-    today: date | None = None,
-) -> tuple[list[dict], dict[int, EndpointStats], dict[int, PoolSnapshot]]:
+    today: date | None = None, peers: list[Endpoint] | None = None,
+) -> Rows:
+    """Rows of `endpoints` as `viewer` may read them. With `peers` (their models' other
+    endpoints, not listed), each row carries the §3/§4 comparisons with its model's others."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
     stats = endpoint_stats(endpoints, viewer, days=days, today=today)
@@ -97,45 +152,20 @@ def endpoint_rows(
     snapshots = latest_snapshots(by_model)
     verdicts = {v.endpoint_id: v for s in snapshots.values() for v in s.verdicts.all()}
     performance = endpoint_performance(endpoints, viewer, days=days, today=today)
+    comparisons = ({} if peers is None
+                   else _comparisons(endpoints, stats, peers, viewer, days, today))
     rows = [
-        _row(e, stats[e.pk], days, ignores[e.pk], verdicts.get(e.pk), viewer, performance[e.pk])
+        _row(e, stats[e.pk], days, ignores[e.pk], verdicts.get(e.pk), viewer, performance[e.pk],
+             comparisons.get(e.pk))
         for e in endpoints
     ]
-    return rows, stats, snapshots
+    return Rows(rows, endpoints, verdicts, snapshots)
 
 
-def model_endpoints(
-    model: LLMModel, viewer: Viewer, *, days: int | None = None, today: date | None = None
-) -> tuple[list[dict], PoolSnapshot | None]:
-    """Every endpoint of a model, with the figures that compare it to the others (§3, §4),
-    and the model's latest pool snapshot."""
-    endpoints = list(
-        viewer.endpoints(Endpoint.objects.filter(model=model)).select_related("provider", "model")
-        .order_by("provider__slug", "quantization")
-    )
-    rows, stats, snapshots = endpoint_rows(endpoints, viewer, days=days, today=today)
-    comparisons = model_comparisons(stats)
-    for row in rows:
-        row.update(comparisons[row["_endpoint"].pk])
-    return rows, snapshots.get(model.pk)
-
-
-def provider_endpoints(
-    provider: Provider, viewer: Viewer
-) -> tuple[list[dict], dict[int, PoolSnapshot]]:
-    """The provider's endpoints across models, and the latest snapshot of each model."""
-    endpoints = list(
-        viewer.endpoints(Endpoint.objects.filter(provider=provider))
-        .select_related("provider", "model").order_by("model__slug", "quantization")
-    )
-    rows, stats, snapshots = endpoint_rows(endpoints, viewer)
-    # §3/§4 comparisons (bucket-mix flag, app-matched accuracy) are against the model's
-    # other endpoints: their figures come in one more query, whatever their number.
-    peers = list(
-        Endpoint.objects.filter(model_id__in={e.model_id for e in endpoints})
-        .exclude(provider=provider).select_related("provider", "model")
-    )
-    peer_stats = endpoint_stats(peers, viewer) if peers else {}
+def _comparisons(endpoints: list[Endpoint], stats: dict[int, EndpointStats],
+                 peers: list[Endpoint], viewer: Viewer, days: int, today: date
+                 ) -> dict[int, dict]:
+    peer_stats = endpoint_stats(peers, viewer, days=days, today=today) if peers else {}
     by_model: dict[int, dict[int, EndpointStats]] = defaultdict(dict)
     for endpoint in endpoints:
         by_model[endpoint.model_id][endpoint.pk] = stats[endpoint.pk]
@@ -144,17 +174,52 @@ def provider_endpoints(
     comparisons: dict[int, dict] = {}
     for group in by_model.values():
         comparisons.update(model_comparisons(group))
-    for row in rows:
-        row.update(comparisons[row["_endpoint"].pk])
-    return rows, snapshots
+    return comparisons
 
 
-def public_row(row: dict) -> dict:
-    """A row as the API serves it: without the page-only objects."""
-    return {key: value for key, value in row.items() if not key.startswith("_")}
+def model_endpoints(
+    model: LLMModel, viewer: Viewer, *, days: int | None = None, today: date | None = None
+) -> Rows:
+    """Every endpoint of a model the viewer may know of, with the figures that compare it
+    to the others (§3, §4), and the model's latest pool snapshot."""
+    endpoints = list(
+        viewer.endpoints(Endpoint.objects.filter(model=model)).select_related("provider", "model")
+        .order_by("provider__slug", "quantization")
+    )
+    return endpoint_rows(endpoints, viewer, days=days, today=today, peers=[])
 
 
-def home_cards(viewer: Viewer) -> list[dict]:
+def provider_endpoints(provider: Provider, viewer: Viewer) -> Rows:
+    """The provider's endpoints across models, and the latest snapshot of each model."""
+    endpoints = list(
+        viewer.endpoints(Endpoint.objects.filter(provider=provider))
+        .select_related("provider", "model").order_by("model__slug", "quantization")
+    )
+    # Its models' other endpoints, compared with in one more query whatever their number.
+    peers = list(
+        Endpoint.objects.filter(model_id__in={e.model_id for e in endpoints})
+        .exclude(provider=provider).select_related("provider", "model")
+    )
+    return endpoint_rows(endpoints, viewer, peers=peers)
+
+
+@dataclass(frozen=True)
+class PoolMember:
+    provider: str
+    tier: str
+    accuracy: float | None  # as this viewer may see it
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    model: LLMModel
+    endpoints: int
+    pool: list[PoolMember]  # in routing order
+    spread: tuple[float, float] | None  # lowest and highest provider accuracy
+    snapshot: PoolSnapshot | None
+
+
+def home_cards(viewer: Viewer) -> list[HomeCard]:
     """Per model: endpoint count, accuracy spread, pool and last recompute, in fixed queries."""
     models = list(viewer.models(LLMModel.objects.order_by("slug")))
     endpoints = list(viewer.endpoints(Endpoint.objects.select_related("provider", "model")))
@@ -171,13 +236,12 @@ def home_cards(viewer: Viewer) -> list[dict]:
         members = sorted((v for v in snapshot.verdicts.all() if v.member),
                          key=lambda v: (v.position is None, v.position or 0)) if snapshot else []
         provider_of = {e.pk: e.provider.slug for e in by_model[model.pk]}
-        cards.append({
-            "model": model,
-            "endpoints": len(by_model[model.pk]),
-            "pool": [{"provider": provider_of.get(v.endpoint_id, "?"), "tier": v.tier,
-                      "tool_calls": {"accuracy": accuracy.get(v.endpoint_id)}}
-                     for v in members],
-            "spread": (min(known), max(known)) if known else None,
-            "snapshot": snapshot,
-        })
+        cards.append(HomeCard(
+            model=model,
+            endpoints=len(by_model[model.pk]),
+            pool=[PoolMember(provider_of.get(v.endpoint_id, "?"), v.tier,
+                             accuracy.get(v.endpoint_id)) for v in members],
+            spread=(min(known), max(known)) if known else None,
+            snapshot=snapshot,
+        ))
     return cards

@@ -12,6 +12,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import Http404
+from django.utils import timezone
+
+from metrics import export_formats
 from metrics.complexity import Bucket
 from metrics.models import ROLLUP_COUNTS, PublishedPool, RotationEvent
 from metrics.pools import PoolSettings
@@ -148,21 +152,20 @@ def day_bucket_rows(model: LLMModel | None, days: int) -> list[dict]:
 def endpoint_state_rows(model: LLMModel | None, days: int) -> list[dict]:
     """The public window of each endpoint today, and its ignore rate's two counts."""
     endpoints = _endpoints(model)
-    rows, _, _ = endpoint_rows(endpoints, Viewer.public())
     out = []
-    for endpoint, row in zip(endpoints, rows, strict=True):
-        exacto = row["exacto"] or {}
+    for endpoint, row in endpoint_rows(endpoints, Viewer.public()).pairs():
+        exacto = row.exacto or {}
         out.append({
             **_identity(endpoint),
             "reference": endpoint.is_reference,
             "rotation_status": endpoint.rotation_status,
             "in_rotation": endpoint.in_rotation,
-            "published_until": row["published_until"],
-            "window_days": row["tool_calls"]["window_days"],
-            "window_start": row["window"]["start"], "window_end": row["window"]["end"],
-            "ignoring_users": row["ignores"]["ignoring_users"],
-            "active_users": row["ignores"]["active_users"],
-            "ignore_rate": row["ignore_rate"],
+            "published_until": row.published_until,
+            "window_days": row.tool_calls["window_days"],
+            "window_start": row.window["start"], "window_end": row.window["end"],
+            "ignoring_users": row.ignores["ignoring_users"],
+            "active_users": row.ignores["active_users"],
+            "ignore_rate": row.ignore_rate,
             "routing_tier": exacto.get("tier"), "routing_member": exacto.get("member"),
         })
     return out
@@ -377,3 +380,52 @@ TABLES = {t.name: t for t in (
            ("failed", "rules failed, space-separated: rotation data accuracy propensity "
             "ignores")], pool_verdict_rows),
 )}
+
+
+@dataclass(frozen=True)
+class OpenDataFile:
+    """One table's rows in one format, with what travels beside them (API.md 1.1)."""
+
+    body: str
+    content_type: str
+    filename: str
+    headers: dict[str, str]
+
+
+def open_models():
+    """The models open data covers: the approved ones."""
+    return Viewer.public().models(LLMModel.objects.order_by("slug"))
+
+
+def export_scope(model_slug: str | None, days: str | None) -> tuple[LLMModel | None, int]:
+    """The model (None: all) and days of an export request; 404 for an unknown or pending
+    model (open data is the public view, whoever downloads)."""
+    model = (LLMModel.objects.filter(slug=model_slug, status=ApprovalStatus.APPROVED).first()
+             if model_slug else None)
+    if model_slug and model is None:
+        raise Http404("Unknown model")
+    try:
+        days_n = min(max(int(days or "30"), 1), 366)
+    except ValueError:
+        days_n = 30
+    return model, days_n
+
+
+def open_data_file(table: Table, fmt: str, model_slug: str | None, days: str | None,
+                   card_url: str) -> OpenDataFile:
+    """`table` as a file of format `fmt` (404 for an unknown format or model)."""
+    if fmt not in export_formats.FORMATS:
+        raise Http404("Unknown format")
+    model, days_n = export_scope(model_slug, days)
+    now = timezone.now()
+    meta = {"table": table.name, "licence": LICENCE, "licence_url": LICENCE_URL,
+            "source": SOURCE, "dataset_card": card_url, "generated": now.isoformat()}
+    body = export_formats.render(fmt, table.rows(model, days_n), table.column_names, meta)
+    scope = model.slug.replace("/", "_") if model else "all"
+    return OpenDataFile(
+        body=body, content_type=export_formats.FORMATS[fmt],
+        filename=f"exacto-{table.name}-{scope}-{now.date().isoformat()}.{fmt}",
+        # Licence and source travel beside the data, never inside it (API.md 1.1).
+        headers={"Link": f'<{LICENCE_URL}>; rel="license", <{card_url}>; rel="describedby"',
+                 "X-Licence": f"{LICENCE} {LICENCE_URL}", "X-Source": SOURCE},
+    )

@@ -91,7 +91,7 @@ def _windows(endpoints, viewer: Viewer, days: int, today: date
         end = viewer.last_visible_day(endpoint, today)
         if end is not None:
             windows[endpoint.pk] = (end - timedelta(days=days - 1), end,
-                                    not viewer.sees_private(endpoint))
+                                    not viewer.sees_unpublished(endpoint))
     return windows
 
 

@@ -14,8 +14,9 @@ def row(provider, pk, *, tps=None, latency=None, ok=100, errors=0, tier="verifie
         perf.update(throughput_tps_p50=tps, throughput_tps_p90=tps * 1.5)
     if latency is not None:
         perf.update(latency_ms_p50=latency, latency_ms_p90=latency * 2)
-    return {"provider": provider, "quantization": "fp8", "performance": perf,
-            "exacto": {"tier": tier}, "_endpoint": SimpleNamespace(pk=pk)}
+    # The fields of a page row (metrics.selectors.pages.PageRow) the charts read.
+    return SimpleNamespace(provider=provider, quantization="fp8", performance=perf,
+                           exacto={"tier": tier}, endpoint_id=pk)
 
 
 ROWS = [row("slow", 1, tps=20, latency=3000), row("fast", 2, tps=300, latency=400),
@@ -53,7 +54,7 @@ def test_uptime_names_the_lowest_with_its_interval_and_draws_the_pool_bar():
 
 def test_no_speed_data_draws_no_chart():
     quiet = [row("a", 1)]
-    quiet[0]["performance"] = performance(7, {}, {})
+    quiet[0].performance = performance(7, {}, {})
     section = speed_section(quiet, {}, prefix="speed", window_days=7, min_uptime=0.95)
     assert section["charts"] == []
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -52,8 +53,8 @@ def test_no_chart_of_a_model_page_carries_markup_from_a_label():
 def test_table_beside_a_chart_shows_the_label_as_typed():
     from metrics import charts
 
-    row = {"provider": "p1", "quantization": EVIL, "exacto": None,
-           "tool_calls": {"accuracy": 0.9, "accuracy_ci95": [0.8, 0.95], "calls": 10}}
+    row = SimpleNamespace(provider="p1", quantization=EVIL, exacto=None,
+                          tool_calls={"accuracy": 0.9, "accuracy_ci95": [0.8, 0.95], "calls": 10})
     figure = charts.accuracy_chart([row])
     assert figure["data"][0]["y"] == ["p1 (&lt;a href=\"//e.vil/\"&gt;fp8&lt;/a&gt;)"]
     assert charts.table_of(figure)["rows"][0][0] == f"p1 ({EVIL})"  # the template escapes it

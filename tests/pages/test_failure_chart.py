@@ -5,7 +5,10 @@ the table, from the same figures the API publishes."""
 import pytest
 
 from metrics.charts import failure_modes_chart
-from tests.api.helpers import endpoint_row, event, good, post_events, register, tool_call
+from metrics.selectors.endpoints import model_endpoints
+from providers.models import LLMModel
+from providers.visibility import Viewer
+from tests.api.helpers import MODEL, endpoint_row, event, good, post_events, register, tool_call
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +23,9 @@ def test_failure_rates_and_the_request_error_rate_carry_their_intervals(
     low, high = row["tool_calls"]["invalid_json_rate_ci95"]
     err_low, err_high = row["tool_calls"]["request_error_rate_ci95"]
 
-    chart = failure_modes_chart([row])
+    # The page draws the selector's row for the same reader.
+    (page_row,) = model_endpoints(LLMModel.objects.get(slug=MODEL), Viewer.everything()).rows
+    chart = failure_modes_chart([page_row])
 
     invalid = next(t for t in chart["data"] if t["name"] == "invalid JSON")
     assert invalid["customdata"] == [f" (95% interval {100 * low:.2f}–{100 * high:.2f}%)"]
