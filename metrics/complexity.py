@@ -6,15 +6,9 @@ Pure module: no Django, no I/O. The walk is iterative so that hostile schemas
 
 from __future__ import annotations
 
-import enum
+from metrics.choices import Bucket
 
-__all__ = ["DEFAULT_BUCKET_BOUNDS", "Bucket", "bucket_for", "complexity_score"]
-
-
-class Bucket(enum.StrEnum):
-    SIMPLE = "simple"
-    MEDIUM = "medium"
-    COMPLEX = "complex"
+__all__ = ["DEFAULT_BUCKET_BOUNDS", "bucket_for", "complexity_score"]
 
 
 # Keywords whose value is a map of name -> subschema. "properties",

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from metrics.choices import IgnoreAction, RequestStatus
 from metrics.speed import DEFAULT as NO_SPEED
-from metrics.speed import SpeedFields, Status, parse_speed
+from metrics.speed import SpeedFields, parse_speed
 from metrics.wire import Exchange, WireError, normalise
 
 MAX_ID_LENGTH = 200
@@ -50,7 +51,7 @@ class ToolCallEvent:
     @property
     def classified(self) -> bool:
         """Only ok requests are judged on tool calls; the others count for uptime (§10)."""
-        return self.speed.status == Status.OK
+        return self.speed.status == RequestStatus.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class IgnoreItem:
     user: str
     provider: str
     model: str | None
-    action: str
+    action: IgnoreAction
     created: datetime
 
 
@@ -237,7 +238,7 @@ def parse_tool_call_event(item: object, now: datetime, *,
     except ValueError as exc:
         raise ItemError(str(exc)) from exc
     # A failed or timed-out request may come without request or response (§10).
-    ok = speed.status == Status.OK
+    ok = speed.status == RequestStatus.OK
     request = item.get("request")
     if not isinstance(request, dict) and (ok or request is not None):
         raise ItemError("request must be an object holding the request's tools.")
@@ -271,14 +272,14 @@ def parse_ignore_item(item: object, now: datetime, *, max_future: timedelta = FU
         raise ItemError("event must be a JSON object.")
     model = item.get("model")
     action = item.get("action")
-    if action not in ("ignore", "unignore"):
+    if action not in IgnoreAction.values:
         raise ItemError("action must be 'ignore' or 'unignore'.")
     return IgnoreItem(
         id=_id(item),
         user=_label(item, "user", required=True),
         provider=_provider(item.get("provider")),
         model=None if model is None else _model(model),
-        action=action,
+        action=IgnoreAction(action),
         created=parse_time(item.get("created"), "created", now, max_future=max_future,
                            max_age=max_age),
     )

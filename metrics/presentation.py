@@ -9,6 +9,7 @@ accuracy bar and the propensity band drawn on the public charts.
 from collections.abc import Sequence
 from datetime import datetime
 
+from metrics.choices import FAILURE_OUTCOMES, OverrideAction, Tier
 from metrics.pools import EndpointFigures, PoolResult, PoolSettings, Rule, judge_pool
 from providers.rotation_rules import (
     Reference,
@@ -18,9 +19,7 @@ from providers.rotation_rules import (
     standard_error,
 )
 
-FAILURE_MODES = ("invalid_json", "unknown_tool", "schema_mismatch")
-
-TIER_ORDER = {"verified": 0, "unverified": 1, "deranked": 2, None: 3}
+TIER_ORDER = {Tier.VERIFIED: 0, Tier.UNVERIFIED: 1, Tier.DERANKED: 2, None: 3}
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -84,9 +83,9 @@ def deciding_rule(row: dict, judgement: PoolResult, settings: PoolSettings) -> s
     exacto = row.get("exacto")
     if exacto is None:
         return "not judged yet: the pool has not been computed since this endpoint appeared"
-    if exacto.get("forced") == "force_in":
+    if exacto.get("forced") == OverrideAction.FORCE_IN:
         return "forced into the pool by an admin"
-    if exacto.get("forced") == "force_out":
+    if exacto.get("forced") == OverrideAction.FORCE_OUT:
         return "forced out of the pool by an admin"
     failed = exacto.get("failed") or []
     tc = row["tool_calls"]
@@ -152,7 +151,7 @@ def add_bars(rows: list[dict], band) -> None:
     propensity on [0, 100%] with the normal band behind the marker."""
     lows = [r["tool_calls"]["accuracy_ci95"][0] for r in rows if r["tool_calls"].get("accuracy_ci95")]
     floor = max(0.0, min(lows) - 0.01) if lows else 0.0
-    totals = [sum(r["tool_calls"]["failure_rates"][m] or 0 for m in FAILURE_MODES) for r in rows
+    totals = [sum(r["tool_calls"]["failure_rates"][m] or 0 for m in FAILURE_OUTCOMES) for r in rows
               if r["tool_calls"]["calls"]]
     worst = max(totals) if totals and max(totals) > 0 else 1.0
     for row in rows:
@@ -170,8 +169,8 @@ def add_bars(rows: list[dict], band) -> None:
                  "text": f"{mode.replace('_', ' ')} {pct(tc['failure_rates'][mode], 2)}"
                          + (f" ({interval(tc[f'{mode}_rate_ci95'])})"
                             if tc.get(f"{mode}_rate_ci95") else "")}
-                for mode in FAILURE_MODES]
-            bars["failure_total"] = pct(sum(tc["failure_rates"][m] or 0 for m in FAILURE_MODES), 2)
+                for mode in FAILURE_OUTCOMES]
+            bars["failure_total"] = pct(sum(tc["failure_rates"][m] or 0 for m in FAILURE_OUTCOMES), 2)
         if tc.get("propensity") is not None:
             bars["propensity"] = {"dot": f"{100 * tc['propensity']:.1f}"}
             if band is not None:

@@ -7,6 +7,7 @@ from metrics.models import BenchmarkRun, FailureSample
 from metrics.selectors.disclosure import Disclosure, rotation_log
 from metrics.selectors.endpoints import provider_endpoints
 from metrics.selectors.speed_stats import daily_throughput
+from providers.choices import FeedbackStatus
 from providers.models import Provider
 from providers.visibility import Viewer
 
@@ -40,4 +41,4 @@ def portal_overview(provider: Provider, request) -> dict:
             [item["row"] for item in section["endpoints"]], daily, prefix=f"speed-{model_id}",
             window_days=settings.EXACTO_WINDOW_DAYS, min_uptime=settings.EXACTO_POOL_MIN_UPTIME)
     return {"provider": provider, "sections": list(sections.values()),
-            "feedback": provider.feedback.filter(status="forwarded").select_related("model")}
+            "feedback": provider.feedback.filter(status=FeedbackStatus.FORWARDED).select_related("model")}
