@@ -51,17 +51,6 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     return (low, high)
 
 
-def cap_factor(requests: float, cap: float) -> float:
-    """Scale applied to one app's counts for one endpoint and day (§4).
-
-    ``min(1, cap / requests)``; 1.0 when the app sent no requests, since
-    there is nothing to scale down.
-    """
-    if requests <= 0:
-        return 1.0
-    return min(1.0, cap / requests)
-
-
 def median(values: Iterable[float]) -> float | None:
     """Median of ``values``, None when there are none (§6, §7)."""
     items = list(values)
