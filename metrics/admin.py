@@ -18,7 +18,7 @@ from providers.admin import LLMModelAdmin as BaseLLMModelAdmin
 from providers.admin import ProviderAdmin as BaseProviderAdmin
 from providers.models import Endpoint, LLMModel, Provider
 
-from .choices import RecomputeTrigger
+from .choices import ProbeTrigger, RecomputeTrigger
 from .management.commands.import_benchmarks import FORMATS, parse_file
 from .models import (
     Benchmark,
@@ -37,6 +37,9 @@ from .models import (
 )
 from .presentation import pct as _pct
 from .selectors.benchmarks import endpoint_label, stderr_used
+from .selectors.overview import admin_overview
+from .services.imports import import_parse_result
+from .tasks import probe_endpoint
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -272,9 +275,6 @@ class ProbeSettingsInline(admin.StackedInline):
 
 def queue_probes(admin_obj, request, settings_list) -> None:
     """"Probe now": one task per endpoint (in-process without a broker)."""
-    from metrics.choices import ProbeTrigger
-    from metrics.tasks import probe_endpoint
-
     for item in settings_list:
         probe_endpoint.delay(item.pk, ProbeTrigger.ADMIN)
     admin_obj.message_user(
@@ -430,8 +430,6 @@ def _parse_upload(data):
 
 
 def import_results_view(request):
-    from metrics.services.imports import import_parse_result
-
     if not request.user.has_perm("metrics.add_benchmarkrun"):
         raise PermissionDenied("Importing results needs the 'add benchmark run' permission.")
     report = None
@@ -458,8 +456,6 @@ def import_results_view(request):
 
 
 def overview_view(request):
-    from metrics.selectors.overview import admin_overview
-
     return render(request, "admin/overview.html", {
         **admin.site.each_context(request), "title": "Overview", **admin_overview(),
     })

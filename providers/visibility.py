@@ -9,6 +9,8 @@ everything about that provider's endpoints.
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Q
+
 from providers.choices import ApprovalStatus, TokenScope
 from providers.models import ApiToken, Endpoint, ProviderUser
 
@@ -67,8 +69,6 @@ class Viewer:
         """Benchmark runs this viewer may see."""
         if self.sees_all:
             return queryset
-        from django.db.models import Q
-
         return queryset.filter(
             Q(published_at__isnull=False) | Q(endpoint__provider_id__in=self.provider_ids)
         ).filter(endpoint__model__status=ApprovalStatus.APPROVED,

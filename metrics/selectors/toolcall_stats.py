@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, Bucket
 from metrics.models import ROLLUP_COUNTS, ToolCallRollup
@@ -98,8 +99,6 @@ def endpoint_stats(
     today: date | None = None,
 ) -> dict[int, EndpointStats]:
     """Windowed, capped figures per endpoint, per bucket and per app, in one query."""
-    from django.utils import timezone
-
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
     windows = _windows(endpoints, viewer, days, today)
@@ -219,8 +218,6 @@ def daily_counts(
     The same query and publication window as the window figures, so open data summed
     over a window gives the public figures exactly as served.
     """
-    from django.utils import timezone
-
     today = today or timezone.now().date()
     windows = _windows(endpoints, viewer, days, today)
     out: dict[int, list] = {e.pk: [] for e in endpoints}
