@@ -8,14 +8,14 @@ scopes the later action decides, when the ignore rate is read.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from metrics.choices import ALL_MODELS, IgnoreAction, IngestKind
 from metrics.events import BatchResult, ItemError, parse_ignore_item
-from metrics.models import IgnoreEvent, IgnoreState, IngestBatch
+from metrics.models import IgnoreEvent, IngestBatch
 from metrics.public_cache import bump
-from metrics.services.upserts import claim_event_keys
+from metrics.services.upserts import claim_event_keys, upsert_ignore_states
 from metrics.services.user_hash import hash_user
 from providers.models import Endpoint, LLMModel, Provider
 
@@ -101,22 +101,8 @@ def _apply_states(events: list[IgnoreEvent], models: dict[str, int]) -> None:
     for event in sorted(events, key=lambda e: e.created):
         scope = slug_of[event.model_id] if event.model_id else ALL_MODELS
         latest[(event.user_hash, event.provider_id, scope)] = event
-    if not latest:
-        return
-    table = IgnoreState._meta.db_table
-    rows = [
+    upsert_ignore_states([
         (user_hash, provider_id, event.model_id, scope,
          event.action == IgnoreAction.IGNORE, event.created)
-        for (user_hash, provider_id, scope), event in sorted(latest.items(), key=lambda kv: kv[0])
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 300):
-            chunk = rows[start : start + 300]
-            cursor.execute(
-                f"INSERT INTO {table} (user_hash, provider_id, model_id, scope, ignoring, as_of) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
-                "ON CONFLICT (user_hash, provider_id, scope) DO UPDATE SET "
-                f"ignoring = excluded.ignoring, as_of = excluded.as_of "
-                f"WHERE {table}.as_of <= excluded.as_of",
-                [v for row in chunk for v in row],
-            )
+        for (user_hash, provider_id, scope), event in latest.items()
+    ])
