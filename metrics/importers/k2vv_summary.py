@@ -25,10 +25,10 @@ from pathlib import Path
 
 from metrics.importers.k2vv_tables import REFERENCE_VENDOR, SCHEMA_ACCURACY, SOURCE, TOOL_CALL_F1
 from metrics.importers.records import (
+    EndpointRun,
     ParseResult,
     RowError,
     RowProblem,
-    RunRecord,
     aliases_or_default,
     as_utc,
     binomial_stderr_pct,
@@ -127,21 +127,11 @@ def parse(
 
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     id_prefix = f"k2vv-run:{stamp}:{model}:{vendor}"
-    reference = vendor == REFERENCE_VENDOR
+    run = EndpointRun(id_prefix, slug, vendor, SOURCE, moment, vendor == REFERENCE_VENDOR)
     records = [
-        RunRecord(
-            external_id=f"{id_prefix}:schema-accuracy",
-            model=slug,
-            vendor=vendor,
-            benchmark=SCHEMA_ACCURACY.slug,
-            score=round(exact, 2),
-            stderr=binomial_stderr_pct(successful, tool_calls),
-            samples=tool_calls,
-            source=SOURCE,
-            run_at=moment,
-            detail=detail,
-            reference=reference,
-        )
+        run.record("schema-accuracy", SCHEMA_ACCURACY.slug, round(exact, 2),
+                   stderr=binomial_stderr_pct(successful, tool_calls), samples=tool_calls,
+                   detail=detail)
     ]
     errors: list[RowError] = []
     if summary.get("tool_call_f1_pct") is not None:
@@ -150,21 +140,8 @@ def parse(
         except RowProblem as problem:
             errors.append(RowError(line_of(source, '"tool_call_f1_pct"'), str(problem)))
         else:
-            records.append(
-                RunRecord(
-                    external_id=f"{id_prefix}:tool-call-f1",
-                    model=slug,
-                    vendor=vendor,
-                    benchmark=TOOL_CALL_F1.slug,
-                    score=f1,
-                    stderr=None,
-                    samples=None,
-                    source=SOURCE,
-                    run_at=moment,
-                    detail={"summary_model": summary.get("model")},
-                    reference=reference,
-                )
-            )
+            records.append(run.record("tool-call-f1", TOOL_CALL_F1.slug, f1,
+                                      detail={"summary_model": summary.get("model")}))
     used = {record.benchmark for record in records}
     benchmarks = tuple(spec for spec in (SCHEMA_ACCURACY, TOOL_CALL_F1) if spec.slug in used)
     return ParseResult(benchmarks, tuple(records), tuple(errors))

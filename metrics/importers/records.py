@@ -64,6 +64,28 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class EndpointRun:
+    """What the records of one endpoint's run share (one source row or file gives several
+    benchmarks); `record` builds each, its id the run's prefix and a per-benchmark suffix."""
+
+    id_prefix: str
+    model: str
+    vendor: str
+    source: str
+    run_at: datetime
+    reference: bool = False
+
+    def record(self, id_suffix: str, benchmark: str, score: float, *,
+               stderr: float | None = None, samples: int | None = None,
+               detail: dict[str, Any] | None = None) -> RunRecord:
+        return RunRecord(
+            external_id=f"{self.id_prefix}:{id_suffix}", model=self.model, vendor=self.vendor,
+            benchmark=benchmark, score=score, stderr=stderr, samples=samples, source=self.source,
+            run_at=self.run_at, detail=dict(detail or {}), reference=self.reference,
+        )
+
+
+@dataclass(frozen=True)
 class RowError:
     """A row the importer could not use. `line` is 1-based in the source file;
     0 means the error concerns the file as a whole."""

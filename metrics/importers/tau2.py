@@ -32,6 +32,7 @@ from typing import Any
 from metrics.importers.records import (
     MODEL_SLUG_RE,
     BenchmarkSpec,
+    EndpointRun,
     ParseResult,
     RowError,
     RowProblem,
@@ -92,6 +93,8 @@ def parse(
         return ParseResult((), (), (RowError(0, str(problem)),))
 
     results = submission["results"]
+    run = EndpointRun(header["id_prefix"], header["model"], header["vendor"], SOURCE,
+                      header["run_at"])
     results_line = line_of(text, '"results"')
     records: list[RunRecord] = []
     errors: list[RowError] = []
@@ -125,21 +128,7 @@ def parse(
             detail = dict(header["detail"])
             detail.update({f"{domain}_{key}": value for key, value in extras.items()})
             detail["domain"] = domain
-            records.append(
-                RunRecord(
-                    external_id=f"{header['id_prefix']}:{spec.slug}",
-                    model=header["model"],
-                    vendor=header["vendor"],
-                    benchmark=spec.slug,
-                    score=score,
-                    stderr=None,
-                    samples=None,
-                    source=SOURCE,
-                    run_at=header["run_at"],
-                    detail=detail,
-                    reference=False,
-                )
-            )
+            records.append(run.record(spec.slug, spec.slug, score, detail=detail))
     benchmarks = tuple(specs[slug] for slug in sorted(specs))
     return ParseResult(benchmarks, tuple(records), tuple(errors))
 
