@@ -6,8 +6,10 @@ Pure: no Django. Structural checks only; classification lives in toolcalls.py.
 import json
 import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from metrics.choices import IgnoreAction, RequestStatus
 from metrics.speed import DEFAULT as NO_SPEED
@@ -93,6 +95,20 @@ class BatchResult:
 
     def warn(self, index: int, item: object, warning: str) -> None:
         self.warnings.append({"index": index, "id": item_id(item), "warning": warning})
+
+    def sift(self, items: Sequence, indexed: Iterable[tuple[int, Any]],
+             step: Callable[[int, Any], Any],
+             errors: tuple[type[Exception], ...] = (ValueError,)) -> list[tuple[int, Any]]:
+        """One stage of a batch (parse, resolve, classify): `step(index, value)` for each
+        indexed value; one of `errors` rejects that item alone, with its message, and drops
+        it. Returns (index, result) of the items that passed, in order."""
+        kept = []
+        for index, value in indexed:
+            try:
+                kept.append((index, step(index, value)))
+            except errors as exc:
+                self.reject(index, items[index], str(exc))
+        return kept
 
     def as_dict(self) -> dict:
         answer = {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}

@@ -25,15 +25,10 @@ def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
     """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
     now = now or timezone.now()
     result = BatchResult()
-    parsed = []
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
-    for index, item in enumerate(items):
-        try:
-            parsed.append((index, parse_ignore_item(item, now, max_future=max_future,
-                                                    max_age=max_age)))
-        except ItemError as exc:
-            result.reject(index, item, str(exc))
+    parsed = result.sift(items, enumerate(items), lambda _, item: parse_ignore_item(
+        item, now, max_future=max_future, max_age=max_age))
     providers = dict(
         Provider.objects.filter(slug__in={p.provider for _, p in parsed}).values_list("slug", "id")
     )
@@ -41,14 +36,15 @@ def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
         LLMModel.objects.filter(slug__in={p.model for _, p in parsed if p.model})
         .values_list("slug", "id")
     )
-    ready = []
-    for index, item in parsed:
+
+    def known(_, item):
         if item.provider not in providers:
-            result.reject(index, items[index], f"unknown provider {item.provider!r}.")
-        elif item.model is not None and item.model not in models:
-            result.reject(index, items[index], f"unknown model {item.model!r}.")
-        else:
-            ready.append(item)
+            raise ItemError(f"unknown provider {item.provider!r}.")
+        if item.model is not None and item.model not in models:
+            raise ItemError(f"unknown model {item.model!r}.")
+        return item
+
+    ready = [item for _, item in result.sift(items, parsed, known)]
 
     with transaction.atomic():
         new_ids = claim_event_keys(IngestKind.IGNORES, id_scope, [item.id for item in ready])

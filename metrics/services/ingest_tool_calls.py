@@ -18,7 +18,6 @@ from django.utils import timezone
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
 from metrics.events import (
     BatchResult,
-    ItemError,
     ToolCallEvent,
     parse_tool_call_event,
     strict_json_text,
@@ -72,22 +71,20 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
     """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
     now = now or timezone.now()
     result = BatchResult()
-    parsed: list[tuple[int, ToolCallEvent]] = []
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     names = name_mapper() if items else None
-    for index, item in enumerate(items):
-        try:
-            event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
-            provider, provider_note = names.provider(event.provider)
-            model, model_note = names.model(event.model, provider)
-        except (ItemError, ValueError) as exc:
-            result.reject(index, item, str(exc))
-            continue
+
+    def parse(index, item) -> ToolCallEvent:
+        event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
+        provider, provider_note = names.provider(event.provider)
+        model, model_note = names.model(event.model, provider)
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
-        parsed.append((index, replace(event, model=model, provider=provider)))
+        return replace(event, model=model, provider=provider)
+
+    parsed: list[tuple[int, ToolCallEvent]] = result.sift(items, enumerate(items), parse)
 
     resolver = EndpointResolver((event.model, event.provider) for _, event in parsed)
     cache = validator_cache()
@@ -96,22 +93,17 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
     bucket_bounds = (settings.EXACTO_BUCKET_SIMPLE_MAX, settings.EXACTO_BUCKET_MEDIUM_MAX)
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
-    ready = []
-    for index, event in parsed:
-        try:
-            endpoint = resolver.resolve(event.model, event.provider, event.quantization)
-        except ValueError as exc:
-            result.reject(index, items[index], str(exc))
-            continue
-        try:
-            outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
-                                        max_calls=max_calls, deadline=deadline,
-                                        bucket_bounds=bucket_bounds
-                                        ) if event.classified else None
-        except WorkBoundExceeded as exc:
-            result.reject(index, items[index], str(exc))
-            continue
-        ready.append((event, endpoint, outcome))
+
+    def judge(_, event: ToolCallEvent):
+        endpoint = resolver.resolve(event.model, event.provider, event.quantization)
+        outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
+                                    max_calls=max_calls, deadline=deadline,
+                                    bucket_bounds=bucket_bounds
+                                    ) if event.classified else None
+        return event, endpoint, outcome
+
+    ready = [triple for _, triple in result.sift(items, parsed, judge,
+                                                 errors=(ValueError, WorkBoundExceeded))]
 
     with transaction.atomic():
         # Read under a lock: a publication cannot slip between this read and the commit.
