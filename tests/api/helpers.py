@@ -64,8 +64,13 @@ def register(client, model=MODEL, provider=PROVIDER, quantization="fp8", referen
     body = {"model": model, "provider": provider, "quantization": quantization}
     if reference:
         body["reference"] = True
+    from providers.models import Endpoint
+
+    known = Endpoint.objects.filter(model__slug=model, provider__slug=provider,
+                                    quantization=quantization).exists()
     response = client.post("/api/v1/endpoints/", body, format="json")
-    assert response.status_code in (200, 201), response.content
+    # A new endpoint is created (201); registering a known one again is idempotent (200).
+    assert response.status_code == (200 if known else 201), response.content
     if approve:
         from providers.models import LLMModel, Provider
 
