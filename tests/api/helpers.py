@@ -89,3 +89,9 @@ def endpoint_row(client, model=MODEL, provider=PROVIDER, **params) -> dict:
     rows = [row for row in response.json() if row["provider"] == provider]
     assert len(rows) == 1, response.json()
     return rows[0]
+
+
+def run_item(run_id: str, provider: str, score: float, days_ago: int = 1, **extra) -> dict:
+    """A benchmark-run item of acme/m on benchmark "b" (POST /benchmark-runs/)."""
+    return {"id": run_id, "model": "acme/m", "provider": provider, "benchmark": "b",
+            "score": score, "run_at": now_iso(-timedelta(days=days_ago)), **extra}
