@@ -1,7 +1,7 @@
 """What is measured and decided: rollups, benchmark runs, ignores, pool snapshots.
 
 Pages and the API read rollups and snapshots only, never raw events, so a read
-costs the same at a thousand events or a billion (DESIGN.md).
+costs the same at a thousand events or a billion (docs/design.md).
 """
 
 from django.conf import settings

@@ -1,7 +1,7 @@
 """The exacto pool of a model: six rules, three tiers, overrides, fallback
 (METHODOLOGY.md §7, with §10's availability rule and throughput ordering).
 
-Pure Python (STYLE.md "Pure core"): a service gathers each endpoint's capped
+Pure Python (docs/style.md "Pure core"): a service gathers each endpoint's capped
 figures, calls ``judge_pool`` and stores ``verdict_to_dict`` of every verdict
 as the snapshot; ``diff_pools`` turns two snapshots into the history of who
 entered or left and by which rule. Every rule is evaluated for every

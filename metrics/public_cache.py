@@ -1,4 +1,4 @@
-"""Public reads from a cache keyed by what they depend on, never by time (DESIGN.md).
+"""Public reads from a cache keyed by what they depend on, never by time (docs/design.md).
 
 A public body (page, API read, route answer) depends on the model's public state — its
 latest publication, snapshot, rotation and approval, catalogue entries, benchmark runs,

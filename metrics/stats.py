@@ -1,7 +1,7 @@
 """Statistics the methodology relies on: rates, Wilson intervals, capping,
 robust ranges, distribution distance and app-matched accuracy.
 
-Pure Python on purpose (STYLE.md "Pure core"): every figure here is shown to
+Pure Python on purpose (docs/style.md "Pure core"): every figure here is shown to
 providers, so it must be testable in milliseconds and free of the database.
 Counts are floats throughout because capped counts (METHODOLOGY.md §4) are
 fractional.

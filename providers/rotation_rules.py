@@ -1,6 +1,6 @@
 """The benchmark range rule and the rotation it drives (METHODOLOGY.md §6).
 
-Pure Python (STYLE.md "Pure core"): services load benchmark runs, call these
+Pure Python (docs/style.md "Pure core"): services load benchmark runs, call these
 functions, and write the resulting status and reason to the audit log.
 This module lives in ``providers`` and may not import ``metrics`` (imports
 go one way), so it keeps its own median.
