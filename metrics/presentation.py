@@ -88,43 +88,44 @@ def deciding_rule(row: dict, judgement: PoolResult, settings: PoolSettings) -> s
     if exacto.get("forced") == OverrideAction.FORCE_OUT:
         return "forced out of the pool by an admin"
     failed = exacto.get("failed") or []
-    tc = row["tool_calls"]
     if not failed:
         return "passes all five rules"
-    words = []
-    for rule in failed:
-        if rule == Rule.ROTATION:
-            words.append(ROTATION_WORDS.get(row["rotation_status"], "not in rotation"))
-        elif rule == Rule.DATA:
-            words.append(f"too little data: {tc['calls']:,} calls in the window "
-                         f"(needs {settings.min_calls:,})" if tc["calls"]
-                         else "no tool calls in the window yet")
-        elif rule == Rule.ACCURACY:
-            bar = accuracy_bar(judgement, settings)
-            ci = tc.get("accuracy_ci95")
-            if bar is not None and ci:
-                words.append(f"accuracy {pct(tc['accuracy'])} ({interval(ci)}) is below the "
-                             f"pool's bar of {pct(bar)}")
-            else:
-                words.append("accuracy below the best provider's")
-        elif rule == Rule.PROPENSITY:
-            band = judgement.propensity_range
-            if band is not None and tc.get("propensity") is not None:
-                words.append(f"calls tools on {pct(tc['propensity'])} of requests, outside "
-                             f"the normal band {pct(band.low)}–{pct(band.high)}")
-            else:
-                words.append("calls tools unusually often or rarely")
-        elif rule == Rule.IGNORES:
-            threshold = judgement.ignore_threshold
-            words.append(f"ignored by {pct(row.get('ignore_rate'))} of active users "
-                         f"(limit {pct(threshold)})" if threshold is not None
-                         else "ignored by too many users")
-        else:
-            words.append(str(rule))
+    words = [_failed_rule_words(rule, row, judgement, settings) for rule in failed]
     text = "; ".join(words)
     if exacto.get("member"):
         text = f"fallback member (no provider passes every rule); {text}"
     return text[0].upper() + text[1:]
+
+
+def _failed_rule_words(rule: str, row: dict, judgement: PoolResult,
+                       settings: PoolSettings) -> str:
+    """Why `row` fails `rule`, with the figures the reader may see."""
+    tc = row["tool_calls"]
+    if rule == Rule.ROTATION:
+        return ROTATION_WORDS.get(row["rotation_status"], "not in rotation")
+    if rule == Rule.DATA:
+        return (f"too little data: {tc['calls']:,} calls in the window "
+                f"(needs {settings.min_calls:,})" if tc["calls"]
+                else "no tool calls in the window yet")
+    if rule == Rule.ACCURACY:
+        bar = accuracy_bar(judgement, settings)
+        ci = tc.get("accuracy_ci95")
+        if bar is None or not ci:
+            return "accuracy below the best provider's"
+        return (f"accuracy {pct(tc['accuracy'])} ({interval(ci)}) is below the "
+                f"pool's bar of {pct(bar)}")
+    if rule == Rule.PROPENSITY:
+        band = judgement.propensity_range
+        if band is None or tc.get("propensity") is None:
+            return "calls tools unusually often or rarely"
+        return (f"calls tools on {pct(tc['propensity'])} of requests, outside "
+                f"the normal band {pct(band.low)}–{pct(band.high)}")
+    if rule == Rule.IGNORES:
+        threshold = judgement.ignore_threshold
+        return (f"ignored by {pct(row.get('ignore_rate'))} of active users "
+                f"(limit {pct(threshold)})" if threshold is not None
+                else "ignored by too many users")
+    return str(rule)
 
 
 def deciding_words(row: dict, judgement: PoolResult, settings: PoolSettings, *,
