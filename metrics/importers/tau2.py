@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,17 @@ def parse(
     return ParseResult(benchmarks, tuple(records), tuple(errors))
 
 
+def _run_at(submission_date: str, methodology: dict[str, Any]) -> datetime:
+    """The evaluation date when the methodology gives one, else the submission date."""
+    if not _DATE_RE.match(submission_date):
+        raise RowProblem(f"submission_date {submission_date!r} is not YYYY-MM-DD")
+    submitted = parse_run_at(submission_date, "submission_date")
+    evaluation_date = methodology.get("evaluation_date")
+    if isinstance(evaluation_date, str) and _DATE_RE.match(evaluation_date.strip()):
+        return parse_run_at(evaluation_date.strip(), "methodology.evaluation_date")
+    return submitted
+
+
 def _header(submission: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
     """Model, vendor, date and shared detail of a submission, or RowProblem."""
     for key in ("model_name", "model_organization", "submitting_organization", "submission_date"):
@@ -156,14 +168,7 @@ def _header(submission: dict[str, Any], aliases: Mapping[str, str]) -> dict[str,
     methodology = submission.get("methodology")
     methodology = methodology if isinstance(methodology, dict) else {}
     submission_date = submission["submission_date"].strip()
-    if not _DATE_RE.match(submission_date):
-        raise RowProblem(f"submission_date {submission_date!r} is not YYYY-MM-DD")
-    parse_run_at(submission_date, "submission_date")
-    evaluation_date = methodology.get("evaluation_date")
-    if isinstance(evaluation_date, str) and _DATE_RE.match(evaluation_date.strip()):
-        run_at = parse_run_at(evaluation_date.strip(), "methodology.evaluation_date")
-    else:
-        run_at = parse_run_at(submission_date, "submission_date")
+    run_at = _run_at(submission_date, methodology)
 
     detail: dict[str, Any] = {
         "source_model": model_name,
