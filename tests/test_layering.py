@@ -73,3 +73,41 @@ def test_pure_modules_import_no_django():
             "metrics.schema_validation", "metrics.events", "metrics.choices"} <= set(pure)
     chains = {name: _django_chain(name, {name}) for name in pure}
     assert {name: chain for name, chain in chains.items() if chain} == {}
+
+
+ENUM_BASES = {"StrEnum", "Enum", "TextChoices", "IntegerChoices", "Choices"}
+
+
+def _enum_values() -> dict[str, frozenset]:
+    """Every enum class of the apps, by qualified name, with the set of its values."""
+    found = {}
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")
+                     for b in node.bases}
+            if not bases & ENUM_BASES:
+                continue
+            values = set()
+            for item in node.body:
+                if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant | ast.Tuple):
+                    first = item.value.elts[0] if isinstance(item.value, ast.Tuple) else item.value
+                    if isinstance(first, ast.Constant):
+                        values.add(first.value)
+            if values:
+                found[f"{name}.{node.name}"] = frozenset(values)
+    return found
+
+
+# Moves into metrics with rotation (issue 14, finding 1); delete this pair when it does.
+PENDING_DUPLICATES = {("providers.choices.RotationStatus", "providers.rotation_rules.RotationStatus")}
+
+
+def test_each_enum_is_defined_once():
+    enums = _enum_values()
+    assert len(enums) > 10  # the scan sees the choices modules
+    duplicates = {
+        (a, b) for a in enums for b in enums if a < b and enums[a] == enums[b]
+    }
+    assert duplicates == PENDING_DUPLICATES
