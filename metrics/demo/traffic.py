@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from metrics.choices import Bucket
+from metrics.choices import Bucket, Outcome
 from metrics.demo.catalog import Behaviour, DemoEndpoint, DemoModel
 from metrics.demo.tools import ASSISTANT_TOOLS, CODING_TOOLS, TOOLS, TOOLS_BY_NAME, DemoTool, Json
 
@@ -178,7 +178,9 @@ def _rfc3339(moment: datetime) -> str:
 
 def _pick_outcome(
     rng: random.Random, behaviour: Behaviour, bucket: Bucket, factor: float
-) -> str:
+) -> Outcome:
+    """The outcome this call is drawn to have; VALID is a well-formed call (it may still be
+    UNCHECKED once classified, for a tool without parameters)."""
     invalid = behaviour.invalid_json_rate * factor
     unknown = behaviour.unknown_tool_rate * factor
     mismatch = behaviour.schema_mismatch_rate * factor
@@ -187,30 +189,30 @@ def _pick_outcome(
         mismatch += behaviour.complex_failure_rate * 3 / 4
     draw = rng.random()
     if draw < invalid:
-        return "invalid_json"
+        return Outcome.INVALID_JSON
     if draw < invalid + unknown:
-        return "unknown_tool"
+        return Outcome.UNKNOWN_TOOL
     if draw < invalid + unknown + mismatch:
-        return "schema_mismatch"
-    return "good"
+        return Outcome.SCHEMA_MISMATCH
+    return Outcome.VALID
 
 
 def _tool_call(
     rng: random.Random,
     tool: DemoTool,
     offered: Sequence[str],
-    outcome: str,
+    outcome: Outcome,
     call_id: str,
 ) -> dict[str, Json]:
     arguments = tool.make_arguments(rng)
     name = tool.name
     encoded: Json
-    if outcome == "invalid_json":
+    if outcome == Outcome.INVALID_JSON:
         encoded = _broken_json(rng, arguments)
-    elif outcome == "unknown_tool":
+    elif outcome == Outcome.UNKNOWN_TOOL:
         name = _unknown_name(rng, name, offered)
         encoded = json.dumps(arguments)
-    elif outcome == "schema_mismatch" and tool.parameters is not None:
+    elif outcome == Outcome.SCHEMA_MISMATCH and tool.parameters is not None:
         encoded = json.dumps(_break_schema(rng, tool, arguments))
     else:
         encoded = json.dumps(arguments)
