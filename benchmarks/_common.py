@@ -3,6 +3,11 @@
 Every script imports this module first. It sets the environment (DATABASE_URL defaulting to
 a local PostgreSQL database ``exacto_bench``, created when missing), runs ``django.setup()``
 and migrates programmatically. Nothing here is part of the application.
+
+The scripts import the project's models, services and Django helpers inside their functions,
+after ``setup_django()``: a model cannot be imported before the app registry is ready, and
+the environment (which database) must be set before settings load. That is why the
+benchmarks have function-local imports where the application has none.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Synthetic catalogue and daily rollups written straight into PostgreSQL (COPY).
 
-Rollups are what every read uses (DESIGN.md: "reads never touch raw events"), so loading
+Rollups are what every read uses (docs/design.md: "reads never touch raw events"), so loading
 them directly reproduces the read-side cost of N events without ingesting N events.
 """
 

@@ -122,6 +122,14 @@ def post(port: int, path: str, body: bytes, key: str) -> tuple[int, bytes]:
         conn.close()
 
 
+def _register_endpoints(port: int, events: list[dict], key: str) -> None:
+    for model, provider in sorted({(e["model"], e["provider"]) for e in events}):
+        status, body = post(port, "/api/v1/endpoints/", json.dumps(
+            {"model": model, "provider": provider, "quantization": ""}).encode(), key)
+        if status not in (200, 201):  # created, or already registered by an earlier run
+            raise RuntimeError(f"endpoint registration failed: {status} {body[:300]!r}")
+
+
 def run_http(events: list[dict], key: str, *, workers: int = 2,
              clients: int = CLIENT_THREADS) -> tuple[float, int, int]:
     """Wall seconds, accepted and duplicates for every batch POSTed by `clients` threads to
@@ -136,13 +144,7 @@ def run_http(events: list[dict], key: str, *, workers: int = 2,
     lock = threading.Lock()
 
     with c.Gunicorn(workers=workers) as server:
-        for model, provider, quantization in sorted({
-            (e["model"], e["provider"], "") for e in events
-        }):
-            status, body = post(server.port, "/api/v1/endpoints/", json.dumps(
-                {"model": model, "provider": provider, "quantization": quantization}).encode(), key)
-            if status not in (200, 201):
-                raise RuntimeError(f"endpoint registration failed: {status} {body[:300]!r}")
+        _register_endpoints(server.port, events, key)
         started = time.perf_counter()
 
         def client() -> None:

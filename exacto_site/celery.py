@@ -4,6 +4,9 @@ import os
 
 from celery import Celery
 from celery.signals import beat_init, worker_init
+from django.core.exceptions import ImproperlyConfigured
+
+from exacto_site.secret_key import require_real_secret_key
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exacto_site.settings")
 
@@ -18,10 +21,6 @@ def _refuse_development_key(**kwargs):
     """Workers hash user ids with SECRET_KEY: never on the public development key.
 
     SystemExit, because Celery logs and swallows ordinary exceptions of signal handlers."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    from exacto_site.secret_key import require_real_secret_key
-
     try:
         require_real_secret_key()
     except ImproperlyConfigured as exc:

@@ -26,7 +26,9 @@ class BodySizeLimitMiddleware:
 class RejectNulMiddleware:
     """A NUL in the path or a query/form value is refused with 400.
 
-    PostgreSQL text cannot hold NUL: such a value would turn a lookup into a 500.
+    PostgreSQL text cannot hold NUL: such a value would turn a lookup into a 500. Views
+    therefore need no NUL check of their own on the path or the query (JSON bodies are
+    checked where they are parsed, metrics/events.py).
     """
 
     def __init__(self, get_response):

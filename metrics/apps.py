@@ -8,6 +8,8 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported here, not at the top: models cannot be imported before the app
+        # registry is ready, and this module is loaded while it is being built.
         from metrics.models import PoolOverride, RotationEvent
         from metrics.public_cache import connect_signals
         from metrics.schedule import ensure_periodic_tasks

@@ -12,6 +12,8 @@ from dataclasses import replace
 from functools import wraps
 from statistics import median
 
+from metrics.choices import FAILURE_OUTCOMES, Bucket, Outcome, Tier
+
 # Plotly renders a subset of HTML in every label (`<a href>`, `<b>`, `<br>`, …): a provider,
 # model or quantization name must be shown as text, never followed as a link.
 _TEXT_KEYS = frozenset({"x", "y", "name", "text", "hovertext", "ticktext", "title",
@@ -45,16 +47,16 @@ def escaped(chart):
 
     return wrapper
 
-TIER_COLOURS = {"verified": "#009E73", "unverified": "#E69F00", "deranked": "#D55E00",
+TIER_COLOURS = {Tier.VERIFIED: "#009E73", Tier.UNVERIFIED: "#E69F00", Tier.DERANKED: "#D55E00",
                 None: "#8A8F98"}
-TIER_LABELS = {"verified": "verified", "unverified": "unverified", "deranked": "deranked",
+TIER_LABELS = {Tier.VERIFIED: "verified", Tier.UNVERIFIED: "unverified", Tier.DERANKED: "deranked",
                None: "not judged"}
-FAILURE_COLOURS = {"invalid_json": "#0072B2", "unknown_tool": "#CC79A7",
-                   "schema_mismatch": "#F0E442"}
-FAILURE_LABELS = {"invalid_json": "invalid JSON", "unknown_tool": "unknown tool",
-                  "schema_mismatch": "schema mismatch"}
-BUCKET_LABELS = {"simple": "Simple schemas", "medium": "Medium schemas",
-                 "complex": "Complex schemas"}
+# Keyed in FAILURE_OUTCOMES' order: the stacking order of the failure chart.
+FAILURE_COLOURS = dict(zip(FAILURE_OUTCOMES, ("#0072B2", "#CC79A7", "#F0E442"), strict=True))
+FAILURE_LABELS = {Outcome.INVALID_JSON: "invalid JSON", Outcome.UNKNOWN_TOOL: "unknown tool",
+                  Outcome.SCHEMA_MISMATCH: "schema mismatch"}
+BUCKET_LABELS = {Bucket.SIMPLE: "Simple schemas", Bucket.MEDIUM: "Medium schemas",
+                 Bucket.COMPLEX: "Complex schemas"}
 NEUTRAL = "#5B6470"
 BAND = "#56B4E9"
 ROW_PX = 28
@@ -96,7 +98,7 @@ def _layout(n_rows: int, *, x_title: str = "", x_range=None, **extra) -> dict:
 
 
 def _legend_tiers(tiers) -> list[dict]:
-    present = [t for t in ("verified", "unverified", "deranked", None) if t in set(tiers)]
+    present = [t for t in (*Tier, None) if t in set(tiers)]
     return [{"label": TIER_LABELS[t], "colour": TIER_COLOURS[t], "shape": "dot"} for t in present]
 
 
@@ -118,7 +120,7 @@ def accuracy_chart(rows: list, bar: float | None = None) -> dict:
     rows.sort(key=lambda r: (-r.tool_calls["accuracy_ci95"][0], label(r)))
     names = [label(r) for r in rows]
     data = []
-    for tier in ("verified", "unverified", "deranked", None):
+    for tier in (*Tier, None):
         group = [r for r in rows if _tier(r) == tier]
         if not group:
             continue
@@ -369,7 +371,7 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
         return _empty("No published runs of this benchmark yet.")
     runs = sorted(runs, key=lambda r: (-r["score"] if higher_is_better else r["score"], r["label"]))
     names = [r["label"] for r in runs]
-    colours = ["#0072B2" if r["in_range"] else TIER_COLOURS["deranked"] for r in runs]
+    colours = ["#0072B2" if r["in_range"] else TIER_COLOURS[Tier.DERANKED] for r in runs]
     trace = {
         "type": "scatter", "mode": "markers", "name": "latest score",
         "x": [r["score"] for r in runs], "y": names,
@@ -395,7 +397,7 @@ def benchmark_chart(runs: list[dict], *, reference: float | None, reference_kind
     layout["yaxis"].update(categoryorder="array", categoryarray=names)
     legend = [{"label": "in range", "colour": "#0072B2", "shape": "dot"}]
     if any(not r["in_range"] for r in runs):
-        legend.append({"label": "out of range (held)", "colour": TIER_COLOURS["deranked"],
+        legend.append({"label": "out of range (held)", "colour": TIER_COLOURS[Tier.DERANKED],
                        "shape": "cross"})
     out = [r for r in runs if not r["in_range"]]
     if reference is not None:
@@ -475,7 +477,7 @@ def spread_chart(cards: list) -> dict:
          "x": [_pct(r.accuracy) for c in cards for r in c.pool],
          "y": [c.model.display_name for c in cards for _ in c.pool],
          "text": [r.provider for c in cards for r in c.pool],
-         "marker": {"color": TIER_COLOURS["verified"], "size": 11, "symbol": "diamond",
+         "marker": {"color": TIER_COLOURS[Tier.VERIFIED], "size": 11, "symbol": "diamond",
                     "line": {"color": "#ffffff", "width": 1}},
          "hovertemplate": "<b>%{y}</b><br>%{text} (in the pool): %{x:.1f}%<extra></extra>"},
     ]
@@ -491,7 +493,7 @@ def spread_chart(cards: list) -> dict:
         "takeaway": (f"The same model's tool-call accuracy differs by up to {gap:.1f} points "
                      f"between providers ({widest.model.display_name})"),
         "legend": [{"label": "lowest to highest provider", "colour": "#b8bec6", "shape": "bar"},
-                   {"label": "provider in the exacto pool", "colour": TIER_COLOURS["verified"],
+                   {"label": "provider in the exacto pool", "colour": TIER_COLOURS[Tier.VERIFIED],
                     "shape": "diamond"}],
         "table": {"columns": ["Model", "Lowest (%)", "Highest (%)", "Pool"],
                   "rows": [[c.model.display_name, _f1(_pct(c.spread[0])),

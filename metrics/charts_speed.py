@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from metrics.charts import FONT, ROW_PX, TIER_COLOURS, _legend_tiers, _tier, escaped, label
+from metrics.choices import Tier
 from metrics.presentation import interval as _interval
 from metrics.presentation import pct as _pct
 
@@ -149,7 +150,7 @@ def uptime_chart(rows: list, minimum: float) -> dict | None:
                           shapes=[{
                               "type": "line", "xref": "x", "x0": 100 * minimum,
                               "x1": 100 * minimum, "yref": "paper", "y0": 0, "y1": 1,
-                              "line": {"color": TIER_COLOURS["deranked"], "dash": "dash",
+                              "line": {"color": TIER_COLOURS[Tier.DERANKED], "dash": "dash",
                                        "width": 1.5}}]),
         "config": PLOT_CONFIG,
     }
@@ -161,7 +162,7 @@ def uptime_chart(rows: list, minimum: float) -> dict | None:
                     f"({_interval(perf['uptime_ci95'])}) over {perf['requests']:,} requests",
         # The pool's bar is named in the HTML legend: an in-plot label is cut at narrow widths.
         "legend": [*_legend(known), {"label": f"pool bar: upper bound ≥ {100 * minimum:g}%",
-                                     "colour": TIER_COLOURS["deranked"], "shape": "dash"}],
+                                     "colour": TIER_COLOURS[Tier.DERANKED], "shape": "dash"}],
         **figure,
         "table": {
             "columns": ["Provider", "Requests", "Ok", "Errors", "Timeouts", "Uptime",

@@ -6,15 +6,9 @@ Pure module: no Django, no I/O. The walk is iterative so that hostile schemas
 
 from __future__ import annotations
 
-import enum
+from metrics.choices import Bucket
 
-__all__ = ["DEFAULT_BUCKET_BOUNDS", "Bucket", "bucket_for", "complexity_score"]
-
-
-class Bucket(enum.StrEnum):
-    SIMPLE = "simple"
-    MEDIUM = "medium"
-    COMPLEX = "complex"
+__all__ = ["DEFAULT_BUCKET_BOUNDS", "bucket_for", "complexity_score"]
 
 
 # Keywords whose value is a map of name -> subschema. "properties",
@@ -73,29 +67,28 @@ def complexity_score(parameters: object) -> int:
         node, depth = stack.pop()
         if not isinstance(node, dict):
             continue  # boolean schemas and malformed entries carry nothing to count
-        if depth > max_depth:
-            max_depth = depth
-        for keyword in _COUNTED_KEYWORDS:
-            if keyword in node:
-                keywords += 1
+        max_depth = max(max_depth, depth)
+        keywords += sum(1 for keyword in _COUNTED_KEYWORDS if keyword in node)
         names = node.get("required")
         if isinstance(names, list):
             required += sum(1 for name in names if isinstance(name, str))
-        for keyword in _DESCENDING_MAPS:
-            children = node.get(keyword)
-            if isinstance(children, dict):
-                if keyword == "properties":
-                    properties += len(children)
-                stack.extend((child, depth + 1) for child in children.values())
-        for keyword in _DESCENDING_SCHEMAS:
-            _push(stack, node.get(keyword), depth + 1)
-        for keyword in _SAME_LEVEL_MAPS:
-            children = node.get(keyword)
-            if isinstance(children, dict):
-                stack.extend((child, depth) for child in children.values())
-        for keyword in _SAME_LEVEL_SCHEMAS:
-            _push(stack, node.get(keyword), depth)
+        own = node.get("properties")
+        if isinstance(own, dict):
+            properties += len(own)
+        _push_children(stack, node, depth)
     return properties + 2 * max_depth + keywords + required
+
+
+def _push_children(stack: list[tuple[object, int]], node: dict, depth: int) -> None:
+    """Every subschema of `node`, one level deeper when it describes a part of the instance."""
+    for keywords, child_depth in ((_DESCENDING_MAPS, depth + 1), (_SAME_LEVEL_MAPS, depth)):
+        for keyword in keywords:
+            children = node.get(keyword)
+            if isinstance(children, dict):
+                stack.extend((child, child_depth) for child in children.values())
+    for keywords, child_depth in ((_DESCENDING_SCHEMAS, depth + 1), (_SAME_LEVEL_SCHEMAS, depth)):
+        for keyword in keywords:
+            _push(stack, node.get(keyword), child_depth)
 
 
 def _push(stack: list[tuple[object, int]], value: object, depth: int) -> None:

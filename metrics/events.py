@@ -6,11 +6,14 @@ Pure: no Django. Structural checks only; classification lives in toolcalls.py.
 import json
 import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from metrics.choices import IgnoreAction, RequestStatus
 from metrics.speed import DEFAULT as NO_SPEED
-from metrics.speed import SpeedFields, Status, parse_speed
+from metrics.speed import SpeedFields, parse_speed
 from metrics.wire import Exchange, WireError, normalise
 
 MAX_ID_LENGTH = 200
@@ -50,7 +53,7 @@ class ToolCallEvent:
     @property
     def classified(self) -> bool:
         """Only ok requests are judged on tool calls; the others count for uptime (§10)."""
-        return self.speed.status == Status.OK
+        return self.speed.status == RequestStatus.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class IgnoreItem:
     user: str
     provider: str
     model: str | None
-    action: str
+    action: IgnoreAction
     created: datetime
 
 
@@ -92,6 +95,20 @@ class BatchResult:
 
     def warn(self, index: int, item: object, warning: str) -> None:
         self.warnings.append({"index": index, "id": item_id(item), "warning": warning})
+
+    def sift(self, items: Sequence, indexed: Iterable[tuple[int, Any]],
+             step: Callable[[int, Any], Any],
+             errors: tuple[type[Exception], ...] = (ValueError,)) -> list[tuple[int, Any]]:
+        """One stage of a batch (parse, resolve, classify): `step(index, value)` for each
+        indexed value; one of `errors` rejects that item alone, with its message, and drops
+        it. Returns (index, result) of the items that passed, in order."""
+        kept = []
+        for index, value in indexed:
+            try:
+                kept.append((index, step(index, value)))
+            except errors as exc:
+                self.reject(index, items[index], str(exc))
+        return kept
 
     def as_dict(self) -> dict:
         answer = {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
@@ -237,7 +254,7 @@ def parse_tool_call_event(item: object, now: datetime, *,
     except ValueError as exc:
         raise ItemError(str(exc)) from exc
     # A failed or timed-out request may come without request or response (§10).
-    ok = speed.status == Status.OK
+    ok = speed.status == RequestStatus.OK
     request = item.get("request")
     if not isinstance(request, dict) and (ok or request is not None):
         raise ItemError("request must be an object holding the request's tools.")
@@ -271,14 +288,14 @@ def parse_ignore_item(item: object, now: datetime, *, max_future: timedelta = FU
         raise ItemError("event must be a JSON object.")
     model = item.get("model")
     action = item.get("action")
-    if action not in ("ignore", "unignore"):
+    if action not in IgnoreAction.values:
         raise ItemError("action must be 'ignore' or 'unignore'.")
     return IgnoreItem(
         id=_id(item),
         user=_label(item, "user", required=True),
         provider=_provider(item.get("provider")),
         model=None if model is None else _model(model),
-        action=action,
+        action=IgnoreAction(action),
         created=parse_time(item.get("created"), "created", now, max_future=max_future,
                            max_age=max_age),
     )

@@ -1,7 +1,7 @@
 """What is measured and decided: rollups, benchmark runs, ignores, pool snapshots.
 
 Pages and the API read rollups and snapshots only, never raw events, so a read
-costs the same at a thousand events or a billion (DESIGN.md).
+costs the same at a thousand events or a billion (docs/design.md).
 """
 
 from django.conf import settings
@@ -46,11 +46,6 @@ class Benchmark(models.Model):
         return self.name or self.slug
 
 
-class BenchmarkRunQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(published_at__isnull=False)
-
-
 class BenchmarkRun(models.Model):
     # Idempotency ids are scoped per API key (METHODOLOGY §9): `id_scope` names the key
     # ("key:<pk>"), or the importer/command; "" marks runs stored before ids were scoped.
@@ -66,8 +61,6 @@ class BenchmarkRun(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = BenchmarkRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-run_at", "-id"]

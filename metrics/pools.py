@@ -1,7 +1,7 @@
 """The exacto pool of a model: six rules, three tiers, overrides, fallback
 (METHODOLOGY.md §7, with §10's availability rule and throughput ordering).
 
-Pure Python (STYLE.md "Pure core"): a service gathers each endpoint's capped
+Pure Python (docs/style.md "Pure core"): a service gathers each endpoint's capped
 figures, calls ``judge_pool`` and stores ``verdict_to_dict`` of every verdict
 as the snapshot; ``diff_pools`` turns two snapshots into the history of who
 entered or left and by which rule. Every rule is evaluated for every
@@ -14,15 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
+from metrics.choices import OverrideAction, PoolChangeKind, Tier
 from metrics.stats import Range, median, normal_range, rate, wilson_interval
-
-
-class Tier(StrEnum):
-    VERIFIED = "verified"
-    UNVERIFIED = "unverified"
-    DERANKED = "deranked"
 
 
 class Rule(StrEnum):
@@ -34,11 +29,6 @@ class Rule(StrEnum):
     PROPENSITY = "propensity"
     IGNORES = "ignores"
     AVAILABILITY = "availability"  # rule 6, METHODOLOGY.md §10
-
-
-class Override(StrEnum):
-    FORCE_IN = "force_in"
-    FORCE_OUT = "force_out"
 
 
 @dataclass(frozen=True)
@@ -74,7 +64,7 @@ class EndpointFigures:
     propensity_requests: float
     propensity_with_calls: float
     ignore_rate: float | None
-    override: Override | None = None
+    override: OverrideAction | None = None
     override_reason: str = ""
     # §10: status-reporting requests and ok ones in the window; p50 throughput.
     status_requests: float = 0
@@ -101,7 +91,7 @@ class EndpointVerdict:
     quantization: str
     tier: Tier
     member: bool
-    forced: Override | None
+    forced: OverrideAction | None
     override_reason: str
     rules: dict[Rule, RuleVerdict]
     failed: tuple[Rule, ...]
@@ -130,11 +120,11 @@ class PoolResult:
 
 
 @dataclass(frozen=True)
-class PoolChange:
+class PoolTransition:
     """One endpoint entering or leaving the pool between two snapshots."""
 
     key: str
-    change: Literal["entered", "left"]
+    change: PoolChangeKind
     rules: tuple[str, ...]
     reason: str
 
@@ -365,11 +355,11 @@ def tier_for(failed: Sequence[Rule]) -> Tier:
     return Tier.DERANKED
 
 
-def is_member(tier: Tier, override: Override | None) -> bool:
+def is_member(tier: Tier, override: OverrideAction | None) -> bool:
     """§7: admin overrides win over the rules; otherwise only verified is in."""
-    if override == Override.FORCE_IN:
+    if override == OverrideAction.FORCE_IN:
         return True
-    if override == Override.FORCE_OUT:
+    if override == OverrideAction.FORCE_OUT:
         return False
     return tier == Tier.VERIFIED
 
@@ -386,7 +376,7 @@ def choose_fallback(verdicts: Sequence[EndpointVerdict]) -> tuple[str, ...]:
     is no "best": every in-rotation endpoint not forced out (a router gets a list while
     endpoints are in rotation). Empty only when none is in rotation."""
     eligible = [v for v in verdicts
-                if v.rules[Rule.ROTATION].passed and v.forced != Override.FORCE_OUT]
+                if v.rules[Rule.ROTATION].passed and v.forced != OverrideAction.FORCE_OUT]
     measured = [(v.accuracy_ci95[0], v.key) for v in eligible if v.accuracy_ci95 is not None]
     if measured:
         return (min(measured, key=lambda c: _lower_bound_order(*c))[1],)
@@ -529,7 +519,7 @@ def _was_fallback(snapshot: Mapping[str, Any]) -> bool:
 
 def diff_pools(
     previous: Mapping[str, Mapping[str, Any]] | None, current: PoolResult
-) -> list[PoolChange]:
+) -> list[PoolTransition]:
     """Who entered or left the pool since the previous snapshot (§7 history).
 
     ``previous`` maps endpoint key to its stored ``verdict_to_dict`` (at
@@ -541,7 +531,7 @@ def diff_pools(
     """
     before = previous or {}
     now = {v.key: v for v in current.verdicts}
-    changes: list[PoolChange] = []
+    changes: list[PoolTransition] = []
     for key in sorted(set(before) | set(now)):
         old = before.get(key, {})
         was_member = bool(old.get("member", False))
@@ -564,11 +554,11 @@ def _override_note(action: str, why: str) -> str:
 
 def _entered(
     key: str, verdict: EndpointVerdict, old_failed: Sequence[str], first: bool
-) -> PoolChange:
+) -> PoolTransition:
     now_failed = {r.value for r in verdict.failed}
     rules = [r for r in old_failed if r not in now_failed]
     notes = ["now passes " + ", ".join(rules)] if rules else []
-    if verdict.forced == Override.FORCE_IN:
+    if verdict.forced == OverrideAction.FORCE_IN:
         rules.append("override")
         notes.append(_override_note("forced in", verdict.override_reason))
     if verdict.fallback:
@@ -578,24 +568,25 @@ def _entered(
         notes.append("first snapshot")
     if not notes:
         notes.append(f"now {verdict.tier.value}")
-    return PoolChange(key=key, change="entered", rules=tuple(rules), reason="; ".join(notes))
+    return PoolTransition(key=key, change=PoolChangeKind.ENTERED, rules=tuple(rules), reason="; ".join(notes))
 
 
-def _left(key: str, verdict: EndpointVerdict | None, old: Mapping[str, Any]) -> PoolChange:
+def _left(key: str, verdict: EndpointVerdict | None, old: Mapping[str, Any]) -> PoolTransition:
     if verdict is None:
-        return PoolChange(key=key, change="left", rules=(), reason="endpoint no longer listed")
+        return PoolTransition(key=key, change=PoolChangeKind.LEFT, rules=(),
+                              reason="endpoint no longer listed")
     failed = tuple(r.value for r in verdict.failed)
-    if verdict.forced == Override.FORCE_OUT:
+    if verdict.forced == OverrideAction.FORCE_OUT:
         reason = _override_note("forced out", verdict.override_reason)
-        return PoolChange(key=key, change="left", rules=("override",), reason=reason)
+        return PoolTransition(key=key, change=PoolChangeKind.LEFT, rules=("override",), reason=reason)
     if _was_fallback(old):
         reason = "no longer the fallback"
         if failed:
             reason += "; still fails " + ", ".join(failed)
-        return PoolChange(key=key, change="left", rules=("fallback",), reason=reason)
+        return PoolTransition(key=key, change=PoolChangeKind.LEFT, rules=("fallback",), reason=reason)
     # Not forced out and not a former fallback, so it is no longer verified:
     # at least one rule fails now, and those rules are why it left.
     reason = "fails " + "; ".join(verdict.rules[r].reason for r in verdict.failed)
-    if old.get("forced") == Override.FORCE_IN.value:
+    if old.get("forced") == OverrideAction.FORCE_IN.value:
         reason = "force-in lifted; " + reason
-    return PoolChange(key=key, change="left", rules=failed, reason=reason)
+    return PoolTransition(key=key, change=PoolChangeKind.LEFT, rules=failed, reason=reason)

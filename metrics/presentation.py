@@ -9,6 +9,7 @@ accuracy bar and the propensity band drawn on the public charts.
 from collections.abc import Sequence
 from datetime import datetime
 
+from metrics.choices import FAILURE_OUTCOMES, OverrideAction, Tier
 from metrics.pools import EndpointFigures, PoolResult, PoolSettings, Rule, judge_pool
 from metrics.rotation_rules import (
     Reference,
@@ -18,9 +19,7 @@ from metrics.rotation_rules import (
     standard_error,
 )
 
-FAILURE_MODES = ("invalid_json", "unknown_tool", "schema_mismatch")
-
-TIER_ORDER = {"verified": 0, "unverified": 1, "deranked": 2, None: 3}
+TIER_ORDER = {Tier.VERIFIED: 0, Tier.UNVERIFIED: 1, Tier.DERANKED: 2, None: 3}
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -84,48 +83,49 @@ def deciding_rule(row, judgement: PoolResult, settings: PoolSettings) -> str:
     exacto = row.exacto
     if exacto is None:
         return "not judged yet: the pool has not been computed since this endpoint appeared"
-    if exacto.get("forced") == "force_in":
+    if exacto.get("forced") == OverrideAction.FORCE_IN:
         return "forced into the pool by an admin"
-    if exacto.get("forced") == "force_out":
+    if exacto.get("forced") == OverrideAction.FORCE_OUT:
         return "forced out of the pool by an admin"
     failed = exacto.get("failed") or []
-    tc = row.tool_calls
     if not failed:
         return "passes all five rules"
-    words = []
-    for rule in failed:
-        if rule == Rule.ROTATION:
-            words.append(ROTATION_WORDS.get(row.rotation_status, "not in rotation"))
-        elif rule == Rule.DATA:
-            words.append(f"too little data: {tc['calls']:,} calls in the window "
-                         f"(needs {settings.min_calls:,})" if tc["calls"]
-                         else "no tool calls in the window yet")
-        elif rule == Rule.ACCURACY:
-            bar = accuracy_bar(judgement, settings)
-            ci = tc.get("accuracy_ci95")
-            if bar is not None and ci:
-                words.append(f"accuracy {pct(tc['accuracy'])} ({interval(ci)}) is below the "
-                             f"pool's bar of {pct(bar)}")
-            else:
-                words.append("accuracy below the best provider's")
-        elif rule == Rule.PROPENSITY:
-            band = judgement.propensity_range
-            if band is not None and tc.get("propensity") is not None:
-                words.append(f"calls tools on {pct(tc['propensity'])} of requests, outside "
-                             f"the normal band {pct(band.low)}–{pct(band.high)}")
-            else:
-                words.append("calls tools unusually often or rarely")
-        elif rule == Rule.IGNORES:
-            threshold = judgement.ignore_threshold
-            words.append(f"ignored by {pct(row.ignore_rate)} of active users "
-                         f"(limit {pct(threshold)})" if threshold is not None
-                         else "ignored by too many users")
-        else:
-            words.append(str(rule))
+    words = [_failed_rule_words(rule, row, judgement, settings) for rule in failed]
     text = "; ".join(words)
     if exacto.get("member"):
         text = f"fallback member (no provider passes every rule); {text}"
     return text[0].upper() + text[1:]
+
+
+def _failed_rule_words(rule: str, row, judgement: PoolResult,
+                       settings: PoolSettings) -> str:
+    """Why `row` fails `rule`, with the figures the reader may see."""
+    tc = row.tool_calls
+    if rule == Rule.ROTATION:
+        return ROTATION_WORDS.get(row.rotation_status, "not in rotation")
+    if rule == Rule.DATA:
+        return (f"too little data: {tc['calls']:,} calls in the window "
+                f"(needs {settings.min_calls:,})" if tc["calls"]
+                else "no tool calls in the window yet")
+    if rule == Rule.ACCURACY:
+        bar = accuracy_bar(judgement, settings)
+        ci = tc.get("accuracy_ci95")
+        if bar is None or not ci:
+            return "accuracy below the best provider's"
+        return (f"accuracy {pct(tc['accuracy'])} ({interval(ci)}) is below the "
+                f"pool's bar of {pct(bar)}")
+    if rule == Rule.PROPENSITY:
+        band = judgement.propensity_range
+        if band is None or tc.get("propensity") is None:
+            return "calls tools unusually often or rarely"
+        return (f"calls tools on {pct(tc['propensity'])} of requests, outside "
+                f"the normal band {pct(band.low)}–{pct(band.high)}")
+    if rule == Rule.IGNORES:
+        threshold = judgement.ignore_threshold
+        return (f"ignored by {pct(row.ignore_rate)} of active users "
+                f"(limit {pct(threshold)})" if threshold is not None
+                else "ignored by too many users")
+    return str(rule)
 
 
 def deciding_words(row, verdict: dict | None, judgement: PoolResult,
@@ -153,7 +153,7 @@ def table_bars(rows: list, band) -> list[dict]:
     total], propensity on [0, 100%] with the normal band behind the marker."""
     lows = [r.tool_calls["accuracy_ci95"][0] for r in rows if r.tool_calls.get("accuracy_ci95")]
     floor = max(0.0, min(lows) - 0.01) if lows else 0.0
-    totals = [sum(r.tool_calls["failure_rates"][m] or 0 for m in FAILURE_MODES) for r in rows
+    totals = [sum(r.tool_calls["failure_rates"][m] or 0 for m in FAILURE_OUTCOMES) for r in rows
               if r.tool_calls["calls"]]
     worst = max(totals) if totals and max(totals) > 0 else 1.0
     out = []
@@ -172,8 +172,8 @@ def table_bars(rows: list, band) -> list[dict]:
                  "text": f"{mode.replace('_', ' ')} {pct(tc['failure_rates'][mode], 2)}"
                          + (f" ({interval(tc[f'{mode}_rate_ci95'])})"
                             if tc.get(f"{mode}_rate_ci95") else "")}
-                for mode in FAILURE_MODES]
-            bars["failure_total"] = pct(sum(tc["failure_rates"][m] or 0 for m in FAILURE_MODES), 2)
+                for mode in FAILURE_OUTCOMES]
+            bars["failure_total"] = pct(sum(tc["failure_rates"][m] or 0 for m in FAILURE_OUTCOMES), 2)
         if tc.get("propensity") is not None:
             bars["propensity"] = {"dot": f"{100 * tc['propensity']:.1f}"}
             if band is not None:

@@ -1,4 +1,4 @@
-"""Public reads from a cache keyed by what they depend on, never by time (DESIGN.md).
+"""Public reads from a cache keyed by what they depend on, never by time (docs/design.md).
 
 A public body (page, API read, route answer) depends on the model's public state — its
 latest publication, snapshot, rotation and approval, catalogue entries, benchmark runs,
@@ -85,7 +85,7 @@ def bump_provider(provider_id: int) -> None:
 
 def model_version(slug: str) -> tuple[int, int] | None:
     """(model id, version) of the model with this slug; None if unknown or never bumped."""
-    if not slug or "\x00" in slug:
+    if not slug:  # a NUL never gets here: RejectNulMiddleware refuses it
         return None
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,6 +1,6 @@
 """The benchmark range rule and the rotation it drives (METHODOLOGY.md §6).
 
-Pure Python (STYLE.md "Pure core"): metrics/services/rotation.py loads benchmark
+Pure Python (docs/style.md "Pure core"): metrics/services/rotation.py loads benchmark
 runs, calls these functions, and writes the resulting status and reason with an
 audit record. It sits in ``metrics`` beside the benchmark runs that drive it; the
 state it moves is the catalogue's (providers/rotation_status.py).

@@ -3,6 +3,7 @@
 import os
 
 from django.conf import settings
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 PERIODIC = {
     "Recompute exacto pools": ("metrics.recompute_pools", "EXACTO_POOL_RECOMPUTE_SECONDS", 0),
@@ -14,8 +15,6 @@ PERIODIC = {
 
 
 def ensure_periodic_tasks(**kwargs) -> None:
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
     for name, (task, setting, default) in PERIODIC.items():
         seconds = getattr(settings, setting) if setting else default
         every, _ = IntervalSchedule.objects.get_or_create(every=seconds,

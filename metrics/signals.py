@@ -13,13 +13,12 @@ the models concerned the same way. Other services that change membership call
 from django.db import transaction
 
 from metrics.choices import RecomputeTrigger
+from metrics.tasks import recompute_pools
+from providers.models import Endpoint, LLMModel
 
 
 def recompute_after_commit(model_id: int, trigger: str = RecomputeTrigger.CHANGE) -> None:
     def enqueue():
-        from metrics.tasks import recompute_pools
-        from providers.models import LLMModel
-
         slug = LLMModel.objects.filter(pk=model_id).values_list("slug", flat=True).first()
         if slug is not None:
             recompute_pools.delay(slug, trigger)
@@ -28,8 +27,6 @@ def recompute_after_commit(model_id: int, trigger: str = RecomputeTrigger.CHANGE
 
 
 def _model_of(endpoint_id: int) -> int | None:
-    from providers.models import Endpoint
-
     return Endpoint.objects.filter(pk=endpoint_id).values_list("model_id", flat=True).first()
 
 
@@ -51,8 +48,6 @@ def _status_may_have_changed(created: bool, raw: bool, update_fields) -> bool:
 def provider_saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -> None:
     """An approved (or re-pended) provider: every model it serves is judged again."""
     if _status_may_have_changed(created, raw, update_fields):
-        from providers.models import Endpoint
-
         for model_id in set(Endpoint.objects.filter(provider_id=instance.pk)
                             .values_list("model_id", flat=True)):
             recompute_after_commit(model_id)

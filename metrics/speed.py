@@ -15,13 +15,8 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from metrics import histogram
+from metrics.choices import RequestStatus
 from metrics.stats import rate, wilson_interval
-
-
-class Status(StrEnum):
-    OK = "ok"
-    ERROR = "error"
-    TIMEOUT = "timeout"
 
 
 class Metric(StrEnum):
@@ -44,14 +39,14 @@ class SpeedFields(NamedTuple):
     # A NamedTuple, not a frozen dataclass: built once per event, and 5x cheaper to build.
     latency_ms: float | None = None
     ttft_ms: float | None = None
-    status: Status = Status.OK
+    status: RequestStatus = RequestStatus.OK
     http_status: int | None = None
 
 
 DEFAULT = SpeedFields()
 
 
-_STATUSES = {status.value: status for status in Status}
+_STATUSES = {status.value: status for status in RequestStatus}
 
 
 def _milliseconds(item: Mapping, name: str) -> float | None:
@@ -75,7 +70,7 @@ def parse_speed(item: Mapping) -> SpeedFields:
         return DEFAULT
     status = item.get("status")
     if status is None:
-        status = Status.OK
+        status = RequestStatus.OK
     else:
         status = _STATUSES.get(status) if isinstance(status, str) else None
         if status is None:
@@ -107,7 +102,7 @@ def throughput_tps(tokens: int | None, latency_ms: float | None,
 
 def samples(fields: SpeedFields, tokens: int | None) -> dict[Metric, float]:
     """The histogram values one event adds: timings and throughput of ok requests only."""
-    if fields.status != Status.OK:
+    if fields.status != RequestStatus.OK:
         return {}
     out: dict[Metric, float] = {}
     if fields.latency_ms is not None:
@@ -127,10 +122,10 @@ def _rounded(value: float | None) -> float | None:
 def performance(window_days: int, histograms: Mapping[str, Mapping[int, int]],
                 statuses: Mapping[str, int]) -> dict:
     """API.md 1.1 `performance` from merged histograms keyed by Metric and request counts
-    keyed by Status (nulls where nothing was reported)."""
-    ok = int(statuses.get(Status.OK, 0))
-    errors = int(statuses.get(Status.ERROR, 0))
-    timeouts = int(statuses.get(Status.TIMEOUT, 0))
+    keyed by RequestStatus (nulls where nothing was reported)."""
+    ok = int(statuses.get(RequestStatus.OK, 0))
+    errors = int(statuses.get(RequestStatus.ERROR, 0))
+    timeouts = int(statuses.get(RequestStatus.TIMEOUT, 0))
     requests = ok + errors + timeouts
     interval = wilson_interval(ok, requests)
     out = {

@@ -1,7 +1,7 @@
 """Statistics the methodology relies on: rates, Wilson intervals, capping,
 robust ranges, distribution distance and app-matched accuracy.
 
-Pure Python on purpose (STYLE.md "Pure core"): every figure here is shown to
+Pure Python on purpose (docs/style.md "Pure core"): every figure here is shown to
 providers, so it must be testable in milliseconds and free of the database.
 Counts are floats throughout because capped counts (METHODOLOGY.md §4) are
 fractional.
@@ -49,17 +49,6 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     low = 0.0 if s == 0 else max(0.0, centre - half)
     high = 1.0 if s == n else min(1.0, centre + half)
     return (low, high)
-
-
-def cap_factor(requests: float, cap: float) -> float:
-    """Scale applied to one app's counts for one endpoint and day (§4).
-
-    ``min(1, cap / requests)``; 1.0 when the app sent no requests, since
-    there is nothing to scale down.
-    """
-    if requests <= 0:
-        return 1.0
-    return min(1.0, cap / requests)
 
 
 def median(values: Iterable[float]) -> float | None:

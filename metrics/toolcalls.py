@@ -12,7 +12,6 @@ Pure module: no Django.
 
 from __future__ import annotations
 
-import enum
 import json
 import marshal
 import threading
@@ -21,7 +20,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 
-from metrics.complexity import DEFAULT_BUCKET_BOUNDS, Bucket, bucket_for, complexity_score
+from metrics.choices import OK_OUTCOMES, Bucket, Outcome
+from metrics.complexity import DEFAULT_BUCKET_BOUNDS, bucket_for, complexity_score
 from metrics.schema_validation import (
     MISMATCH,
     VALID,
@@ -31,7 +31,7 @@ from metrics.schema_validation import (
 from metrics.wire.types import Exchange, WireCall
 
 __all__ = [
-    "CallOutcome", "Outcome", "RequestOutcome", "WorkBoundExceeded", "classify", "classify_exchange",
+    "CallOutcome", "RequestOutcome", "WorkBoundExceeded", "classify", "classify_exchange",
 ]
 
 
@@ -41,19 +41,6 @@ class WorkBoundExceeded(Exception):
 
 # A stored raw arguments string is evidence for a human, not a payload.
 MAX_STORED_ARGUMENTS = 4000
-
-
-class Outcome(enum.StrEnum):
-    VALID = "valid"
-    UNCHECKED = "unchecked"
-    INVALID_JSON = "invalid_json"
-    UNKNOWN_TOOL = "unknown_tool"
-    SCHEMA_MISMATCH = "schema_mismatch"
-    OTHER = "other"  # a call of a non-function tool: counted, never judged
-
-
-# Outcomes counted as correct calls (METHODOLOGY.md §1: unchecked counts as valid).
-OK_OUTCOMES = frozenset({Outcome.VALID, Outcome.UNCHECKED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,18 +58,3 @@ def test_the_app_starts_with_a_real_key_and_check_deploy_flags_a_missing_one():
     check = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT,
                            env=_production_env(), capture_output=True, text=True, timeout=120)
     assert check.returncode != 0 and "exacto.E001" in check.stderr
-
-
-def test_enum_values_match_the_pure_modules():
-    from metrics import choices
-    from metrics.complexity import Bucket
-    from metrics.pools import Override, Tier
-    from metrics.toolcalls import Outcome
-    from providers.choices import RotationStatus
-    from providers.rotation_status import RotationStatus as PureRotationStatus
-
-    assert set(choices.Outcome.values) == {o.value for o in Outcome}
-    assert set(choices.Bucket.values) == {b.value for b in Bucket}
-    assert set(choices.Tier.values) == {t.value for t in Tier}
-    assert set(choices.OverrideAction.values) == {o.value for o in Override}
-    assert set(RotationStatus.values) == {s.value for s in PureRotationStatus}

@@ -3,6 +3,7 @@
 Thin: parse the body, hand the items to metrics/services/integrations.py, render.
 """
 
+import base64
 import json
 
 from django.conf import settings
@@ -92,8 +93,7 @@ class OTLPProtobufParser(parsers.BaseParser):
 
 def otlp_json_from_protobuf(raw: bytes) -> dict:
     """The OTLP JSON encoding of a protobuf export (ids as hex, as the JSON encoding has them)."""
-    import base64
-
+    # Deferred: protobuf and the OTLP classes are heavy and only the protobuf body needs them.
     from google.protobuf.json_format import MessageToDict
     from google.protobuf.message import DecodeError
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest

@@ -2,10 +2,10 @@
 
 from rest_framework import serializers
 
+from metrics.choices import IgnoreAction, RequestStatus, Tier
 from metrics.selectors.benchmarks import stderr_used
-from metrics.speed import Status
 from metrics.wire import FORMATS
-from providers.choices import Quantization
+from providers.choices import Quantization, RotationStatus
 
 QUANTIZATIONS = " ".join(Quantization.values)
 
@@ -79,7 +79,7 @@ class ToolCallEventIn(serializers.Serializer):
                                         "→ last byte, in milliseconds.")
     ttft_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent → "
                                      "first token, in milliseconds.")
-    status = serializers.ChoiceField(choices=[s.value for s in Status], required=False,
+    status = serializers.ChoiceField(choices=[s.value for s in RequestStatus], required=False,
                                      help_text="Default ok; error and timeout count for "
                                      "uptime only.")
     http_status = serializers.IntegerField(required=False, min_value=100, max_value=599)
@@ -94,7 +94,7 @@ class IgnoreEventIn(serializers.Serializer):
     user = serializers.CharField()
     provider = serializers.CharField()
     model = serializers.CharField(required=False, allow_null=True)
-    action = serializers.ChoiceField(choices=["ignore", "unignore"])
+    action = serializers.ChoiceField(choices=IgnoreAction.values)
     created = serializers.DateTimeField(required=False)
 
 
@@ -171,7 +171,7 @@ class ToolCallWindowFigures(ToolCallFigures):
 
 
 class ExactoOut(serializers.Serializer):
-    tier = serializers.ChoiceField(choices=["verified", "unverified", "deranked"])
+    tier = serializers.ChoiceField(choices=Tier.values)
     member = serializers.BooleanField()
     forced = serializers.CharField(allow_null=True)
     rules = serializers.DictField(child=serializers.BooleanField())
@@ -235,7 +235,7 @@ class EndpointOut(serializers.Serializer):
     quantization = serializers.CharField()
     reference = serializers.BooleanField()
     in_rotation = serializers.BooleanField()
-    rotation_status = serializers.ChoiceField(choices=["active", "benchmark_hold", "admin_removed"])
+    rotation_status = serializers.ChoiceField(choices=RotationStatus.values)
     tool_calls = ToolCallWindowFigures()
     ignore_rate = serializers.FloatField(allow_null=True)
     exacto = ExactoOut(allow_null=True)

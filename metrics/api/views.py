@@ -51,7 +51,7 @@ def get_model(slug: str | None, viewer: Viewer) -> LLMModel:
     """The model named by `slug`; a pending one exists only for admins (METHODOLOGY §9)."""
     if not slug:
         raise exceptions.ValidationError({"model": "The model parameter is required."})
-    if "\x00" in slug or has_surrogates(slug):  # not storable text: no such model
+    if has_surrogates(slug):  # not storable text: no such model (NULs: RejectNulMiddleware)
         raise exceptions.NotFound("Unknown model (the slug is not valid text).")
     try:
         model = LLMModel.objects.get(slug=slug)
@@ -150,8 +150,7 @@ class BenchmarkRunsView(APIView):
         model = get_model(request.query_params.get("model"), viewer)
         runs = visible_runs(viewer).filter(endpoint__model=model)
         if request.query_params.get("benchmark"):
-            if "\x00" in request.query_params["benchmark"] or has_surrogates(
-                    request.query_params["benchmark"]):
+            if has_surrogates(request.query_params["benchmark"]):
                 raise exceptions.ValidationError({"benchmark": "benchmark must be valid text."})
             runs = runs.filter(benchmark__slug=request.query_params["benchmark"])
         return Response(s.BenchmarkRunOut(runs.order_by("run_at", "id")[:5000], many=True).data)

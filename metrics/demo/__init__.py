@@ -1,5 +1,5 @@
-"""Deterministic demo data: a catalog of the five exacto launch models and a
-traffic generator whose events go through the real ingestion pipeline.
+"""Deterministic demo data: a catalog of the five exacto launch models, a tool library
+and a traffic generator whose events go through the real ingestion pipeline.
 
 Nothing here is a claim about a real provider: behaviours are assigned to
 endpoints so that every rule of METHODOLOGY.md §7 has something to decide.
@@ -14,11 +14,8 @@ from metrics.demo.catalog import (
     DemoModel,
     DemoProvider,
 )
-from metrics.demo.traffic import (
-    TOOLS,
-    generate_ignore_events,
-    generate_tool_call_events,
-)
+from metrics.demo.tools import TOOLS
+from metrics.demo.traffic import generate_ignore_events, generate_tool_call_events
 
 __all__ = [
     "BEHAVIOURS",

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from metrics.choices import RequestStatus
+
 
 @dataclass(frozen=True)
 class SpeedProfile:
@@ -78,9 +80,9 @@ def _failed(event: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     failed = {k: v for k, v in event.items() if k != "response"}
     failed["id"] = f"{event['id']}-fail"
     if rng.random() < 0.2:
-        failed.update(status="timeout", latency_ms=60_000)
+        failed.update(status=RequestStatus.TIMEOUT, latency_ms=60_000)
     else:
-        failed.update(status="error", http_status=rng.choice([500, 502, 503, 503, 429]))
+        failed.update(status=RequestStatus.ERROR, http_status=rng.choice([500, 502, 503, 503, 429]))
     return failed
 
 
@@ -100,6 +102,6 @@ def with_speed(events: Iterable[dict[str, Any]], *, end: date) -> Iterator[dict[
         latency = ttft + tokens / speed * 1000
         event["response"]["usage"] = {"prompt_tokens": 350, "completion_tokens": tokens,
                                       "total_tokens": 350 + tokens}
-        event.update(latency_ms=round(latency, 1), ttft_ms=round(ttft, 1), status="ok",
+        event.update(latency_ms=round(latency, 1), ttft_ms=round(ttft, 1), status=RequestStatus.OK,
                      http_status=200)
         yield event

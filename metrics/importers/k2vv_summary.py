@@ -25,10 +25,10 @@ from pathlib import Path
 
 from metrics.importers.k2vv_tables import REFERENCE_VENDOR, SCHEMA_ACCURACY, SOURCE, TOOL_CALL_F1
 from metrics.importers.records import (
+    EndpointRun,
     ParseResult,
     RowError,
     RowProblem,
-    RunRecord,
     aliases_or_default,
     as_utc,
     binomial_stderr_pct,
@@ -73,75 +73,30 @@ def parse(
     try:
         summary = json.loads(source)
     except json.JSONDecodeError as exc:
-        return ParseResult((), (), (RowError(exc.lineno, f"not valid JSON: {exc.msg}"),))
+        return _refused(exc.lineno, f"not valid JSON: {exc.msg}")
     if not isinstance(summary, dict):
-        return ParseResult((), (), (RowError(1, "summary.json must hold a JSON object"),))
-
+        return _refused(1, "summary.json must hold a JSON object")
     try:
         slug = resolve_model(model, aliases)
-        counts = {
-            key: parse_count(summary[key], key)
-            for key in COUNT_KEYS
-            if summary.get(key) is not None
-        }
-        missing = [key for key in REQUIRED_KEYS if key not in counts]
-        if missing:
-            raise RowProblem(f"summary lacks {', '.join(missing)}")
+        counts = _counts(summary)
     except RowProblem as problem:
-        return ParseResult((), (), (RowError(0, str(problem)),))
+        return _refused(0, str(problem))
+    problem = _inconsistency(counts)
+    if problem:
+        return _refused(line_of(source, '"finish_tool_calls"'), problem)
 
     tool_calls = counts["finish_tool_calls"]
     successful = counts["successful_tool_call_count"]
-    failed = counts["schema_validation_error_count"]
-    line = line_of(source, '"finish_tool_calls"')
-    if tool_calls == 0:
-        return ParseResult(
-            (), (), (RowError(line, "finish_tool_calls is 0: schema accuracy is undefined"),)
-        )
-    if successful + failed != tool_calls:
-        # compute_summary counts every tool_calls response exactly once as one or the other.
-        return ParseResult(
-            (),
-            (),
-            (
-                RowError(
-                    line,
-                    f"successful_tool_call_count {successful} + schema_validation_error_count "
-                    f"{failed} != finish_tool_calls {tool_calls}",
-                ),
-            ),
-        )
-
-    detail: dict[str, object] = dict(counts)
-    if isinstance(summary.get("finish_others_detail"), dict):
-        detail["finish_others_detail"] = summary["finish_others_detail"]
-    if summary.get("model") is not None:
-        detail["summary_model"] = summary["model"]
-    if slug != model:
-        detail["source_model"] = model
     exact = successful / tool_calls * 100
-    detail["derived_schema_accuracy_pct"] = round(exact, 4)
-    detail["stderr_note"] = (
-        "binomial sqrt(p(1-p)/n)*100 from successful_tool_call_count and finish_tool_calls"
-    )
+    detail = _schema_detail(summary, counts, exact, source_model=model if slug != model else None)
 
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     id_prefix = f"k2vv-run:{stamp}:{model}:{vendor}"
-    reference = vendor == REFERENCE_VENDOR
+    run = EndpointRun(id_prefix, slug, vendor, SOURCE, moment, vendor == REFERENCE_VENDOR)
     records = [
-        RunRecord(
-            external_id=f"{id_prefix}:schema-accuracy",
-            model=slug,
-            vendor=vendor,
-            benchmark=SCHEMA_ACCURACY.slug,
-            score=round(exact, 2),
-            stderr=binomial_stderr_pct(successful, tool_calls),
-            samples=tool_calls,
-            source=SOURCE,
-            run_at=moment,
-            detail=detail,
-            reference=reference,
-        )
+        run.record("schema-accuracy", SCHEMA_ACCURACY.slug, round(exact, 2),
+                   stderr=binomial_stderr_pct(successful, tool_calls), samples=tool_calls,
+                   detail=detail)
     ]
     errors: list[RowError] = []
     if summary.get("tool_call_f1_pct") is not None:
@@ -150,21 +105,52 @@ def parse(
         except RowProblem as problem:
             errors.append(RowError(line_of(source, '"tool_call_f1_pct"'), str(problem)))
         else:
-            records.append(
-                RunRecord(
-                    external_id=f"{id_prefix}:tool-call-f1",
-                    model=slug,
-                    vendor=vendor,
-                    benchmark=TOOL_CALL_F1.slug,
-                    score=f1,
-                    stderr=None,
-                    samples=None,
-                    source=SOURCE,
-                    run_at=moment,
-                    detail={"summary_model": summary.get("model")},
-                    reference=reference,
-                )
-            )
+            records.append(run.record("tool-call-f1", TOOL_CALL_F1.slug, f1,
+                                      detail={"summary_model": summary.get("model")}))
     used = {record.benchmark for record in records}
     benchmarks = tuple(spec for spec in (SCHEMA_ACCURACY, TOOL_CALL_F1) if spec.slug in used)
     return ParseResult(benchmarks, tuple(records), tuple(errors))
+
+
+def _refused(line: int, reason: str) -> ParseResult:
+    """The whole file refused, with the line that says why (0: the file as a whole)."""
+    return ParseResult((), (), (RowError(line, reason),))
+
+
+def _counts(summary: dict) -> dict[str, int]:
+    counts = {key: parse_count(summary[key], key) for key in COUNT_KEYS
+              if summary.get(key) is not None}
+    missing = [key for key in REQUIRED_KEYS if key not in counts]
+    if missing:
+        raise RowProblem(f"summary lacks {', '.join(missing)}")
+    return counts
+
+
+def _inconsistency(counts: dict[str, int]) -> str | None:
+    """Why the counts cannot give a schema accuracy, or None."""
+    tool_calls = counts["finish_tool_calls"]
+    successful = counts["successful_tool_call_count"]
+    failed = counts["schema_validation_error_count"]
+    if tool_calls == 0:
+        return "finish_tool_calls is 0: schema accuracy is undefined"
+    if successful + failed != tool_calls:
+        # compute_summary counts every tool_calls response exactly once as one or the other.
+        return (f"successful_tool_call_count {successful} + schema_validation_error_count "
+                f"{failed} != finish_tool_calls {tool_calls}")
+    return None
+
+
+def _schema_detail(summary: dict, counts: dict[str, int], exact: float, *,
+                   source_model: str | None) -> dict[str, object]:
+    detail: dict[str, object] = dict(counts)
+    if isinstance(summary.get("finish_others_detail"), dict):
+        detail["finish_others_detail"] = summary["finish_others_detail"]
+    if summary.get("model") is not None:
+        detail["summary_model"] = summary["model"]
+    if source_model is not None:
+        detail["source_model"] = source_model
+    detail["derived_schema_accuracy_pct"] = round(exact, 4)
+    detail["stderr_note"] = (
+        "binomial sqrt(p(1-p)/n)*100 from successful_tool_call_count and finish_tool_calls"
+    )
+    return detail

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from metrics.importers.records import (
     BenchmarkSpec,
+    EndpointRun,
     ParseResult,
     RowError,
     RowProblem,
@@ -189,8 +190,8 @@ def _row_records(cells: dict[str, str], aliases: Mapping[str, str]) -> list[RunR
         common["api_source"] = cells["api_source"]
     if model != source_model:
         common["source_model"] = source_model
-    reference = vendor == REFERENCE_VENDOR
-    id_prefix = f"k2vv:{cells['test_date']}:{commit}:{source_model}:{vendor}"
+    run = EndpointRun(f"k2vv:{cells['test_date']}:{commit}:{source_model}:{vendor}", model,
+                      vendor, SOURCE, run_at, vendor == REFERENCE_VENDOR)
 
     schema_detail = dict(common)
     schema_detail.update(counts)
@@ -205,51 +206,13 @@ def _row_records(cells: dict[str, str], aliases: Mapping[str, str]) -> list[RunR
         schema_detail["tool_call_f1_pct"] = f1
 
     records = [
-        RunRecord(
-            external_id=f"{id_prefix}:schema-accuracy",
-            model=model,
-            vendor=vendor,
-            benchmark=SCHEMA_ACCURACY.slug,
-            score=schema_accuracy,
-            stderr=binomial_stderr_pct(successful, tool_calls),
-            samples=tool_calls,
-            source=SOURCE,
-            run_at=run_at,
-            detail=schema_detail,
-            reference=reference,
-        )
+        run.record("schema-accuracy", SCHEMA_ACCURACY.slug, schema_accuracy,
+                   stderr=binomial_stderr_pct(successful, tool_calls), samples=tool_calls,
+                   detail=schema_detail)
     ]
     if f1 is not None:
-        records.append(
-            RunRecord(
-                external_id=f"{id_prefix}:tool-call-f1",
-                model=model,
-                vendor=vendor,
-                benchmark=TOOL_CALL_F1.slug,
-                score=f1,
-                # The F1 is over request pairs with the official API; no count is published.
-                stderr=None,
-                samples=None,
-                source=SOURCE,
-                run_at=run_at,
-                detail=dict(common),
-                reference=reference,
-            )
-        )
+        # The F1 is over request pairs with the official API; no count is published.
+        records.append(run.record("tool-call-f1", TOOL_CALL_F1.slug, f1, detail=common))
     if similarity is not None:
-        records.append(
-            RunRecord(
-                external_id=f"{id_prefix}:similarity",
-                model=model,
-                vendor=vendor,
-                benchmark=SIMILARITY.slug,
-                score=similarity,
-                stderr=None,
-                samples=None,
-                source=SOURCE,
-                run_at=run_at,
-                detail=dict(common),
-                reference=reference,
-            )
-        )
+        records.append(run.record("similarity", SIMILARITY.slug, similarity, detail=common))
     return records

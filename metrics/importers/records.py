@@ -8,8 +8,6 @@ Nothing here imports Django.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Mapping
@@ -17,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+
+from providers.naming import alias_key, load_aliases
 
 # data/ sits at the project root, two levels above this package.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -64,6 +64,28 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class EndpointRun:
+    """What the records of one endpoint's run share (one source row or file gives several
+    benchmarks); `record` builds each, its id the run's prefix and a per-benchmark suffix."""
+
+    id_prefix: str
+    model: str
+    vendor: str
+    source: str
+    run_at: datetime
+    reference: bool = False
+
+    def record(self, id_suffix: str, benchmark: str, score: float, *,
+               stderr: float | None = None, samples: int | None = None,
+               detail: dict[str, Any] | None = None) -> RunRecord:
+        return RunRecord(
+            external_id=f"{self.id_prefix}:{id_suffix}", model=self.model, vendor=self.vendor,
+            benchmark=benchmark, score=score, stderr=stderr, samples=samples, source=self.source,
+            run_at=self.run_at, detail=dict(detail or {}), reference=self.reference,
+        )
+
+
+@dataclass(frozen=True)
 class RowError:
     """A row the importer could not use. `line` is 1-based in the source file;
     0 means the error concerns the file as a whole."""
@@ -84,43 +106,6 @@ class RowProblem(ValueError):
 
 
 # --- alias tables ----------------------------------------------------------
-
-
-def alias_key(name: str) -> str:
-    """The case- and space-insensitive key alias tables are looked up by."""
-    return " ".join(name.split()).casefold()
-
-
-def load_aliases(path: str | Path) -> dict[str, str]:
-    """Read a two-column CSV (alias,target) into {alias: target}.
-
-    Keys are kept as written; use `lookup_alias` for case-insensitive lookup.
-    Raises ValueError when the file is malformed or names one alias (ignoring
-    case) with two different targets, because a silent winner would route
-    a vendor's runs to the wrong provider.
-    """
-    text = Path(path).read_text(encoding="utf-8")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or len(header) < 2 or header[0].strip().lower() != "alias":
-        raise ValueError(f"{path}: first line must be a header 'alias,<target>'")
-    aliases: dict[str, str] = {}
-    seen: dict[str, tuple[str, int]] = {}
-    for line, row in enumerate(reader, start=2):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) < 2 or not row[0].strip() or not row[1].strip():
-            raise ValueError(f"{path}:{line}: expected 'alias,target', got {row!r}")
-        alias, target = row[0].strip(), row[1].strip()
-        key = alias_key(alias)
-        if key in seen and seen[key][0] != target:
-            raise ValueError(
-                f"{path}:{line}: alias {alias!r} maps to {target!r} but line "
-                f"{seen[key][1]} maps it to {seen[key][0]!r}"
-            )
-        seen[key] = (target, line)
-        aliases[alias] = target
-    return aliases
 
 
 def lookup_alias(aliases: Mapping[str, str], name: str) -> str | None:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from metrics.importers.records import (
     MODEL_SLUG_RE,
     BenchmarkSpec,
+    EndpointRun,
     ParseResult,
     RowError,
     RowProblem,
@@ -92,6 +94,8 @@ def parse(
         return ParseResult((), (), (RowError(0, str(problem)),))
 
     results = submission["results"]
+    run = EndpointRun(header["id_prefix"], header["model"], header["vendor"], SOURCE,
+                      header["run_at"])
     results_line = line_of(text, '"results"')
     records: list[RunRecord] = []
     errors: list[RowError] = []
@@ -125,23 +129,20 @@ def parse(
             detail = dict(header["detail"])
             detail.update({f"{domain}_{key}": value for key, value in extras.items()})
             detail["domain"] = domain
-            records.append(
-                RunRecord(
-                    external_id=f"{header['id_prefix']}:{spec.slug}",
-                    model=header["model"],
-                    vendor=header["vendor"],
-                    benchmark=spec.slug,
-                    score=score,
-                    stderr=None,
-                    samples=None,
-                    source=SOURCE,
-                    run_at=header["run_at"],
-                    detail=detail,
-                    reference=False,
-                )
-            )
+            records.append(run.record(spec.slug, spec.slug, score, detail=detail))
     benchmarks = tuple(specs[slug] for slug in sorted(specs))
     return ParseResult(benchmarks, tuple(records), tuple(errors))
+
+
+def _run_at(submission_date: str, methodology: dict[str, Any]) -> datetime:
+    """The evaluation date when the methodology gives one, else the submission date."""
+    if not _DATE_RE.match(submission_date):
+        raise RowProblem(f"submission_date {submission_date!r} is not YYYY-MM-DD")
+    submitted = parse_run_at(submission_date, "submission_date")
+    evaluation_date = methodology.get("evaluation_date")
+    if isinstance(evaluation_date, str) and _DATE_RE.match(evaluation_date.strip()):
+        return parse_run_at(evaluation_date.strip(), "methodology.evaluation_date")
+    return submitted
 
 
 def _header(submission: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
@@ -167,14 +168,7 @@ def _header(submission: dict[str, Any], aliases: Mapping[str, str]) -> dict[str,
     methodology = submission.get("methodology")
     methodology = methodology if isinstance(methodology, dict) else {}
     submission_date = submission["submission_date"].strip()
-    if not _DATE_RE.match(submission_date):
-        raise RowProblem(f"submission_date {submission_date!r} is not YYYY-MM-DD")
-    parse_run_at(submission_date, "submission_date")
-    evaluation_date = methodology.get("evaluation_date")
-    if isinstance(evaluation_date, str) and _DATE_RE.match(evaluation_date.strip()):
-        run_at = parse_run_at(evaluation_date.strip(), "methodology.evaluation_date")
-    else:
-        run_at = parse_run_at(submission_date, "submission_date")
+    run_at = _run_at(submission_date, methodology)
 
     detail: dict[str, Any] = {
         "source_model": model_name,

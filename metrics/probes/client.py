@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import urllib3
 
+from metrics.choices import RequestStatus
+
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-OK, ERROR, TIMEOUT = "ok", "error", "timeout"
+OK, ERROR, TIMEOUT = RequestStatus.OK, RequestStatus.ERROR, RequestStatus.TIMEOUT
 
 
 @dataclass(frozen=True)

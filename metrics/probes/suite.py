@@ -19,8 +19,9 @@ from pathlib import Path
 
 import jsonschema
 
+from metrics.choices import OK_OUTCOMES, Bucket
 from metrics.complexity import bucket_for, complexity_score
-from metrics.toolcalls import OK_OUTCOMES, classify
+from metrics.toolcalls import classify
 
 SCHEMA_FILE = "suite.schema.json"
 SUITE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
@@ -125,7 +126,7 @@ def parse_suite(data: dict) -> ProbeSuite:
     }
     buckets = {name: str(bucket_for(complexity_score(spec["parameters"])))
                for name, spec in data["tools"].items()}
-    order = ["simple", "medium", "complex"]
+    order = list(Bucket)
     cases, seen = [], set()
     for raw in data["cases"]:
         cid = raw["id"]

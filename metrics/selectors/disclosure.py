@@ -13,12 +13,13 @@ from django.db.models import Q
 
 from metrics.choices import RotationActor
 from metrics.models import BenchmarkRun, PoolChange, PoolSnapshot, PoolVerdict
+from metrics.pools import Rule
 from providers.choices import RotationStatus
 from providers.models import Endpoint
 from providers.visibility import Viewer
 
 # Pool rules whose threshold comes from the model's other endpoints (§7 rules 3–5).
-SHARED_RULES = ("accuracy", "propensity", "ignores")
+SHARED_RULES = (Rule.ACCURACY, Rule.PROPENSITY, Rule.IGNORES)
 HIDDEN = "shown to admins only: it rests on other endpoints' unpublished figures"
 
 
@@ -94,13 +95,13 @@ def _redacted_reason(rule: str, detail: dict) -> str:
     passed = detail.get("rules", {}).get(rule)
     verdict = "passes" if passed else "fails"
     own = (detail.get("figures") or {}).get(rule) or {}
-    if rule == "accuracy" and own.get("upper95") is not None:
+    if rule == Rule.ACCURACY and own.get("upper95") is not None:
         mine = f"upper 95% bound {100 * own['upper95']:.1f}%"
         what = "the best endpoint's lower bound minus the margin"
-    elif rule == "propensity" and own.get("propensity") is not None:
+    elif rule == Rule.PROPENSITY and own.get("propensity") is not None:
         mine = f"propensity {100 * own['propensity']:.1f}%"
         what = "the model's normal band"
-    elif rule == "ignores" and own.get("ignore_rate") is not None:
+    elif rule == Rule.IGNORES and own.get("ignore_rate") is not None:
         mine = f"ignore rate {100 * own['ignore_rate']:.1f}%"
         what = "max(2 × the model's median ignore rate, 1%)"
     else:

@@ -16,13 +16,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from metrics import export_formats
-from metrics.complexity import Bucket
+from metrics.choices import FAILURE_OUTCOMES, Bucket
 from metrics.models import ROLLUP_COUNTS, PublishedPool, RotationEvent
 from metrics.pools import PoolSettings
 from metrics.selectors.benchmarks import stderr_used, visible_runs
 from metrics.selectors.endpoints import endpoint_rows
 from metrics.selectors.speed_stats import daily_performance
-from metrics.selectors.toolcall_stats import FAILURE_FIELDS, Counts, daily_counts
+from metrics.selectors.toolcall_stats import Counts, daily_counts
 from providers.choices import ApprovalStatus
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
@@ -48,7 +48,7 @@ _COUNT_MEANINGS = {
 _RATES = {
     "accuracy": "(capped_valid + capped_unchecked) / capped_calls",
     "request_error_rate": "capped_errored_requests / capped_requests_with_tools",
-    **{f"{name}_rate": f"capped_{name} / capped_calls" for name in FAILURE_FIELDS},
+    **{f"{name}_rate": f"capped_{name} / capped_calls" for name in FAILURE_OUTCOMES},
     "propensity": "capped_propensity_requests_with_calls / capped_propensity_requests",
 }
 
@@ -111,7 +111,7 @@ def _counts_and_rates(counts: Counts) -> dict:
     row.update({f"capped_{name}": counts.capped[name] for name in ROLLUP_COUNTS})
     intervals = {"accuracy": f["accuracy_ci95"], "propensity": f["propensity_ci95"],
                  "request_error_rate": f["request_error_rate_ci95"],
-                 **{f"{n}_rate": f[f"{n}_rate_ci95"] for n in FAILURE_FIELDS}}
+                 **{f"{n}_rate": f[f"{n}_rate_ci95"] for n in FAILURE_OUTCOMES}}
     for name in _RATES:
         low, high = intervals[name] or (None, None)
         row.update({name: f[name], f"{name}_ci95_low": low, f"{name}_ci95_high": high})

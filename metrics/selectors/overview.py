@@ -6,7 +6,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from metrics.models import IngestBatch, PoolChange
-from providers.choices import OPEN_FEEDBACK_STATUSES, RotationStatus
+from providers.choices import OPEN_FEEDBACK_STATUSES, FeedbackStatus, RotationStatus
 from providers.models import Endpoint, Feedback
 
 
@@ -44,9 +44,9 @@ def admin_overview(now=None, *, change_window: timedelta = timedelta(days=1)) ->
         .values("model__slug", "provider__slug", "endpoint_id")
         .annotate(
             total=Count("id"),
-            new=Count("id", filter=_status("new")),
-            triaged=Count("id", filter=_status("triaged")),
-            forwarded=Count("id", filter=_status("forwarded")),
+            new=Count("id", filter=_status(FeedbackStatus.NEW)),
+            triaged=Count("id", filter=_status(FeedbackStatus.TRIAGED)),
+            forwarded=Count("id", filter=_status(FeedbackStatus.FORWARDED)),
             oldest=Min("created_at"),
         )
         .order_by("-total", "model__slug", "provider__slug")

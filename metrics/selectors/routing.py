@@ -4,6 +4,7 @@ Public: it names providers, tiers and failed rules, never the figures behind the
 (those may not be published yet).
 """
 
+from metrics.choices import OverrideAction
 from metrics.models import PoolSnapshot
 from providers.choices import RotationStatus
 from providers.models import Endpoint, LLMModel
@@ -58,13 +59,13 @@ def _exacto_route(model: LLMModel) -> dict:
         "fallback": snapshot.fallback,
         "providers": [
             {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
-             "tier": v.tier, "forced": v.forced == "force_in"}
+             "tier": v.tier, "forced": v.forced == OverrideAction.FORCE_IN}
             for v in members
         ],
         "excluded": [
             {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
              "tier": v.tier, "failed": v.failed or (["override"] if v.forced else []),
-             "forced": v.forced == "force_out"}
+             "forced": v.forced == OverrideAction.FORCE_OUT}
             for v in sorted(verdicts, key=lambda v: (v.endpoint.provider.slug,
                                                      v.endpoint.quantization))
             if not v.member

@@ -16,15 +16,16 @@ from django.db import connection
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from metrics.choices import RequestStatus
 from metrics.histogram import value_of
 from metrics.models import AvailabilityRollup, SpeedRollup
 from metrics.selectors.toolcall_stats import _windows, window_conditions
-from metrics.speed import Metric, Status, performance
+from metrics.speed import Metric, performance
 from providers.models import Endpoint
 from providers.visibility import Viewer
 
 METRICS = (Metric.LATENCY, Metric.TTFT, Metric.THROUGHPUT)
-STATUSES = ((Status.OK, "ok"), (Status.ERROR, "errors"), (Status.TIMEOUT, "timeouts"))
+STATUSES = ((RequestStatus.OK, "ok"), (RequestStatus.ERROR, "errors"), (RequestStatus.TIMEOUT, "timeouts"))
 
 
 def _condition(windows: dict[int, tuple[date, date, bool]]) -> Q:

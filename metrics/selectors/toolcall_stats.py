@@ -11,14 +11,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from metrics.complexity import Bucket
+from metrics.choices import FAILURE_OUTCOMES, Bucket
 from metrics.models import ROLLUP_COUNTS, ToolCallRollup
 from metrics.stats import app_matched_delta, rate, total_variation, wilson_interval
 from providers.models import Endpoint
 from providers.visibility import Viewer
-
-FAILURE_FIELDS = ("invalid_json", "unknown_tool", "schema_mismatch")
 
 
 @dataclass
@@ -54,12 +53,12 @@ class Counts:
                 cap["propensity_requests_with_calls"], cap["propensity_requests"]
             ),
             "failure_rates": {
-                name: rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS
+                name: rate(cap[name], cap["calls"]) for name in FAILURE_OUTCOMES
             },
             # §4: every rate carries its interval; flat fields, one pair per failure mode.
-            **{f"{name}_rate": rate(cap[name], cap["calls"]) for name in FAILURE_FIELDS},
+            **{f"{name}_rate": rate(cap[name], cap["calls"]) for name in FAILURE_OUTCOMES},
             **{f"{name}_rate_ci95": _interval(cap[name], cap["calls"])
-               for name in FAILURE_FIELDS},
+               for name in FAILURE_OUTCOMES},
             "capped": {name: round(value, 3) for name, value in cap.items()},
         }
 
@@ -100,8 +99,6 @@ def endpoint_stats(
     today: date | None = None,
 ) -> dict[int, EndpointStats]:
     """Windowed, capped figures per endpoint, per bucket and per app, in one query."""
-    from django.utils import timezone
-
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
     windows = _windows(endpoints, viewer, days, today)
@@ -221,8 +218,6 @@ def daily_counts(
     The same query and publication window as the window figures, so open data summed
     over a window gives the public figures exactly as served.
     """
-    from django.utils import timezone
-
     today = today or timezone.now().date()
     windows = _windows(endpoints, viewer, days, today)
     out: dict[int, list] = {e.pk: [] for e in endpoints}

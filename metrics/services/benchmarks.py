@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from metrics.choices import IngestKind
-from metrics.events import BatchResult, BenchmarkRunItem, ItemError, parse_benchmark_run
+from metrics.events import BatchResult, BenchmarkRunItem, parse_benchmark_run
 from metrics.models import Benchmark, BenchmarkRun, IngestBatch
 from metrics.public_cache import bump
 from metrics.services.rotation import evaluate_rotation
@@ -62,19 +62,11 @@ def ingest_benchmark_runs(
     """
     now = now or timezone.now()
     result = BatchResult()
-    parsed: list[tuple[int, BenchmarkRunItem]] = []
-    for index, item in enumerate(items):
-        try:
-            parsed.append((index, parse_benchmark_run(item, now)))
-        except ItemError as exc:
-            result.reject(index, item, str(exc))
+    parsed: list[tuple[int, BenchmarkRunItem]] = result.sift(
+        items, enumerate(items), lambda _, item: parse_benchmark_run(item, now))
     resolver = EndpointResolver((run.model, run.provider) for _, run in parsed)
-    ready = []
-    for index, run in parsed:
-        try:
-            ready.append((run, resolver.resolve(run.model, run.provider, run.quantization)))
-        except ValueError as exc:
-            result.reject(index, items[index], str(exc))
+    ready = [pair for _, pair in result.sift(items, parsed, lambda _, run: (
+        run, resolver.resolve(run.model, run.provider, run.quantization)))]
     published = {
         run.id for index, run in parsed
         if publish or (may_publish and isinstance(items[index], dict)

@@ -8,14 +8,14 @@ scopes the later action decides, when the ignore rate is read.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from metrics.choices import ALL_MODELS, IgnoreAction, IngestKind
 from metrics.events import BatchResult, ItemError, parse_ignore_item
-from metrics.models import IgnoreEvent, IgnoreState, IngestBatch
+from metrics.models import IgnoreEvent, IngestBatch
 from metrics.public_cache import bump
-from metrics.services.upserts import claim_event_keys
+from metrics.services.upserts import claim_event_keys, upsert_ignore_states
 from metrics.services.user_hash import hash_user
 from providers.models import Endpoint, LLMModel, Provider
 
@@ -25,15 +25,10 @@ def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
     """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
     now = now or timezone.now()
     result = BatchResult()
-    parsed = []
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
-    for index, item in enumerate(items):
-        try:
-            parsed.append((index, parse_ignore_item(item, now, max_future=max_future,
-                                                    max_age=max_age)))
-        except ItemError as exc:
-            result.reject(index, item, str(exc))
+    parsed = result.sift(items, enumerate(items), lambda _, item: parse_ignore_item(
+        item, now, max_future=max_future, max_age=max_age))
     providers = dict(
         Provider.objects.filter(slug__in={p.provider for _, p in parsed}).values_list("slug", "id")
     )
@@ -41,14 +36,15 @@ def ingest_ignores(items: list, *, source: str, id_scope: str = "cli",
         LLMModel.objects.filter(slug__in={p.model for _, p in parsed if p.model})
         .values_list("slug", "id")
     )
-    ready = []
-    for index, item in parsed:
+
+    def known(_, item):
         if item.provider not in providers:
-            result.reject(index, items[index], f"unknown provider {item.provider!r}.")
-        elif item.model is not None and item.model not in models:
-            result.reject(index, items[index], f"unknown model {item.model!r}.")
-        else:
-            ready.append(item)
+            raise ItemError(f"unknown provider {item.provider!r}.")
+        if item.model is not None and item.model not in models:
+            raise ItemError(f"unknown model {item.model!r}.")
+        return item
+
+    ready = [item for _, item in result.sift(items, parsed, known)]
 
     with transaction.atomic():
         new_ids = claim_event_keys(IngestKind.IGNORES, id_scope, [item.id for item in ready])
@@ -101,22 +97,8 @@ def _apply_states(events: list[IgnoreEvent], models: dict[str, int]) -> None:
     for event in sorted(events, key=lambda e: e.created):
         scope = slug_of[event.model_id] if event.model_id else ALL_MODELS
         latest[(event.user_hash, event.provider_id, scope)] = event
-    if not latest:
-        return
-    table = IgnoreState._meta.db_table
-    rows = [
+    upsert_ignore_states([
         (user_hash, provider_id, event.model_id, scope,
          event.action == IgnoreAction.IGNORE, event.created)
-        for (user_hash, provider_id, scope), event in sorted(latest.items(), key=lambda kv: kv[0])
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 300):
-            chunk = rows[start : start + 300]
-            cursor.execute(
-                f"INSERT INTO {table} (user_hash, provider_id, model_id, scope, ignoring, as_of) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
-                "ON CONFLICT (user_hash, provider_id, scope) DO UPDATE SET "
-                f"ignoring = excluded.ignoring, as_of = excluded.as_of "
-                f"WHERE {table}.as_of <= excluded.as_of",
-                [v for row in chunk for v in row],
-            )
+        for (user_hash, provider_id, scope), event in latest.items()
+    ])

@@ -18,7 +18,6 @@ from django.utils import timezone
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
 from metrics.events import (
     BatchResult,
-    ItemError,
     ToolCallEvent,
     parse_tool_call_event,
     strict_json_text,
@@ -70,24 +69,49 @@ def add_outcome(counts: dict, outcome: RequestOutcome) -> None:
 def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
                       now: datetime | None = None) -> BatchResult:
     """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
-    now = now or timezone.now()
     result = BatchResult()
-    parsed: list[tuple[int, ToolCallEvent]] = []
+    ready = _classified(items, now or timezone.now(), result)
+    with transaction.atomic():
+        # Read under a lock: a publication cannot slip between this read and the commit.
+        publications = lock_publications(endpoint.pk for _, endpoint, _ in ready)
+        new_ids = claim_event_keys(IngestKind.TOOL_CALLS, id_scope,
+                                   [event.id for event, _, _ in ready])
+        writes = _BatchWrites()
+        for event, endpoint, outcome in ready:
+            if event.id not in new_ids:
+                result.duplicates += 1
+                continue
+            new_ids.discard(event.id)  # a repeated id inside one batch is a duplicate too
+            result.accepted += 1
+            # Counts become public with the endpoint's next publication, never at ingest
+            # (METHODOLOGY §8), whatever day they are for.
+            writes.add(event, endpoint, outcome, publications[endpoint.pk] + 1)
+        writes.write()
+        if ready or result.rejected:
+            IngestBatch.objects.create(
+                kind=IngestKind.TOOL_CALLS, source=source[:128], accepted=result.accepted,
+                duplicates=result.duplicates, rejected=len(result.rejected),
+            )
+    return result
+
+
+def _classified(items: list, now: datetime, result: BatchResult) -> list[tuple]:
+    """(event, endpoint, outcome) of every item that parses, names a registered endpoint and
+    stays within the work bounds; the others are rejected in `result`."""
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     names = name_mapper() if items else None
-    for index, item in enumerate(items):
-        try:
-            event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
-            provider, provider_note = names.provider(event.provider)
-            model, model_note = names.model(event.model, provider)
-        except (ItemError, ValueError) as exc:
-            result.reject(index, item, str(exc))
-            continue
+
+    def parse(index, item) -> ToolCallEvent:
+        event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
+        provider, provider_note = names.provider(event.provider)
+        model, model_note = names.model(event.model, provider)
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
-        parsed.append((index, replace(event, model=model, provider=provider)))
+        return replace(event, model=model, provider=provider)
+
+    parsed: list[tuple[int, ToolCallEvent]] = result.sift(items, enumerate(items), parse)
 
     resolver = EndpointResolver((event.model, event.provider) for _, event in parsed)
     cache = validator_cache()
@@ -96,66 +120,49 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
     bucket_bounds = (settings.EXACTO_BUCKET_SIMPLE_MAX, settings.EXACTO_BUCKET_MEDIUM_MAX)
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
-    ready = []
-    for index, event in parsed:
-        try:
-            endpoint = resolver.resolve(event.model, event.provider, event.quantization)
-        except ValueError as exc:
-            result.reject(index, items[index], str(exc))
-            continue
-        try:
-            outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
-                                        max_calls=max_calls, deadline=deadline,
-                                        bucket_bounds=bucket_bounds
-                                        ) if event.classified else None
-        except WorkBoundExceeded as exc:
-            result.reject(index, items[index], str(exc))
-            continue
-        ready.append((event, endpoint, outcome))
 
-    with transaction.atomic():
-        # Read under a lock: a publication cannot slip between this read and the commit.
-        publications = lock_publications(endpoint.pk for _, endpoint, _ in ready)
-        new_ids = claim_event_keys(IngestKind.TOOL_CALLS, id_scope,
-                                   [event.id for event, _, _ in ready])
-        rollups: dict[tuple, dict] = {}
-        activity: set[tuple[int, str, object]] = set()
-        failures = []
-        speed = SpeedDeltas()
-        for event, endpoint, outcome in ready:
-            if event.id not in new_ids:
-                result.duplicates += 1
-                continue
-            new_ids.discard(event.id)  # a repeated id inside one batch is a duplicate too
-            result.accepted += 1
-            day = event.created.date()
-            # Counts become public with the endpoint's next publication, never at ingest
-            # (METHODOLOGY §8), whatever day they are for.
-            generation = publications[endpoint.pk] + 1
-            speed.add(endpoint.pk, day, generation, event)
-            if outcome is None:
-                continue  # an error or timeout: counted for uptime only (§10)
-            by_bucket = defaultdict(Counter)
-            add_outcome(by_bucket, outcome)
-            for bucket, counts in by_bucket.items():
-                key = (endpoint.pk, event.app, str(bucket), day, generation)
-                total = rollups.setdefault(key, Counter())
-                total.update(counts)
-            if event.user and outcome.offered_tools:
-                activity.add((endpoint.model_id, hash_user(event.user), day))
-            for call in outcome.calls:
-                if call.outcome in FAILURE_OUTCOMES:
-                    failures.append((endpoint, day, event, call))
-        increment_rollups(rollups, ROLLUP_COUNTS)
-        record_user_activity(activity)
-        speed.write()
-        _store_failure_samples(failures)
-        if ready or result.rejected:
-            IngestBatch.objects.create(
-                kind=IngestKind.TOOL_CALLS, source=source[:128], accepted=result.accepted,
-                duplicates=result.duplicates, rejected=len(result.rejected),
-            )
-    return result
+    def judge(_, event: ToolCallEvent):
+        endpoint = resolver.resolve(event.model, event.provider, event.quantization)
+        outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
+                                    max_calls=max_calls, deadline=deadline,
+                                    bucket_bounds=bucket_bounds
+                                    ) if event.classified else None
+        return event, endpoint, outcome
+
+    return [triple for _, triple in result.sift(items, parsed, judge,
+                                                errors=(ValueError, WorkBoundExceeded))]
+
+
+class _BatchWrites:
+    """What a batch's new events add: rollup counts, user activity, speed, failure samples."""
+
+    def __init__(self):
+        self.rollups: dict[tuple, Counter] = {}
+        self.activity: set[tuple[int, str, object]] = set()
+        self.failures: list[tuple] = []
+        self.speed = SpeedDeltas()
+
+    def add(self, event: ToolCallEvent, endpoint, outcome: RequestOutcome | None,
+            generation: int) -> None:
+        day = event.created.date()
+        self.speed.add(endpoint.pk, day, generation, event)
+        if outcome is None:
+            return  # an error or timeout: counted for uptime only (§10)
+        by_bucket = defaultdict(Counter)
+        add_outcome(by_bucket, outcome)
+        for bucket, counts in by_bucket.items():
+            key = (endpoint.pk, event.app, str(bucket), day, generation)
+            self.rollups.setdefault(key, Counter()).update(counts)
+        if event.user and outcome.offered_tools:
+            self.activity.add((endpoint.model_id, hash_user(event.user), day))
+        self.failures.extend((endpoint, day, event, call) for call in outcome.calls
+                             if call.outcome in FAILURE_OUTCOMES)
+
+    def write(self) -> None:
+        increment_rollups(self.rollups, ROLLUP_COUNTS)
+        record_user_activity(self.activity)
+        self.speed.write()
+        _store_failure_samples(self.failures)
 
 
 def _store_failure_samples(failures: list) -> None:

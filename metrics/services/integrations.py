@@ -33,13 +33,9 @@ def _ingest(converted: list[tuple[int, object, dict]], result: BatchResult, sour
 def ingest_litellm(payloads: list, defaults: Mapping[str, str], *, source: str,
                    id_scope: str) -> BatchResult:
     result = BatchResult()
-    converted = []
-    for index, payload in enumerate(payloads):
-        try:
-            converted.append((index, payload, litellm.event_from_payload(payload, defaults)))
-        except ValueError as exc:
-            result.reject(index, payload, str(exc))
-    _ingest(converted, result, source, id_scope)
+    events = result.sift(payloads, enumerate(payloads),
+                         lambda _, payload: litellm.event_from_payload(payload, defaults))
+    _ingest([(index, payloads[index], event) for index, event in events], result, source, id_scope)
     return result
 
 

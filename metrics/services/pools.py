@@ -14,10 +14,10 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from metrics.choices import OverrideAction
 from metrics.models import PoolChange, PoolOverride, PoolSnapshot, PoolVerdict
 from metrics.pools import (
     EndpointFigures,
-    Override,
     PoolResult,
     PoolSettings,
     diff_pools,
@@ -80,7 +80,7 @@ def model_figures(
             propensity_requests=capped["propensity_requests"],
             propensity_with_calls=capped["propensity_requests_with_calls"],
             ignore_rate=ignores[endpoint.pk]["ignore_rate"],
-            override=Override(override.action) if override else None,
+            override=OverrideAction(override.action) if override else None,
             override_reason=override.reason if override else "",
             status_requests=speed[endpoint.pk]["requests"],
             ok_requests=speed[endpoint.pk]["ok"],

@@ -19,10 +19,18 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from metrics.choices import PROBE_SCHEMA_ACCURACY, PROBE_TOOL_CALL_F1, ProbeTrigger
+from metrics.choices import (
+    FAILURE_OUTCOMES,
+    OK_OUTCOMES,
+    PROBE_SCHEMA_ACCURACY,
+    PROBE_TOOL_CALL_F1,
+    Outcome,
+    ProbeTrigger,
+    RequestStatus,
+)
 from metrics.events import BatchResult, BenchmarkRunItem
 from metrics.models import ProbeRun, ProbeSettings
-from metrics.probes.client import OK, TIMEOUT, ProbeResponse, send_cases
+from metrics.probes.client import ProbeResponse, send_cases
 from metrics.probes.scoring import schema_accuracy, tool_call_f1
 from metrics.probes.suite import ProbeCase, ProbeSuite, SuiteError, load_suite
 from metrics.services.benchmarks import BenchmarkDefaults, store_runs
@@ -136,7 +144,7 @@ def _finish(run: ProbeRun, suite: ProbeSuite, cases: tuple[ProbeCase, ...],
             "status": answer.status, "latency_ms": answer.latency_ms,
             "http_status": answer.http_status,
         }
-        if answer.status != OK:
+        if answer.status != RequestStatus.OK:
             decisions[case.id] = None
             if len(failures) < MAX_FAILURES_KEPT:
                 failures.append({"case": case.id, "status": answer.status,
@@ -158,11 +166,12 @@ def _finish(run: ProbeRun, suite: ProbeSuite, cases: tuple[ProbeCase, ...],
 
     reference, against = _reference_decisions(run, cases)
     f1 = tool_call_f1(decisions, reference)
-    accuracy = schema_accuracy(counts["valid"], counts["unchecked"], counts["calls"])
-    run.ok, run.errors, run.timeouts = counts[OK], counts["error"], counts[TIMEOUT]
+    accuracy = schema_accuracy(counts[Outcome.VALID], counts[Outcome.UNCHECKED], counts["calls"])
+    run.ok, run.errors, run.timeouts = (counts[RequestStatus.OK], counts[RequestStatus.ERROR],
+                                        counts[RequestStatus.TIMEOUT])
     run.calls = counts["calls"]
-    for field in ("valid", "unchecked", "invalid_json", "unknown_tool", "schema_mismatch"):
-        setattr(run, field, counts[field])
+    for outcome in (*OK_OUTCOMES, *FAILURE_OUTCOMES):  # a ProbeRun column per judged outcome
+        setattr(run, outcome, counts[outcome])
     run.schema_accuracy, run.tool_call_f1, run.f1_against = accuracy, f1.f1, against
     run.tp, run.fp, run.fn, run.tn = f1.tp, f1.fp, f1.fn, f1.tn
     run.decisions, run.failures, run.finished_at = decisions, failures, timezone.now()

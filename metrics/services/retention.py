@@ -1,4 +1,4 @@
-"""Expiry of raw, unbounded-growth rows (DESIGN.md "past one PostgreSQL").
+"""Expiry of raw, unbounded-growth rows (docs/design.md "past one PostgreSQL").
 
 Rollups are kept; failure samples and idempotency keys are not needed forever: a sample
 older than the retention has been seen, and a gateway resends a batch within minutes,

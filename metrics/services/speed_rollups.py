@@ -3,14 +3,15 @@ transaction with the tool-call rollups, so a batch counts whole or not at all.""
 
 from datetime import date
 
+from metrics.choices import RequestStatus
 from metrics.events import ToolCallEvent
 from metrics.histogram import bucket_of
 from metrics.services.upserts import increment_availability, increment_speed_rollups
-from metrics.speed import DEFAULT, Status, throughput_tps
+from metrics.speed import DEFAULT, throughput_tps
 
 # Column positions of a speed row's counts (metrics.models.SpeedRollup) and of a day's statuses.
 LATENCY, TTFT, THROUGHPUT = 0, 1, 2
-STATUS_COLUMNS = {Status.OK: 0, Status.ERROR: 1, Status.TIMEOUT: 2}
+STATUS_COLUMNS = {RequestStatus.OK: 0, RequestStatus.ERROR: 1, RequestStatus.TIMEOUT: 2}
 
 
 class SpeedDeltas:
@@ -38,7 +39,7 @@ class SpeedDeltas:
         if statuses is None:
             statuses = self.statuses[key] = [0, 0, 0]
         statuses[STATUS_COLUMNS[fields.status]] += 1
-        if fields is DEFAULT or fields.status is not Status.OK:
+        if fields is DEFAULT or fields.status is not RequestStatus.OK:
             return  # no timings, or a failed request: counted for uptime only
         latency, ttft = fields.latency_ms, fields.ttft_ms
         if latency is not None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from metrics.models import (
     AvailabilityRollup,
     EventKey,
+    IgnoreState,
     SpeedRollup,
     ToolCallRollup,
     UserActivity,
@@ -162,4 +163,19 @@ def record_user_activity(rows: set[tuple[int, str, object]]) -> None:
         UserActivity._meta.db_table, ("model_id", "user_hash", "day"),
         ("bigint", "text", "date"), sorted(rows, key=lambda r: (r[0], r[1], r[2])),
         "ON CONFLICT (model_id, user_hash, day) DO NOTHING",
+    )
+
+
+def upsert_ignore_states(rows: list[tuple]) -> None:
+    """Sets (user_hash, provider_id, model_id, scope, ignoring, as_of) states, one row per
+    user × provider × scope; a stored state newer than the row's `as_of` is kept (§5)."""
+    if not rows:
+        return
+    table = IgnoreState._meta.db_table
+    _insert(
+        table, ("user_hash", "provider_id", "model_id", "scope", "ignoring", "as_of"),
+        ("text", "bigint", "bigint", "text", "boolean", "timestamptz"),
+        sorted(rows, key=lambda r: (r[0], r[1], r[3])),
+        "ON CONFLICT (user_hash, provider_id, scope) DO UPDATE SET "
+        f"ignoring = excluded.ignoring, as_of = excluded.as_of WHERE {table}.as_of <= excluded.as_of",
     )

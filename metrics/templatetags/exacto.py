@@ -1,6 +1,9 @@
 """Formatting filters for figures: percentages, intervals and dashes for missing values."""
 
 from django import template
+from django.utils import timezone
+
+from metrics.charts import table_of
 
 register = template.Library()
 
@@ -32,7 +35,6 @@ def sortval(value):
 
 @register.filter
 def chart_table(figure):
-    from metrics.charts import table_of
 
     return table_of(figure) if figure else {"rows": []}
 
@@ -50,7 +52,6 @@ def ago(value):
     """A time in the reader's words: "4 min ago", "2 h ago", "3 days ago"."""
     if not value:
         return "never"
-    from django.utils import timezone
 
     seconds = max(0, int((timezone.now() - value).total_seconds()))
     if seconds < 60:

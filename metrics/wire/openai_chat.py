@@ -108,7 +108,7 @@ class _Assembly:
         return WireCall(name=self.name, arguments="".join(self.fragments))
 
 
-def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
+def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:  # noqa: C901 - hot loop kept flat
     """Reassembles `choices[*].delta.tool_calls` fragments per choice and call `index`."""
     if not isinstance(chunks, list) or not chunks:
         raise WireError("an OpenAI chat stream is a non-empty list of chat.completion.chunk objects.")

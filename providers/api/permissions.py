@@ -1,6 +1,7 @@
 """Scopes (API.md "Auth"): reads are open, writes need an `ingest` (or `admin`) token."""
 
 from rest_framework import permissions
+from rest_framework.exceptions import PermissionDenied
 
 from providers.choices import TokenScope
 from providers.models import ApiToken
@@ -27,8 +28,6 @@ def _require(request, scope: str) -> bool:
 
 
 def raise_forbidden(scope: str):
-    from rest_framework.exceptions import PermissionDenied
-
     raise PermissionDenied(f"This API token lacks the '{scope}' scope.")
 
 

@@ -1,25 +1,24 @@
 """The editable vendor-name → provider table that importers map through."""
 
-import csv
 from pathlib import Path
 
 from django.db import transaction
 
 from providers.models import Provider, ProviderAlias
-from providers.naming import alias_key
+from providers.naming import alias_key, load_aliases
 
 
 @transaction.atomic
 def load_alias_file(path: Path) -> int:
-    """Adds the aliases of a CSV (alias,provider) that the table lacks; never overwrites edits."""
+    """Adds the aliases of a CSV (alias,provider) that the table lacks; never overwrites edits.
+    A file naming one alias with two providers is refused whole (ValueError)."""
     added = 0
-    with open(path, encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            provider, _ = Provider.objects.get_or_create(slug=row["provider"].strip())
-            _, created = ProviderAlias.objects.get_or_create(
-                alias=alias_key(row["alias"]), defaults={"provider": provider}
-            )
-            added += created
+    for alias, slug in load_aliases(path).items():
+        provider, _ = Provider.objects.get_or_create(slug=slug)
+        _, created = ProviderAlias.objects.get_or_create(
+            alias=alias_key(alias), defaults={"provider": provider}
+        )
+        added += created
     return added
 
 

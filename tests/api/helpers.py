@@ -64,8 +64,13 @@ def register(client, model=MODEL, provider=PROVIDER, quantization="fp8", referen
     body = {"model": model, "provider": provider, "quantization": quantization}
     if reference:
         body["reference"] = True
+    from providers.models import Endpoint
+
+    known = Endpoint.objects.filter(model__slug=model, provider__slug=provider,
+                                    quantization=quantization).exists()
     response = client.post("/api/v1/endpoints/", body, format="json")
-    assert response.status_code in (200, 201), response.content
+    # A new endpoint is created (201); registering a known one again is idempotent (200).
+    assert response.status_code == (200 if known else 201), response.content
     if approve:
         from providers.models import LLMModel, Provider
 
@@ -84,3 +89,9 @@ def endpoint_row(client, model=MODEL, provider=PROVIDER, **params) -> dict:
     rows = [row for row in response.json() if row["provider"] == provider]
     assert len(rows) == 1, response.json()
     return rows[0]
+
+
+def run_item(run_id: str, provider: str, score: float, days_ago: int = 1, **extra) -> dict:
+    """A benchmark-run item of acme/m on benchmark "b" (POST /benchmark-runs/)."""
+    return {"id": run_id, "model": "acme/m", "provider": provider, "benchmark": "b",
+            "score": score, "run_at": now_iso(-timedelta(days=days_ago)), **extra}

@@ -1,4 +1,4 @@
-"""Public reads come from a cache that every public change invalidates (issue 17, DESIGN.md).
+"""Public reads come from a cache that every public change invalidates (issue 17, docs/design.md).
 
 Each test warms the cache with an anonymous read, makes one change through the service
 that makes it, and checks that the next anonymous read shows it; private readers (admin

@@ -169,3 +169,10 @@ def test_every_rotation_change_records_its_source(model_with_hosts, ingest_clien
     restored = RotationEvent.objects.filter(endpoint__provider__slug="host-1").first()
     assert restored.user == staff and restored.source.startswith("user:root")
     assert all(event.source for event in RotationEvent.objects.all())
+
+
+def test_registering_returns_the_endpoint_object(ingest_client):
+    body = ingest_client.post("/api/v1/endpoints/", {"model": "acme/n", "provider": "p"},
+                              format="json").json()
+    assert body["tool_calls"]["calls"] == 0 and body["rotation_status"] == "active"
+    assert {"exacto", "ignore_rate", "in_rotation", "reference"} <= set(body)

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from metrics.complexity import Bucket, bucket_for, complexity_score
+from metrics.choices import Bucket
+from metrics.complexity import bucket_for, complexity_score
 
 
 def test_empty_schema_scores_zero():

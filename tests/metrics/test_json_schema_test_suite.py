@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics.toolcalls import Outcome, classify
+from metrics.choices import Outcome
+from metrics.toolcalls import classify
 
 SUITE = Path(__file__).resolve().parents[1] / "fixtures" / "json-schema-test-suite"
 DRAFT_URIS = {

@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from metrics.pools import PoolSettings, Rule, Tier, judge_pool, verdict_to_dict
+from metrics.choices import Tier
+from metrics.pools import PoolSettings, Rule, judge_pool, verdict_to_dict
 from metrics.stats import wilson_interval
 from tests.metrics.test_pools import by_key, ep
 

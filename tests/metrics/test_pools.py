@@ -6,12 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metrics.choices import OverrideAction, Tier
 from metrics.pools import (
     EndpointFigures,
-    Override,
     PoolSettings,
     Rule,
-    Tier,
     accuracy_rule,
     diff_pools,
     ignore_threshold,
@@ -31,7 +30,7 @@ def ep(
     ignore: float | None = 0.0,
     in_rotation: bool = True,
     reference: bool = False,
-    override: Override | None = None,
+    override: OverrideAction | None = None,
     reason: str = "",
 ) -> EndpointFigures:
     return EndpointFigures(
@@ -292,18 +291,18 @@ def test_failing_data_and_another_rule_is_deranked():
 
 def test_force_in_makes_deranked_endpoint_a_member_but_keeps_its_tier():
     result = judge_pool(
-        [ep("a"), ep("b", in_rotation=False, override=Override.FORCE_IN, reason="contract")]
+        [ep("a"), ep("b", in_rotation=False, override=OverrideAction.FORCE_IN, reason="contract")]
     )
     b = by_key(result)["b"]
-    assert b.member and b.tier == Tier.DERANKED and b.forced == Override.FORCE_IN
+    assert b.member and b.tier == Tier.DERANKED and b.forced == OverrideAction.FORCE_IN
     assert b.override_reason == "contract"
     assert "b" in result.pool
 
 
 def test_force_out_removes_verified_endpoint_but_keeps_its_tier():
-    result = judge_pool([ep("a"), ep("b", override=Override.FORCE_OUT)])
+    result = judge_pool([ep("a"), ep("b", override=OverrideAction.FORCE_OUT)])
     b = by_key(result)["b"]
-    assert not b.member and b.tier == Tier.VERIFIED and b.forced == Override.FORCE_OUT
+    assert not b.member and b.tier == Tier.VERIFIED and b.forced == OverrideAction.FORCE_OUT
     assert result.pool == ("a",)
 
 
@@ -320,7 +319,7 @@ def test_pool_ties_are_broken_by_key():
 
 
 def test_forced_in_endpoint_without_calls_is_listed_last():
-    result = judge_pool([ep("z"), ep("a", calls=0, correct=0, override=Override.FORCE_IN)])
+    result = judge_pool([ep("z"), ep("a", calls=0, correct=0, override=OverrideAction.FORCE_IN)])
     assert result.pool == ("z", "a")
 
 
@@ -332,7 +331,7 @@ def test_fallback_is_best_in_rotation_endpoint_when_pool_is_empty():
         ep("small", calls=100, correct=90),
         ep("smaller", calls=50, correct=49),
         ep("held", calls=150, correct=150, in_rotation=False),
-        ep("banned", calls=150, correct=149, override=Override.FORCE_OUT),
+        ep("banned", calls=150, correct=149, override=OverrideAction.FORCE_OUT),
     ]
     result = judge_pool(eps)
     # smaller: 49/50 has a higher lower bound than 90/100
@@ -347,7 +346,7 @@ def test_fallback_lists_every_in_rotation_endpoint_when_none_has_calls():
     result = judge_pool([
         ep("b", calls=0, correct=0), ep("a", calls=0, correct=0),
         ep("held", calls=0, correct=0, in_rotation=False),
-        ep("banned", calls=0, correct=0, override=Override.FORCE_OUT),
+        ep("banned", calls=0, correct=0, override=OverrideAction.FORCE_OUT),
     ])
     assert result.pool == ("a", "b")
     assert result.fallback is True
@@ -367,7 +366,7 @@ def test_no_fallback_for_an_empty_model():
 
 
 def test_forced_in_member_prevents_fallback():
-    eps = [ep("a", calls=100, correct=99), ep("b", calls=10, correct=5, override=Override.FORCE_IN)]
+    eps = [ep("a", calls=100, correct=99), ep("b", calls=10, correct=5, override=OverrideAction.FORCE_IN)]
     result = judge_pool(eps)
     assert result.pool == ("b",)
     assert result.fallback is False
@@ -378,7 +377,7 @@ def test_forced_in_member_prevents_fallback():
 
 def test_verdict_to_dict_is_json_with_every_rule_reason_and_figures():
     result = judge_pool(
-        [ep("a"), ep("b", correct=700, override=Override.FORCE_OUT, reason="abuse")]
+        [ep("a"), ep("b", correct=700, override=OverrideAction.FORCE_OUT, reason="abuse")]
     )
     d = json.loads(json.dumps(verdict_to_dict(by_key(result)["b"]), allow_nan=False))
     assert d["tier"] == "deranked"
@@ -432,7 +431,7 @@ def test_endpoint_entering_names_the_rules_it_now_passes():
 
 def test_forced_out_endpoint_leaves_by_override():
     before = judge_pool([ep("a"), ep("b")])
-    after = judge_pool([ep("a"), ep("b", override=Override.FORCE_OUT, reason="abuse")])
+    after = judge_pool([ep("a"), ep("b", override=OverrideAction.FORCE_OUT, reason="abuse")])
     (change,) = diff_pools(snapshot(before), after)
     assert change.rules == ("override",)
     assert change.reason == "forced out by an admin: abuse"
@@ -440,7 +439,7 @@ def test_forced_out_endpoint_leaves_by_override():
 
 def test_forced_in_endpoint_enters_by_override():
     before = judge_pool([ep("a"), ep("b", in_rotation=False)])
-    after = judge_pool([ep("a"), ep("b", in_rotation=False, override=Override.FORCE_IN)])
+    after = judge_pool([ep("a"), ep("b", in_rotation=False, override=OverrideAction.FORCE_IN)])
     (change,) = diff_pools(snapshot(before), after)
     assert (change.change, change.rules) == ("entered", ("override",))
 
@@ -495,7 +494,7 @@ def figures(draw, key: str, arbitrary: bool = False) -> EndpointFigures:
         ignore=draw(rates),
         in_rotation=draw(st.booleans()),
         reference=draw(st.booleans()),
-        override=draw(st.sampled_from([None, None, Override.FORCE_IN, Override.FORCE_OUT])),
+        override=draw(st.sampled_from([None, None, OverrideAction.FORCE_IN, OverrideAction.FORCE_OUT])),
     )
 
 
@@ -526,7 +525,7 @@ def test_adding_a_small_out_of_rotation_endpoint_changes_no_other_verdict(
         extra,
         in_rotation=False,
         ignore_rate=None,
-        override=extra.override if extra.override != Override.FORCE_IN else None,
+        override=extra.override if extra.override != OverrideAction.FORCE_IN else None,
         correct=min(extra.correct, extra.calls if calls_short else extra.correct),
         **short,
     )
@@ -558,7 +557,7 @@ def test_judge_pool_never_raises_and_judges_every_rule(model):
     for v in result.verdicts:
         assert set(v.rules) == set(Rule)
         assert v.failed == tuple(r for r in Rule if not v.rules[r].passed)
-        if v.forced == Override.FORCE_OUT:
+        if v.forced == OverrideAction.FORCE_OUT:
             assert not v.member
     # A fallback pool is one endpoint with calls, or every in-rotation one when none has any.
     fallback_members = [k for k in result.pool if by_key(result)[k].fallback]

@@ -9,18 +9,12 @@ from metrics.speed import (
     Metric,
     SpeedFieldError,
     SpeedFields,
-    Status,
     parse_speed,
     performance,
     samples,
     throughput_tps,
 )
 from metrics.stats import wilson_interval
-
-
-def test_enums_match_the_database_choices():
-    assert [s.value for s in Status] == list(RequestStatus.values)
-
 
 # Throughput (§10): tokens / ((latency − ttft) / 1000) when latency > ttft, else tokens / latency.
 
@@ -43,13 +37,13 @@ def test_throughput_needs_tokens_both_timings_and_time():
 
 def test_no_speed_fields_is_the_default():
     assert parse_speed({"id": "x"}) is DEFAULT
-    assert SpeedFields(None, None, Status.OK, None) == DEFAULT
+    assert SpeedFields(None, None, RequestStatus.OK, None) == DEFAULT
 
 
 def test_speed_fields_parse():
     fields = parse_speed({"latency_ms": 1200, "ttft_ms": 300.5, "status": "timeout",
                           "http_status": 504})
-    assert fields == SpeedFields(1200.0, 300.5, Status.TIMEOUT, 504)
+    assert fields == SpeedFields(1200.0, 300.5, RequestStatus.TIMEOUT, 504)
 
 
 @pytest.mark.parametrize(("item", "message"), [
@@ -68,11 +62,11 @@ def test_invalid_speed_fields_say_why(item, message):
 
 
 def test_only_ok_requests_give_timing_samples():
-    ok = SpeedFields(2_000.0, 400.0, Status.OK, 200)
+    ok = SpeedFields(2_000.0, 400.0, RequestStatus.OK, 200)
     assert samples(ok, 80) == {Metric.LATENCY: 2_000.0, Metric.TTFT: 400.0,
                                Metric.THROUGHPUT: pytest.approx(50.0)}
     assert samples(ok, None) == {Metric.LATENCY: 2_000.0, Metric.TTFT: 400.0}
-    assert samples(SpeedFields(2_000.0, 400.0, Status.ERROR, 500), 80) == {}
+    assert samples(SpeedFields(2_000.0, 400.0, RequestStatus.ERROR, 500), 80) == {}
 
 
 def test_performance_object_has_the_api_keys_and_nulls_when_empty():
@@ -87,7 +81,7 @@ def test_performance_object_has_the_api_keys_and_nulls_when_empty():
 
 
 def test_performance_uptime_and_interval_are_exact():
-    status = {Status.OK: 90, Status.ERROR: 7, Status.TIMEOUT: 3}
+    status = {RequestStatus.OK: 90, RequestStatus.ERROR: 7, RequestStatus.TIMEOUT: 3}
     figures = performance(7, {Metric.LATENCY: h.from_values([100.0] * 90)}, status)
     assert (figures["requests"], figures["ok"], figures["errors"], figures["timeouts"]) == (
         100, 90, 7, 3)

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from metrics.stats import (
     AppMatched,
     app_matched_delta,
-    cap_factor,
     mad,
     median,
     normal_range,
@@ -74,7 +73,7 @@ def test_wilson_bounds_surround_the_rate(n, share):
     assert observed <= high * (1 + 1e-12) + 1e-15
 
 
-# rate, cap_factor
+# rate
 
 
 def test_rate_is_none_when_denominator_is_zero():
@@ -84,19 +83,6 @@ def test_rate_is_none_when_denominator_is_zero():
 
 def test_rate_divides():
     assert rate(1, 4) == 0.25
-
-
-def test_cap_factor_scales_big_app_down_to_cap():
-    assert cap_factor(4000, 1000) == 0.25
-
-
-def test_cap_factor_leaves_small_app_alone():
-    assert cap_factor(999, 1000) == 1.0
-    assert cap_factor(1000, 1000) == 1.0
-
-
-def test_cap_factor_is_one_without_requests():
-    assert cap_factor(0, 1000) == 1.0
 
 
 # median, MAD, normal range (§7 rule 4)

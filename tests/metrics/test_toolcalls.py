@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.complexity import Bucket
+from metrics.choices import Bucket, Outcome
 from metrics.schema_validation import ValidatorCache
-from metrics.toolcalls import CallOutcome, Outcome, RequestOutcome, classify
+from metrics.toolcalls import CallOutcome, RequestOutcome, classify
 
 WEATHER_PARAMS = {
     "type": "object",

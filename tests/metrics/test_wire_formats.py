@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from metrics.choices import Outcome
 from metrics.schema_validation import ValidatorCache
-from metrics.toolcalls import Outcome, classify_exchange
+from metrics.toolcalls import classify_exchange
 from metrics.wire import WireError, WireFormat, detect_format, normalise
 from metrics.wire.tools import normalise_tool_choice
 from tests.wire_payloads import (

@@ -89,7 +89,7 @@ def test_provider_user_cannot_respond_on_another_providers_endpoint(
     client.force_login(groq_user)
     response = client.post(f"/portal/endpoints/{together_endpoint.pk}/respond/",
                            {"text": "Their results are wrong."})
-    assert response.status_code in (403, 404)
+    assert response.status_code == 404
     assert not ProviderResponse.objects.exists()
 
 
@@ -124,7 +124,8 @@ def test_admin_reply_inline_is_saved_as_admin_reply(admin_client, groq_endpoint,
 def test_provider_user_cannot_reach_the_admin(client, groq_user):
     client.force_login(groq_user)
     response = client.get("/admin/")
-    assert response.status_code in (302, 403)
-    if response.status_code == 302:
-        assert "/admin/login/" in response["Location"]
-    assert client.get("/admin/overview/").status_code in (302, 403)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    response = client.get("/admin/overview/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")

@@ -1,4 +1,4 @@
-"""Raw rows expire; rollups stay (DESIGN.md scale-out)."""
+"""Raw rows expire; rollups stay (docs/design.md scale-out)."""
 
 from datetime import timedelta
 

@@ -6,7 +6,8 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.pools import EndpointFigures, Override, PoolSettings, judge_pool
+from metrics.choices import OverrideAction
+from metrics.pools import EndpointFigures, PoolSettings, judge_pool
 
 RULES = PoolSettings()
 CFG = {f"setting_{k}": v for k, v in dataclasses.asdict(RULES).items()}
@@ -28,8 +29,8 @@ def endpoint_sets(draw):
             calls=calls, correct=correct, propensity_requests=prop,
             propensity_with_calls=draw(st.floats(min_value=0, max_value=1)) * prop,
             ignore_rate=draw(st.one_of(st.none(), st.sampled_from([0.0, 0.004, 0.02, 0.3]))),
-            override=draw(st.sampled_from([None, None, None, Override.FORCE_IN,
-                                           Override.FORCE_OUT])),
+            override=draw(st.sampled_from([None, None, None, OverrideAction.FORCE_IN,
+                                           OverrideAction.FORCE_OUT])),
             # §10: rule 6 at and around its edges, and the throughput order near the top.
             status_requests=(status := draw(st.sampled_from([0.0, 99.0, 100.0, 400.0]))),
             ok_requests=draw(st.sampled_from([1.0, 0.97, 0.9, 0.8])) * status,

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
+from metrics.choices import RecomputeTrigger
 from metrics.demo.catalog import MODELS, PROVIDERS
 from metrics.demo.probes import seed_probe_runs
 from metrics.demo.speed import with_speed
@@ -112,7 +113,7 @@ class Command(BaseCommand):
         share_results(embargoed)
 
     def _recompute(self):
-        recompute_all(trigger="command")
+        recompute_all(trigger=RecomputeTrigger.COMMAND)
 
     def _users(self, admin_password):
         User = get_user_model()
