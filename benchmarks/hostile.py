@@ -17,7 +17,7 @@ import time
 
 import _common as c  # puts the repository on sys.path
 
-from tests.api.hostile import exponential_ref_schema
+from tests.metrics.api.hostile import exponential_ref_schema
 
 MODEL, PROVIDER = "bench/hostile", "bench-host"
 EVENTS, CALLS = 100, 100  # 10,000 calls per batch

@@ -1,6 +1,6 @@
 """The verifier against a live server over the seeded demo data, seeded once per module.
 
-Same approach as tests/browser/conftest.py: pytest-django's LiveServer helper over rows
+Same approach as tests/system/browser/conftest.py: pytest-django's LiveServer helper over rows
 committed outside any test transaction, flushed when the module ends.
 """
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from metrics.models import PublishedPool
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.publication import publish
-from tests.api.helpers import event, good, tool_call
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
+from tests.metrics.api.helpers import event, good, tool_call
 
 
 def _created(day) -> str:
