@@ -1,36 +1,154 @@
-"""Explicit request/response shapes of API.md, for validation and the OpenAPI schema."""
+"""The API's request and response shapes (API.md), and the only path through which they go.
 
+Views validate a request body with an `*In` serializer and answer with an `*Out` serializer
+(`Out(rows, many=True).data`), so the OpenAPI schema drf-spectacular reads from these classes
+is what the API answers: a field a row lacks fails loudly, a key a row adds is not served.
+Output serializers read by field name, so selector rows may be dicts or objects.
+
+Batch items (tool calls, ignores, benchmark runs) are not parsed here: metrics/events.py parses
+them, fast and with a reason for each refused item, and their schema comes from there
+(metrics/api/schema.py; docs/decisions.md "API contract").
+"""
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from metrics.choices import Bucket, OverrideAction, Tier
 from metrics.selectors.benchmarks import stderr_used
-from metrics.speed import Status
-from metrics.wire import FORMATS
-from providers.choices import Quantization
+from providers import slugs
+from providers.choices import ApprovalStatus, Quantization, RotationStatus
 
 QUANTIZATIONS = " ".join(Quantization.values)
 
 
-class EndpointRegisterIn(serializers.Serializer):
-    model = serializers.RegexField(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$", max_length=128)
-    provider = serializers.RegexField(r"^[a-z0-9-]+$", max_length=64)
-    quantization = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, default="",
-        help_text=f"One of: {QUANTIZATIONS} (case-insensitive, stored lower-case).")
-    reference = serializers.BooleanField(required=False, default=False,
-                                         help_text="Admin keys only (403 for an ingest key).")
+# --- Strict JSON types. DRF's fields also take 5 for "5", "1" for 1 and 0 for false; the schema
+# promises JSON types, and these hold the request to them.
 
-    def validate_model(self, value: str) -> str:
-        if ":" in value:
+class StrictCharField(serializers.CharField):
+    """A JSON string, kept as sent: DRF would strip it, so "\n" would pass `minLength: 1` in the
+    schema and then be refused as blank."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number without a fraction (JSON Schema's `integer`: 3.0 is one), never a string."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class _SlugField(StrictCharField):
+    """A slug of providers/slugs.py: checked with `fullmatch`, shown as a JSON Schema pattern."""
+
+    fragment = ""
+    message = ""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", self.max_length_of)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not slugs.matcher(self.fragment)(value):
+            raise serializers.ValidationError(self.message)
+        return value
+
+
+@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.MODEL),
+                      "maxLength": slugs.MODEL_MAX_LENGTH})
+class ModelSlugField(_SlugField):
+    fragment, max_length_of = slugs.MODEL, slugs.MODEL_MAX_LENGTH
+    message = "Model slugs look like author/name."
+
+
+@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.MODEL_BASE),
+                      "maxLength": slugs.MODEL_MAX_LENGTH})
+class ModelBaseSlugField(ModelSlugField):
+    """A model without a routing variant: what registration takes (API.md 1.1)."""
+
+    fragment = slugs.MODEL_BASE
+
+    def to_internal_value(self, data):
+        value = StrictCharField.to_internal_value(self, data)
+        if ":" in value and slugs.matcher(slugs.MODEL)(value):
             raise serializers.ValidationError(
                 f"{value!r} names a routing variant (the part after ':'); register the model "
                 f"itself, {value.split(':', 1)[0]!r}.")
+        if not slugs.matcher(self.fragment)(value):
+            raise serializers.ValidationError(self.message)
         return value
 
-    def validate_quantization(self, value: str) -> str:
+
+@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.BENCHMARK),
+                      "maxLength": slugs.BENCHMARK_MAX_LENGTH})
+class BenchmarkSlugField(_SlugField):
+    fragment, max_length_of = slugs.BENCHMARK, slugs.BENCHMARK_MAX_LENGTH
+    message = "Benchmark slugs are lowercase letters, digits, '_' and '-'."
+
+
+@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.PROVIDER),
+                      "maxLength": slugs.PROVIDER_MAX_LENGTH})
+class ProviderSlugField(_SlugField):
+    fragment, max_length_of = slugs.PROVIDER, slugs.PROVIDER_MAX_LENGTH
+    message = "Provider slugs are lowercase letters, digits and hyphens."
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+_QUANTIZATION = "|".join(_any_case(q) for q in Quantization.values)
+
+
+@extend_schema_field({"type": "string", "maxLength": 32,
+                      "pattern": rf"^\s*(?:{_QUANTIZATION})?\s*$"})
+class QuantizationField(StrictCharField):
+    """One of Quantization, case-insensitive, stored lower-case; blank for none (API.md 1.1)."""
+
+    MAX_LENGTH = 32
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > self.MAX_LENGTH:
+            self.fail("max_length", max_length=self.MAX_LENGTH)
         value = value.strip().lower()
         if value and value not in Quantization.values:
             raise serializers.ValidationError(f"quantization must be one of: {QUANTIZATIONS}.")
         return value
+
+
+class EndpointRegisterIn(serializers.Serializer):
+    model = ModelBaseSlugField()
+    provider = ProviderSlugField()
+    quantization = QuantizationField(
+        required=False, default="",
+        help_text=f"One of: {QUANTIZATIONS} (case-insensitive, stored lower-case).")
+    reference = StrictBooleanField(required=False, default=False,
+                                         help_text="Admin keys only (403 for an ingest key).")
 
 
 class RejectedItem(serializers.Serializer):
@@ -48,76 +166,20 @@ class WarningItem(serializers.Serializer):
 class BatchResultOut(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
-    rejected = RejectedItem(many=True)
+    rejected = RejectedItem(many=True, help_text="Refused items, by index, with the reason.")
     warnings = WarningItem(many=True, required=False,
                            help_text="Items stored with a caveat (an alias applied).")
 
 
+class PartialSuccessOut(serializers.Serializer):
+    rejectedSpans = serializers.IntegerField()  # noqa: N815 - OTLP's own field names
+    errorMessage = serializers.CharField()  # noqa: N815
+
+
 class OTLPResultOut(BatchResultOut):
     skipped = serializers.IntegerField(help_text="Spans without GenAI tool attributes.")
-    partialSuccess = serializers.DictField(required=False)  # noqa: N815 - OTLP's own field name
-
-
-class ToolCallEventIn(serializers.Serializer):
-    id = serializers.CharField(max_length=200)
-    model = serializers.CharField()
-    provider = serializers.CharField()
-    quantization = serializers.CharField(required=False, help_text="Needed only when the "
-                                         "provider serves the model in several quantizations.")
-    app = serializers.CharField(required=False)
-    user = serializers.CharField(required=False)
-    created = serializers.DateTimeField(required=False)
-    request = serializers.JSONField(help_text="The request body; `tools` and "
-                                    "`tool_choice` are read (OpenAI or Anthropic shapes).")
-    response = serializers.JSONField(help_text="As the client received it: an OpenAI chat "
-                                     "completion or chunk list, a Responses API response, an "
-                                     "Anthropic message or event list.")
-    format = serializers.ChoiceField(required=False, choices=list(FORMATS),
-                                     help_text="Forces the format; detected when absent.")
-    # Speed fields (METHODOLOGY §10); an event whose status is not ok may omit the response.
-    latency_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent "
-                                        "→ last byte, in milliseconds.")
-    ttft_ms = serializers.FloatField(required=False, min_value=0, help_text="Request sent → "
-                                     "first token, in milliseconds.")
-    status = serializers.ChoiceField(choices=[s.value for s in Status], required=False,
-                                     help_text="Default ok; error and timeout count for "
-                                     "uptime only.")
-    http_status = serializers.IntegerField(required=False, min_value=100, max_value=599)
-
-
-class ToolCallBatchIn(serializers.Serializer):
-    events = ToolCallEventIn(many=True, max_length=1000)
-
-
-class IgnoreEventIn(serializers.Serializer):
-    id = serializers.CharField(max_length=200)
-    user = serializers.CharField()
-    provider = serializers.CharField()
-    model = serializers.CharField(required=False, allow_null=True)
-    action = serializers.ChoiceField(choices=["ignore", "unignore"])
-    created = serializers.DateTimeField(required=False)
-
-
-class IgnoreBatchIn(serializers.Serializer):
-    events = IgnoreEventIn(many=True, max_length=1000)
-
-
-class BenchmarkRunIn(serializers.Serializer):
-    id = serializers.CharField(max_length=200)
-    model = serializers.CharField()
-    provider = serializers.CharField()
-    quantization = serializers.CharField(required=False)
-    benchmark = serializers.CharField()
-    score = serializers.FloatField(min_value=0, max_value=100)
-    stderr = serializers.FloatField(required=False, allow_null=True)
-    samples = serializers.IntegerField(required=False, allow_null=True)
-    source = serializers.CharField(required=False)
-    run_at = serializers.DateTimeField(required=False)
-    detail = serializers.DictField(required=False)
-
-
-class BenchmarkRunBatchIn(serializers.Serializer):
-    runs = BenchmarkRunIn(many=True, max_length=1000)
+    partialSuccess = PartialSuccessOut(  # noqa: N815 - OTLP's own field name
+        required=False, help_text="OTLP's partial success, when some spans were refused.")
 
 
 class FailureRates(serializers.Serializer):
@@ -171,10 +233,12 @@ class ToolCallWindowFigures(ToolCallFigures):
 
 
 class ExactoOut(serializers.Serializer):
-    tier = serializers.ChoiceField(choices=["verified", "unverified", "deranked"])
+    tier = serializers.ChoiceField(choices=Tier.choices)
     member = serializers.BooleanField()
-    forced = serializers.CharField(allow_null=True)
-    rules = serializers.DictField(child=serializers.BooleanField())
+    forced = serializers.ChoiceField(choices=OverrideAction.choices, allow_null=True,
+                                     help_text="An admin's override, if any.")
+    rules = serializers.DictField(child=serializers.BooleanField(),
+                                  help_text="Each rule of METHODOLOGY §7 and whether it passed.")
     failed = serializers.ListField(child=serializers.CharField())
 
 
@@ -219,26 +283,34 @@ class AppMatchedOut(serializers.Serializer):
 
 
 class BucketsOut(serializers.Serializer):
+    """One `tool_calls` object per bucket of METHODOLOGY §3 (its names are Bucket's values)."""
+
     simple = ToolCallFigures()
     medium = ToolCallFigures()
     complex = ToolCallFigures()
 
 
+assert set(BucketsOut().fields) == set(Bucket.values), "BucketsOut lists every Bucket"
+
+
 class ApprovalOut(serializers.Serializer):
-    model = serializers.CharField(help_text="pending or approved")
-    provider = serializers.CharField(help_text="pending or approved")
+    model = serializers.ChoiceField(choices=ApprovalStatus.choices)
+    provider = serializers.ChoiceField(choices=ApprovalStatus.choices)
 
 
-class EndpointOut(serializers.Serializer):
+class EndpointRegisteredOut(serializers.Serializer):
+    """An endpoint's row (API.md "Endpoints"), as registration answers it."""
+
     model = serializers.CharField()
     provider = serializers.CharField()
     quantization = serializers.CharField()
     reference = serializers.BooleanField()
     in_rotation = serializers.BooleanField()
-    rotation_status = serializers.ChoiceField(choices=["active", "benchmark_hold", "admin_removed"])
+    rotation_status = serializers.ChoiceField(choices=RotationStatus.choices)
     tool_calls = ToolCallWindowFigures()
     ignore_rate = serializers.FloatField(allow_null=True)
-    exacto = ExactoOut(allow_null=True)
+    exacto = ExactoOut(allow_null=True, help_text="The latest pool verdict; null before the "
+                       "model's first recompute.")
     performance = PerformanceOut()
     window = WindowOut()
     published_until = serializers.DateField(allow_null=True)
@@ -246,28 +318,36 @@ class EndpointOut(serializers.Serializer):
                                        "are included (admin or the provider's own users).")
     ignores = IgnoresOut()
     buckets = BucketsOut()
+    status = ApprovalOut(help_text="Approval of the model and the provider (METHODOLOGY §9).")
+
+
+class EndpointOut(EndpointRegisteredOut):
+    """A row of GET /endpoints/: adds the comparisons with the model's other endpoints."""
+
     bucket_mix_tvd = serializers.FloatField(allow_null=True)
     bucket_mix_flag = serializers.BooleanField()
     app_matched = AppMatchedOut()
-    status = ApprovalOut(help_text="Approval of the model and the provider (METHODOLOGY §9).")
 
 
 class ErrorOut(serializers.Serializer):
     error = serializers.CharField()
     field = serializers.CharField(required=False)
+    errors = serializers.DictField(required=False, help_text="Every invalid field, when "
+                                   "there are several.")
 
 
 class RouteProviderOut(serializers.Serializer):
     provider = serializers.CharField()
     quantization = serializers.CharField()
-    tier = serializers.CharField(allow_null=True)
+    tier = serializers.ChoiceField(choices=Tier.choices, allow_null=True,
+                                   help_text="Null outside a computed pool.")
     forced = serializers.BooleanField()
 
 
 class RouteExcludedOut(serializers.Serializer):
     provider = serializers.CharField()
     quantization = serializers.CharField()
-    tier = serializers.CharField()
+    tier = serializers.ChoiceField(choices=Tier.choices)
     failed = serializers.ListField(child=serializers.CharField())
     forced = serializers.BooleanField()
 
@@ -291,6 +371,21 @@ class BurnInPointOut(serializers.Serializer):
     published = serializers.BooleanField()
 
 
+class BurnInOut(serializers.Serializer):
+    model = serializers.CharField()
+    released = serializers.DateField(allow_null=True)
+    benchmarks = serializers.DictField(
+        child=serializers.DictField(child=BurnInPointOut(many=True)),
+        help_text="{benchmark slug: {endpoint label: [points]}} (METHODOLOGY §6 burn-in).")
+
+
+class StderrUsedOut(serializers.Serializer):
+    value = serializers.FloatField()
+    basis = serializers.ChoiceField(choices=["reported", "samples", "items", "none"])
+    n = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+
+
 class BenchmarkRunOut(serializers.Serializer):
     id = serializers.CharField(source="external_id")
     model = serializers.CharField(source="endpoint.model.slug")
@@ -311,6 +406,6 @@ class BenchmarkRunOut(serializers.Serializer):
     def get_published(self, run) -> bool:
         return run.published_at is not None
 
+    @extend_schema_field(StderrUsedOut)
     def get_stderr_used(self, run) -> dict:
-        used = stderr_used(run)
-        return {"value": used.value, "basis": used.basis, "n": used.n, "note": used.note}
+        return StderrUsedOut(stderr_used(run)).data
