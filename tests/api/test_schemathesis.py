@@ -19,6 +19,7 @@ work with pytest 9 (it reads the removed `Function._nodeid`).
 """
 
 import json
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
@@ -185,6 +186,24 @@ def test_every_operation_keeps_the_schema_with_an_ingest_key(case, ingest_key):
 def test_admin_operations_keep_the_schema_with_an_admin_key(case, admin_key):
     response = _call(case, admin_key)
     assert response.status_code not in (301, 302, 401, 403), response.text[:200]
+
+
+def test_an_invalid_item_left_unrefused_fails_the_batch_check():
+    """items_refused_by_index can fail: an item outside its schema answered as stored."""
+    case = schema["/api/v1/ignores/"]["POST"].Case(
+        body={"events": [{"id": "ok", "user": "u", "provider": "groq", "action": "ignore"},
+                         {"id": "bad", "user": "u", "provider": "Not A Slug", "action": "ignore"}]},
+        media_type="application/json")
+
+    def answer(rejected):
+        return SimpleNamespace(status_code=200, request=SimpleNamespace(method="POST"),
+                               json=lambda: {"accepted": 2 - len(rejected), "duplicates": 0,
+                                             "rejected": rejected})
+
+    assert items_refused_by_index(None, answer([{"index": 1, "id": "bad", "error": "e"}]),
+                                  case) is None
+    with pytest.raises(AssertionError, match="Not A Slug"):
+        items_refused_by_index(None, answer([]), case)
 
 
 def test_served_schema_is_valid_openapi():
