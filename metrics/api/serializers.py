@@ -329,6 +329,21 @@ class EndpointOut(EndpointRegisteredOut):
     app_matched = AppMatchedOut()
 
 
+class ModelListOut(serializers.Serializer):
+    """A model of GET /models/ (API.md 1.1), read from a home card (selectors.endpoints)."""
+
+    slug = serializers.CharField(source="model.slug")
+    name = serializers.CharField(source="model.name")
+    endpoints = serializers.IntegerField(help_text="Endpoints of the model you may see.")
+    pool_size = serializers.SerializerMethodField(help_text="Members of the exacto pool.")
+    computed_at = serializers.DateTimeField(
+        source="snapshot.checked_at", allow_null=True,
+        help_text="The last recompute of the model's pool; null before the first.")
+
+    def get_pool_size(self, card) -> int:
+        return len(card["pool"])
+
+
 class ErrorOut(serializers.Serializer):
     error = serializers.CharField()
     field = serializers.CharField(required=False)

@@ -11,7 +11,7 @@ from metrics.api import serializers as s
 from metrics.api.schema import batch_request
 from metrics.events import has_surrogates
 from metrics.selectors.benchmarks import burn_in, visible_runs
-from metrics.selectors.endpoints import endpoint_rows, model_endpoints
+from metrics.selectors.endpoints import endpoint_rows, home_cards, model_endpoints
 from metrics.selectors.routing import EXACTO, parse_route_model, route
 from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.endpoint_admin import register
@@ -217,6 +217,13 @@ class BurnInView(APIView):
         return Response(s.BurnInOut(
             {"model": model.slug, "released": model.released, "benchmarks": burn_in(model, viewer)}
         ).data)
+
+
+class ModelsView(APIView):
+    @extend_schema(summary="Models with their endpoint count, pool size and last recompute",
+                   responses={200: s.ModelListOut(many=True)})
+    def get(self, request):
+        return Response(s.ModelListOut(home_cards(Viewer.from_request(request)), many=True).data)
 
 
 class RouteView(APIView):

@@ -226,7 +226,8 @@ def test_schema_lists_every_api_md_operation():
     operations = {(path, method) for path, item in paths.items() for method in item}
     for expected in [("/api/v1/endpoints/", "get"), ("/api/v1/endpoints/", "post"),
                      ("/api/v1/tool-calls/", "post"), ("/api/v1/ignores/", "post"),
-                     ("/api/v1/benchmark-runs/", "post"), ("/api/v1/route/", "get")]:
+                     ("/api/v1/benchmark-runs/", "post"), ("/api/v1/route/", "get"),
+                     ("/api/v1/models/", "get")]:
         assert expected in operations
 
 
@@ -274,6 +275,7 @@ def test_answers_with_figures_keep_the_schema(ingest_key, admin_key):
         assert {row["provider"] for row in rows} == {PROVIDER, "other-host"}
         assert call("/api/v1/burn-in/", "GET", headers, query={"model": MODEL})["benchmarks"]
         assert call("/api/v1/benchmark-runs/", "GET", headers, query={"model": MODEL})
+        assert call("/api/v1/models/", "GET", headers)
         for route_model in (MODEL, f"{MODEL}:exacto"):
             call("/api/v1/route/", "GET", headers, query={"model": route_model})
     assert any(row["exacto"] is not None for row in call(
