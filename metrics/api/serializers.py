@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from metrics.choices import Bucket, OverrideAction, Tier
 from metrics.selectors.benchmarks import stderr_used
+from metrics.selectors.routing import EXACTO
 from providers import slugs
 from providers.choices import ApprovalStatus, Quantization, RotationStatus
 
@@ -148,7 +149,51 @@ class EndpointRegisterIn(serializers.Serializer):
         required=False, default="",
         help_text=f"One of: {QUANTIZATIONS} (case-insensitive, stored lower-case).")
     reference = StrictBooleanField(required=False, default=False,
-                                         help_text="Admin keys only (403 for an ingest key).")
+                                   help_text="Admin keys only (403 for an ingest key).")
+
+
+# --- Query parameters. A model name that is not a slug names no model: 404, as an unknown
+# one (API.md "Routing"), so these fields check presence only; the schema shows the pattern.
+
+def _required(name: str) -> dict:
+    return {"required": f"The {name} parameter is required.",
+            "blank": f"The {name} parameter is required."}
+
+
+@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.MODEL),
+                      "maxLength": slugs.MODEL_MAX_LENGTH})
+class ModelParam(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, error_messages=_required("model"), **kwargs)
+
+
+@extend_schema_field({"type": "string",
+                      "pattern": slugs.schema_pattern(rf"{slugs.MODEL_BASE}(?::(?:{EXACTO})?)?"),
+                      "maxLength": slugs.MODEL_MAX_LENGTH + len(f":{EXACTO}")})
+class RouteModelParam(ModelParam):
+    """`author/name:exacto` for the pool, the plain slug for every in-rotation endpoint."""
+
+
+class ModelQueryIn(serializers.Serializer):
+    model = ModelParam(help_text="Model slug author/name.")
+
+
+class EndpointsQueryIn(ModelQueryIn):
+    days = serializers.IntegerField(
+        required=False, min_value=1, max_value=366,
+        help_text="Window in days (default: the EXACTO_WINDOW_DAYS setting, 7).",
+        error_messages={"invalid": "days must be an integer.",
+                        "min_value": "days must be between 1 and 366.",
+                        "max_value": "days must be between 1 and 366."})
+
+
+class RunsQueryIn(ModelQueryIn):
+    benchmark = BenchmarkSlugField(required=False, help_text="Only this benchmark's runs.")
+
+
+class RouteQueryIn(serializers.Serializer):
+    model = RouteModelParam(help_text="`author/name:exacto` for the exacto pool; the plain "
+                            "slug for every in-rotation endpoint.")
 
 
 class RejectedItem(serializers.Serializer):

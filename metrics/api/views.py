@@ -2,8 +2,8 @@
 service or selector, answer through an `*Out` serializer (API.md)."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,7 +17,6 @@ from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.endpoint_admin import register
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
-from providers import slugs
 from providers.api.permissions import (
     AdminOnlyFields,
     ReadOrIngestScope,
@@ -62,49 +61,6 @@ def valid(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-# --- Query parameters. A model name that is not a slug names no model: 404, as an unknown
-# one (API.md "Routing"), so these fields check presence only; the schema shows the pattern.
-
-def _required(name: str) -> dict:
-    return {"required": f"The {name} parameter is required.",
-            "blank": f"The {name} parameter is required."}
-
-
-@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.MODEL),
-                      "maxLength": slugs.MODEL_MAX_LENGTH})
-class ModelParam(serializers.CharField):
-    def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, error_messages=_required("model"), **kwargs)
-
-
-@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(
-    rf"{slugs.MODEL_BASE}(?::(?:{EXACTO})?)?"), "maxLength": slugs.MODEL_MAX_LENGTH + 7})
-class RouteModelParam(ModelParam):
-    """`author/name:exacto` for the pool, the plain slug for every in-rotation endpoint."""
-
-
-class ModelQueryIn(serializers.Serializer):
-    model = ModelParam(help_text="Model slug author/name.")
-
-
-class EndpointsQueryIn(ModelQueryIn):
-    days = serializers.IntegerField(
-        required=False, min_value=1, max_value=366,
-        help_text=f"Window in days (default {settings.EXACTO_WINDOW_DAYS}).",
-        error_messages={"invalid": "days must be an integer.",
-                        "min_value": "days must be between 1 and 366.",
-                        "max_value": "days must be between 1 and 366."})
-
-
-class RunsQueryIn(ModelQueryIn):
-    benchmark = s.BenchmarkSlugField(required=False, help_text="Only this benchmark's runs.")
-
-
-class RouteQueryIn(serializers.Serializer):
-    model = RouteModelParam(help_text="`author/name:exacto` for the exacto pool; the plain "
-                            "slug for every in-rotation endpoint.")
-
-
 def get_model(slug: str | None, viewer: Viewer | None = None) -> LLMModel:
     """The model named by `slug`; a pending one exists only for admins (METHODOLOGY §9)."""
     if not slug:
@@ -126,11 +82,11 @@ class EndpointsView(APIView):
 
     @extend_schema(
         summary="Per-endpoint quality figures of a model",
-        parameters=[EndpointsQueryIn],
+        parameters=[s.EndpointsQueryIn],
         responses={200: s.EndpointOut(many=True), **READ_ERRORS},
     )
     def get(self, request):
-        query = valid(EndpointsQueryIn, request.query_params)
+        query = valid(s.EndpointsQueryIn, request.query_params)
         viewer = Viewer.from_request(request)
         model = get_model(query["model"], viewer)
         rows, _ = model_endpoints(model, viewer, days=query.get("days"))
@@ -179,11 +135,11 @@ class IgnoresView(APIView):
 class BenchmarkRunsView(APIView):
     @extend_schema(
         summary="Visible benchmark runs of a model (published only for anonymous readers)",
-        parameters=[RunsQueryIn],
+        parameters=[s.RunsQueryIn],
         responses={200: s.BenchmarkRunOut(many=True), **READ_ERRORS},
     )
     def get(self, request):
-        query = valid(RunsQueryIn, request.query_params)
+        query = valid(s.RunsQueryIn, request.query_params)
         viewer = Viewer.from_request(request)
         model = get_model(query["model"], viewer)
         runs = visible_runs(viewer).filter(endpoint__model=model)
@@ -207,11 +163,11 @@ class BenchmarkRunsView(APIView):
 class BurnInView(APIView):
     @extend_schema(
         summary="Benchmark scores against days since the model's release, per endpoint",
-        parameters=[ModelQueryIn],
+        parameters=[s.ModelQueryIn],
         responses={200: s.BurnInOut, **READ_ERRORS},
     )
     def get(self, request):
-        query = valid(ModelQueryIn, request.query_params)
+        query = valid(s.ModelQueryIn, request.query_params)
         viewer = Viewer.from_request(request)
         model = get_model(query["model"], viewer)
         return Response(s.BurnInOut(
@@ -230,11 +186,11 @@ class RouteView(APIView):
     @extend_schema(
         summary="Providers to route to: `author/name:exacto` for the pool, plain slug for all "
         "in-rotation endpoints",
-        parameters=[RouteQueryIn],
+        parameters=[s.RouteQueryIn],
         responses={200: s.RouteOut, **READ_ERRORS},
     )
     def get(self, request):
-        slug, variant = parse_route_model(valid(RouteQueryIn, request.query_params)["model"])
+        slug, variant = parse_route_model(valid(s.RouteQueryIn, request.query_params)["model"])
         if variant not in (None, EXACTO):
             raise exceptions.ValidationError({"model": f"Unknown variant {variant!r}."})
         # Routing is public: a pending model is unknown to it, and never routed (§9).
