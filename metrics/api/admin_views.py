@@ -4,6 +4,7 @@ Each view validates with an `*In` serializer, calls one service or selector and 
 an `*Out` serializer (API.md "Admin").
 """
 
+from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -294,8 +295,9 @@ class ProbeIn(serializers.Serializer):
     provider = StrictCharField(max_length=64)
     base_url = serializers.URLField(max_length=500, help_text="OpenAI-compatible base URL.")
     quantization = StrictCharField(max_length=32, required=False, allow_blank=True)
-    api_key_env = serializers.RegexField(
-        r"^(?:[A-Za-z_][A-Za-z0-9_]{0,127})?$", required=False, allow_blank=True, default="",
+    api_key_env = StrictCharField(
+        max_length=128, required=False, allow_blank=True, default="",
+        validators=[RegexValidator(r"^(?:[A-Za-z_][A-Za-z0-9_]{0,127})?$")],
         help_text="Name of the environment variable holding the key (never the key).")
     suite = StrictCharField(max_length=48, required=False)
     limit = StrictIntegerField(required=False, min_value=1, max_value=100_000,

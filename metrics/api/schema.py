@@ -5,6 +5,8 @@ each refused item); their JSON Schema is written there, beside the parsers, and 
 served schema's components by `add_item_components` (a drf-spectacular postprocessing hook).
 """
 
+import re
+
 from django.conf import settings
 
 from metrics.events import BENCHMARK_RUN_SCHEMA, IGNORE_EVENT_SCHEMA, TOOL_CALL_EVENT_SCHEMA
@@ -40,9 +42,28 @@ def _body_optional(schema: dict, components: dict) -> bool:
             and not any(key in schema for key in ("oneOf", "anyOf", "allOf")))
 
 
+def _blank_branch_folded(node):
+    """drf-spectacular gives a string field that may be blank a `oneOf` with a `maxLength: 0`
+    branch; when the field's own pattern matches "" too, "" would match both branches and so
+    neither. Such a `oneOf` is folded back into its first branch."""
+    if isinstance(node, list):
+        return [_blank_branch_folded(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _blank_branch_folded(value) for key, value in node.items()}
+    branches = node.get("oneOf")
+    if (isinstance(branches, list) and len(branches) == 2
+            and branches[1] == {"type": "string", "maxLength": 0}
+            and re.search(branches[0].get("pattern", "(?!)"), "")):
+        outer = {key: value for key, value in node.items() if key != "oneOf"}
+        return {**branches[0], **outer}
+    return node
+
+
 def add_item_components(result, generator, request, public):
     """The batch items' schemas, and which request bodies are required (DRF reads a request
     without one as `{}`)."""
+    result = _blank_branch_folded(result)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.update(ITEMS)
     for path in result.get("paths", {}).values():

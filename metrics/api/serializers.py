@@ -127,15 +127,13 @@ _QUANTIZATION = "|".join(_any_case(q) for q in Quantization.values)
 class QuantizationField(StrictCharField):
     """One of Quantization, case-insensitive, stored lower-case; blank for none (API.md 1.1)."""
 
-    MAX_LENGTH = 32
-
     def __init__(self, **kwargs):
-        super().__init__(allow_blank=True, **kwargs)
+        super().__init__(max_length=32, allow_blank=True, **kwargs)
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if len(value) > self.MAX_LENGTH:
-            self.fail("max_length", max_length=self.MAX_LENGTH)
+        if len(value) > self.max_length:  # on what was sent: the validators see it stripped
+            self.fail("max_length", max_length=self.max_length)
         value = value.strip().lower()
         if value and value not in Quantization.values:
             raise serializers.ValidationError(f"quantization must be one of: {QUANTIZATIONS}.")
