@@ -12,6 +12,7 @@ them, fast and with a reason for each refused item, and their schema comes from 
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import get_attribute
 
 from metrics.choices import Bucket, OverrideAction, Tier
 from metrics.selectors.benchmarks import stderr_used
@@ -410,6 +411,12 @@ class RouteExcludedOut(serializers.Serializer):
     forced = serializers.BooleanField()
 
 
+class ProviderPreferencesOut(serializers.Serializer):
+    order = serializers.ListField(child=serializers.CharField())
+    only = serializers.ListField(child=serializers.CharField())
+    allow_fallbacks = serializers.BooleanField()
+
+
 class RouteOut(serializers.Serializer):
     model = serializers.CharField()
     variant = serializers.CharField(allow_null=True)
@@ -417,6 +424,16 @@ class RouteOut(serializers.Serializer):
     fallback = serializers.BooleanField()
     providers = RouteProviderOut(many=True)
     excluded = RouteExcludedOut(many=True)
+    provider_preferences = serializers.SerializerMethodField(
+        help_text="The route as an OpenRouter-style `provider` object (API.md 1.1); a "
+        "provider's routing name is its slug.")
+
+    @extend_schema_field(ProviderPreferencesOut)
+    def get_provider_preferences(self, route) -> dict:
+        names = list(dict.fromkeys(get_attribute(entry, ["provider"])
+                                   for entry in get_attribute(route, ["providers"])))
+        return ProviderPreferencesOut(
+            {"order": names, "only": names, "allow_fallbacks": False}).data
 
 
 class BurnInPointOut(serializers.Serializer):
