@@ -385,7 +385,7 @@ class ModelListOut(serializers.Serializer):
         help_text="The last recompute of the model's pool; null before the first.")
 
     def get_pool_size(self, card) -> int:
-        return len(card["pool"])
+        return len(get_attribute(card, ["pool"]))
 
 
 class ErrorOut(serializers.Serializer):
