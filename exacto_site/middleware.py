@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, resolve
 
 
@@ -39,7 +40,10 @@ class RejectNulMiddleware:
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data"
         ):
-            values += [*request.POST.keys(), *request.POST.values()]
+            try:
+                values += [*request.POST.keys(), *request.POST.values()]
+            except MultiPartParserError as exc:  # API.md "Errors": every 4xx is JSON
+                return JsonResponse({"error": f"Malformed form body: {exc}"}, status=400)
         if any("\x00" in value for value in values):
             return JsonResponse({"error": "NUL characters are not allowed."}, status=400)
         return self.get_response(request)

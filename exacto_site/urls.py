@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from exacto_site import converters
 from exacto_site import views as site_views
 from exacto_site.throttle import throttled_login
+
+# Before the apps' URLconfs are included: they name these converters.
+converters.register()
 
 api_v1 = [
     path("", include("metrics.api.urls")),

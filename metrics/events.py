@@ -5,7 +5,6 @@ Pure: no Django. Structural checks only; classification lives in toolcalls.py.
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,13 +12,12 @@ from typing import Any
 
 from metrics.choices import IgnoreAction, RequestStatus
 from metrics.speed import DEFAULT as NO_SPEED
-from metrics.speed import SpeedFields, parse_speed
-from metrics.wire import Exchange, WireError, normalise
+from metrics.speed import MAX_MS, SpeedFields, parse_speed
+from metrics.wire import FORMATS, Exchange, WireError, normalise
+from providers import slugs
 
 MAX_ID_LENGTH = 200
 MAX_LABEL_LENGTH = 128
-PROVIDER_SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
-MODEL_SLUG = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$")
 # METHODOLOGY §9 event time (both are settings; these are the defaults): clocks drift a
 # little, but an event from next week is a bug, and one older than the window of any
 # figure is a replay or a backdating attempt.
@@ -197,13 +195,14 @@ def _id(item: dict) -> str:
 
 
 def _model(value: object, field: str = "model") -> str:
-    if not isinstance(value, str) or not MODEL_SLUG.match(value):
+    if not isinstance(value, str) or len(value) > slugs.MODEL_MAX_LENGTH or not slugs.is_model(value):
         raise ItemError(f"{field} must be a model slug like author/name.")
     return value
 
 
 def _provider(value: object) -> str:
-    if not isinstance(value, str) or not PROVIDER_SLUG.match(value):
+    if (not isinstance(value, str) or len(value) > slugs.PROVIDER_MAX_LENGTH
+            or not slugs.is_provider(value)):
         raise ItemError("provider must be a lowercase slug [a-z0-9-]+.")
     return value
 
@@ -321,7 +320,8 @@ def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
     if not isinstance(item, dict):
         raise ItemError("run must be a JSON object.")
     benchmark = item.get("benchmark")
-    if not isinstance(benchmark, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", benchmark):
+    if (not isinstance(benchmark, str) or len(benchmark) > slugs.BENCHMARK_MAX_LENGTH
+            or not slugs.is_benchmark(benchmark)):
         raise ItemError("benchmark must be a slug [a-z0-9_-]+.")
     score = _number(item.get("score"), "score", required=True)
     if not 0 <= score <= 100:
@@ -354,3 +354,100 @@ def parse_benchmark_run(item: object, now: datetime) -> BenchmarkRunItem:
         run_at=parse_time(item.get("run_at"), "run_at", now),
         detail=detail,
     )
+
+
+# --- The items' JSON Schema (OpenAPI 3.1), the one description of what the parsers above take.
+# Written beside them, from the same limits; the API's schema shows these as the batch items
+# (metrics/api/schema.py), and tests/api/test_schemathesis.py checks that an item outside its
+# schema is refused by index. A schema cannot say everything a parser refuses: text that cannot
+# be stored (NUL, lone surrogates), times outside METHODOLOGY §9's window, names no alias or
+# endpoint knows. Those are refused by index too, with their reason.
+
+def _text(max_length: int, *, nullable: bool = False, description: str = "") -> dict:
+    schema: dict = {"type": ["string", "null"] if nullable else "string", "maxLength": max_length}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _slug(fragment: str, max_length: int, *, nullable: bool = False) -> dict:
+    return {"type": ["string", "null"] if nullable else "string",
+            "pattern": slugs.schema_pattern(fragment), "maxLength": max_length}
+
+
+_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": r"\S",
+       "description": "Idempotency key, scoped to the API key: a repeat counts in `duplicates`."}
+_TIME = {"type": ["string", "null"], "format": "date-time",
+         "description": "RFC 3339 with a time zone; default now (METHODOLOGY §9 bounds)."}
+_MILLISECONDS = {"type": ["number", "null"], "minimum": 0, "maximum": MAX_MS}
+
+TOOL_CALL_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "model", "provider"],
+    "properties": {
+        "id": _ID,
+        "model": {**_text(MAX_LABEL_LENGTH), "minLength": 1,
+                  "description": "A model slug author/name, or a name the model aliases map."},
+        "provider": {**_text(MAX_LABEL_LENGTH), "minLength": 1,
+                     "description": "A provider slug, or a name the provider aliases map."},
+        "quantization": _text(MAX_LABEL_LENGTH, nullable=True, description="Needed only to "
+                              "pick one of a provider's endpoints of the model."),
+        "app": _text(MAX_LABEL_LENGTH, nullable=True),
+        "user": _text(MAX_LABEL_LENGTH, nullable=True, description="Only hashed."),
+        "created": {"anyOf": [_TIME, {"type": "number",
+                                      "description": "Unix seconds (OpenAI's `created`)."}]},
+        "request": {"type": ["object", "null"], "description": "The request body; `tools` and "
+                    "`tool_choice` are read (OpenAI or Anthropic shapes)."},
+        "response": {"description": "As the client received it: an OpenAI chat completion "
+                     "or chunk list, a Responses API response, an Anthropic message or event "
+                     "list. Not read when `status` is not ok."},
+        "format": {"type": ["string", "null"], "enum": [*FORMATS, None],
+                   "description": "Forces the wire format; detected when absent."},
+        "latency_ms": {**_MILLISECONDS, "description": "Request sent → last byte (§10)."},
+        "ttft_ms": {**_MILLISECONDS, "description": "Request sent → first token (§10)."},
+        "status": {"type": ["string", "null"], "enum": [*RequestStatus.values, None],
+                   "description": "Default ok; error and timeout count for uptime only."},
+        "http_status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
+    },
+    # An ok request (the default) is judged, so it needs its request and response (§10).
+    "anyOf": [
+        {"required": ["request", "response"],
+         "properties": {"request": {"type": "object"}, "response": {"type": ["object", "array"]}}},
+        {"required": ["status"], "properties": {"status": {"enum": [
+            s for s in RequestStatus.values if s != RequestStatus.OK]}}},
+    ],
+}
+
+IGNORE_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "user", "provider", "action"],
+    "properties": {
+        "id": _ID,
+        "user": _text(MAX_LABEL_LENGTH, description="Only hashed."),
+        "provider": _slug(slugs.PROVIDER, slugs.PROVIDER_MAX_LENGTH),
+        "model": {**_slug(slugs.MODEL, slugs.MODEL_MAX_LENGTH, nullable=True),
+                  "description": "Null or absent: all models."},
+        "action": {"type": "string", "enum": IgnoreAction.values},
+        "created": _TIME,
+    },
+}
+
+BENCHMARK_RUN_SCHEMA = {
+    "type": "object",
+    "required": ["id", "model", "provider", "benchmark", "score"],
+    "properties": {
+        "id": _ID,
+        "model": _slug(slugs.MODEL, slugs.MODEL_MAX_LENGTH),
+        "provider": _slug(slugs.PROVIDER, slugs.PROVIDER_MAX_LENGTH),
+        "quantization": _text(MAX_LABEL_LENGTH, nullable=True),
+        "benchmark": {**_slug(slugs.BENCHMARK, slugs.BENCHMARK_MAX_LENGTH),
+                      "description": "Unknown slugs are created (higher is better, tolerance 3)."},
+        "score": {"type": "number", "minimum": 0, "maximum": 100},
+        "stderr": {"type": ["number", "null"], "minimum": 0},
+        "samples": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_SAMPLES},
+        "source": _text(MAX_LABEL_LENGTH, nullable=True),
+        "run_at": _TIME,
+        "detail": {"type": "object", "description": f"Free-form, at most {MAX_DETAIL_BYTES} "
+                   "bytes as JSON."},
+    },
+}

@@ -8,18 +8,14 @@ Pure: no Django.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
-from metrics.events import MODEL_SLUG, PROVIDER_SLUG
 from providers.naming import alias_key
+from providers.slugs import is_model, is_provider
 
 
 def _keyed(aliases: Mapping[str, str]) -> dict[str, str]:
     return {alias_key(alias): target for alias, target in aliases.items()}
-
-
-_PROVIDER_LIKE = re.compile(r"^[a-z0-9-]+$")
 
 
 class NameMapper:
@@ -56,9 +52,9 @@ class NameMapper:
         if prefixed and alias_key(rest) in self._models:
             slug = self._models[alias_key(rest)]
             return slug, f"model {name[:128]!r} mapped to {slug!r} (provider prefix dropped, model aliases)."
-        if MODEL_SLUG.match(name):
+        if is_model(name):
             return name, None
-        if prefixed and MODEL_SLUG.match(rest):
+        if prefixed and is_model(rest):
             return rest, f"model {name[:128]!r} mapped to {rest!r} (provider prefix dropped)."
         raise ValueError(f"model {name[:128]!r} is not a model slug (author/name) and has no "
                          "entry in the model aliases.")
@@ -71,14 +67,14 @@ class NameMapper:
 
     def provider(self, name: str) -> tuple[str, str | None]:
         target = self._providers.get(alias_key(name))
-        if target is None and not PROVIDER_SLUG.match(name):
+        if target is None and not is_provider(name):
             lowered = "-".join(name.split()).casefold().replace("_", "-")
-            if _PROVIDER_LIKE.match(lowered) and lowered in self._provider_slugs:
+            if is_provider(lowered) and lowered in self._provider_slugs:
                 target = lowered  # "Groq", "together_ai" when the provider exists as such
         if target is not None:
             return target, None if target == name else (
                 f"provider {name[:128]!r} mapped to {target!r} (provider aliases).")
-        if PROVIDER_SLUG.match(name):
+        if is_provider(name):
             return name, None
         raise ValueError(f"provider {name[:128]!r} is not a provider slug ([a-z0-9-]) and has no "
                          "entry in the provider aliases.")

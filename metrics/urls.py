@@ -10,13 +10,13 @@ by_model = model_kwarg()
 
 urlpatterns = [
     path("", public_read("home", site)(views.home), name="home"),
-    path("models/<path:slug>/history/", public_read("history", by_model)(views.pool_history),
+    path("models/<model_slug:slug>/history/", public_read("history", by_model)(views.pool_history),
          name="pool-history"),
-    path("models/<path:slug>/", public_read("model", by_model)(views.model_page), name="model"),
-    path("providers/<slug:slug>/", public_read("provider", site)(views.provider_page),
+    path("models/<model_slug:slug>/", public_read("model", by_model)(views.model_page), name="model"),
+    path("providers/<provider_slug:slug>/", public_read("provider", site)(views.provider_page),
          name="provider"),
     path("benchmarks/", public_read("benchmarks", site)(views.benchmarks), name="benchmarks"),
-    path("benchmarks/<slug:slug>/", public_read("benchmark", site)(views.benchmark_page),
+    path("benchmarks/<benchmark_slug:slug>/", public_read("benchmark", site)(views.benchmark_page),
          name="benchmark"),
     path("methodology/", public_read("methodology", site)(views.methodology),
          name="methodology"),

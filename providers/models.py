@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from . import slugs
 from .choices import (
     ApprovalStatus,
     FeedbackCategory,
@@ -24,15 +25,16 @@ from .choices import (
 from .naming import alias_key
 
 provider_slug_validator = RegexValidator(
-    r"^[a-z0-9-]+$", "Provider slugs are lowercase letters, digits and hyphens."
+    slugs.python_pattern(slugs.PROVIDER), "Provider slugs are lowercase letters, digits and hyphens."
 )
 model_slug_validator = RegexValidator(
-    r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:-]+$", "Model slugs look like author/name."
+    slugs.python_pattern(slugs.MODEL), "Model slugs look like author/name."
 )
 
 
 class Provider(models.Model):
-    slug = models.CharField(max_length=64, unique=True, validators=[provider_slug_validator])
+    slug = models.CharField(max_length=slugs.PROVIDER_MAX_LENGTH, unique=True,
+                            validators=[provider_slug_validator])
     name = models.CharField(max_length=128, blank=True)
     website = models.URLField(blank=True)
     status = models.CharField(
@@ -81,7 +83,8 @@ class ProviderAlias(models.Model):
 
 
 class LLMModel(models.Model):
-    slug = models.CharField(max_length=128, unique=True, validators=[model_slug_validator])
+    slug = models.CharField(max_length=slugs.MODEL_MAX_LENGTH, unique=True,
+                            validators=[model_slug_validator])
     name = models.CharField(max_length=128, blank=True)
     author = models.CharField(max_length=64, blank=True)
     released = models.DateField(null=True, blank=True, help_text="Release date of the weights.")

@@ -1,18 +1,21 @@
 """Admin automation API (admin-scoped tokens): rotation, recompute, publish, share, overview.
 
-Each view parses input, calls one service or selector and renders (API.md "Admin").
+Each view validates with an `*In` serializer, calls one service or selector and answers through
+an `*Out` serializer (API.md "Admin").
 """
 
+from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from metrics.api.serializers import ErrorOut
+from metrics.api.serializers import ErrorOut, StrictCharField, StrictIntegerField
 from metrics.api.views import source_of
-from metrics.choices import ProbeTrigger, RecomputeTrigger
+from metrics.choices import IngestKind, PoolChangeKind, ProbeTrigger, RecomputeTrigger
 from metrics.events import has_surrogates
 from metrics.selectors.overview import admin_overview
 from metrics.services.approval import approve_model, approve_provider
@@ -21,42 +24,47 @@ from metrics.services.probes import ProbeError, resolve_endpoint, run_probe, sum
 from metrics.services.publication import publish, share_results
 from metrics.services.rotation import set_rotation
 from providers.api.permissions import AdminScope
-from providers.choices import RotationStatus
+from providers.choices import ApprovalStatus, RotationStatus
 from providers.models import Endpoint, LLMModel, Provider
 from providers.services.endpoints import EndpointResolver
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut,
+          415: ErrorOut}
 
 
 class RotationIn(serializers.Serializer):
-    model = serializers.CharField(max_length=128)
-    provider = serializers.CharField(max_length=64)
-    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    model = StrictCharField(max_length=128)
+    provider = StrictCharField(max_length=64)
+    quantization = StrictCharField(max_length=32, required=False, allow_blank=True)
     status = serializers.ChoiceField(
         choices=[RotationStatus.ACTIVE.value, RotationStatus.ADMIN_REMOVED.value])
-    reason = serializers.CharField(min_length=3, max_length=5000,
-                                   help_text="Required: kept in the endpoint's audit log.")
+    reason = StrictCharField(min_length=3, max_length=5000,
+                             help_text="Required: kept in the endpoint's audit log.")
 
 
 class RotationOut(serializers.Serializer):
-    model = serializers.CharField()
-    provider = serializers.CharField()
-    quantization = serializers.CharField()
-    rotation_status = serializers.CharField()
+    model = serializers.CharField(source="endpoint.model.slug")
+    provider = serializers.CharField(source="endpoint.provider.slug")
+    quantization = serializers.CharField(source="endpoint.quantization")
+    rotation_status = serializers.ChoiceField(source="endpoint.rotation_status",
+                                              choices=RotationStatus.choices)
     changed = serializers.BooleanField()
 
 
 class RecomputeIn(serializers.Serializer):
-    model = serializers.CharField(max_length=128, required=False,
-                                  help_text="One model; all models when absent.")
+    model = StrictCharField(max_length=128, required=False,
+                            help_text="One model; all models when absent.")
 
 
 class SnapshotOut(serializers.Serializer):
-    model = serializers.CharField()
+    model = serializers.CharField(source="model.slug")
     sequence = serializers.IntegerField()
     computed_at = serializers.DateTimeField()
     fallback = serializers.BooleanField()
-    pool = serializers.ListField(child=serializers.CharField())
+    pool = serializers.SerializerMethodField(help_text="Endpoint keys of the pool, in order.")
+
+    def get_pool(self, snapshot) -> list[str]:
+        return [str(key) for key in snapshot.figures.get("pool", [])]
 
 
 class RecomputeOut(serializers.Serializer):
@@ -64,9 +72,9 @@ class RecomputeOut(serializers.Serializer):
 
 
 class PublishIn(serializers.Serializer):
-    model = serializers.CharField(max_length=128)
-    provider = serializers.CharField(max_length=64, required=False,
-                                     help_text="One provider's endpoints; all when absent.")
+    model = StrictCharField(max_length=128)
+    provider = StrictCharField(max_length=64, required=False,
+                               help_text="One provider's endpoints; all when absent.")
     through = serializers.DateField(required=False,
                                     help_text="Last public day of tool-call figures "
                                               "(default: yesterday; at most today).")
@@ -79,9 +87,9 @@ class PublishIn(serializers.Serializer):
 
 
 class ShareIn(serializers.Serializer):
-    model = serializers.CharField(max_length=128)
-    provider = serializers.CharField(max_length=64, required=False)
-    embargo_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+    model = StrictCharField(max_length=128)
+    provider = StrictCharField(max_length=64, required=False)
+    embargo_days = StrictIntegerField(required=False, min_value=0, max_value=365)
 
 
 class CountOut(serializers.Serializer):
@@ -89,8 +97,8 @@ class CountOut(serializers.Serializer):
 
 
 class ApproveIn(serializers.Serializer):
-    model = serializers.CharField(max_length=128, required=False)
-    provider = serializers.CharField(max_length=64, required=False)
+    model = StrictCharField(max_length=128, required=False)
+    provider = StrictCharField(max_length=64, required=False)
 
     def validate(self, attrs):
         if bool(attrs.get("model")) == bool(attrs.get("provider")):
@@ -98,15 +106,27 @@ class ApproveIn(serializers.Serializer):
         return attrs
 
 
+class ApproveInSchema(OpenApiSerializerExtension):
+    """The schema says what ApproveIn.validate does: exactly one of the two."""
+
+    target_class = ApproveIn
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "oneOf": [{"required": ["model"]}, {"required": ["provider"]}]}
+
+
 class ApproveOut(serializers.Serializer):
     model = serializers.CharField(required=False)
     provider = serializers.CharField(required=False)
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=ApprovalStatus.choices)
     changed = serializers.BooleanField(help_text="False when it was already approved.")
 
 
 def _valid(serializer_class, request) -> dict:
-    data = serializer_class(data=request.data if isinstance(request.data, dict) else {})
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError("Body must be a JSON object.")
+    data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     return data.validated_data
 
@@ -150,11 +170,7 @@ class RotationView(AdminAPIView):
         changed = set_rotation(endpoint, data["status"], data["reason"],
                                source=source_of(request))
         endpoint.refresh_from_db()
-        return Response({
-            "model": endpoint.model.slug, "provider": endpoint.provider.slug,
-            "quantization": endpoint.quantization, "rotation_status": endpoint.rotation_status,
-            "changed": changed,
-        })
+        return Response(RotationOut({"endpoint": endpoint, "changed": changed}).data)
 
 
 class RecomputeView(AdminAPIView):
@@ -168,11 +184,7 @@ class RecomputeView(AdminAPIView):
             snapshots = [recompute_model(_model(data["model"]), trigger=RecomputeTrigger.API)]
         else:
             snapshots = recompute_all(trigger=RecomputeTrigger.API)
-        return Response({"snapshots": [
-            {"model": s.model.slug, "sequence": s.sequence, "computed_at": s.computed_at,
-             "fallback": s.fallback, "pool": [str(k) for k in s.figures.get("pool", [])]}
-            for s in snapshots
-        ]})
+        return Response(RecomputeOut({"snapshots": snapshots}).data)
 
 
 class PublishView(AdminAPIView):
@@ -182,7 +194,8 @@ class PublishView(AdminAPIView):
     )
     def post(self, request):
         data = _valid(PublishIn, request)
-        return Response({"endpoints": publish(_endpoints(data), through=data.get("through"))})
+        count = publish(_endpoints(data), through=data.get("through"))
+        return Response(CountOut({"endpoints": count}).data)
 
 
 class ShareView(AdminAPIView):
@@ -192,8 +205,8 @@ class ShareView(AdminAPIView):
     )
     def post(self, request):
         data = _valid(ShareIn, request)
-        return Response({"endpoints": share_results(_endpoints(data),
-                                                    embargo_days=data.get("embargo_days"))})
+        count = share_results(_endpoints(data), embargo_days=data.get("embargo_days"))
+        return Response(CountOut({"endpoints": count}).data)
 
 
 class ApproveView(AdminAPIView):
@@ -207,38 +220,90 @@ class ApproveView(AdminAPIView):
         if data.get("model"):
             model = _model(data["model"])
             changed = approve_model(model, by=by)
-            return Response({"model": model.slug, "status": model.status, "changed": changed})
+            return Response(ApproveOut({"model": model.slug, "status": model.status,
+                                        "changed": changed}).data)
         provider = (None if has_surrogates(data["provider"])
                     else Provider.objects.filter(slug=data["provider"]).first())
         if provider is None:
             raise exceptions.NotFound(f"Unknown provider {data['provider']!r}.")
         changed = approve_provider(provider, by=by)
-        return Response({"provider": provider.slug, "status": provider.status,
-                         "changed": changed})
+        return Response(ApproveOut({"provider": provider.slug, "status": provider.status,
+                                    "changed": changed}).data)
+
+
+class HoldOut(serializers.Serializer):
+    endpoint_id = serializers.IntegerField()
+    endpoint = serializers.CharField()
+    model = serializers.CharField()
+    provider = serializers.CharField()
+    quantization = serializers.CharField()
+    status = serializers.ChoiceField(choices=RotationStatus.choices)
+    status_display = serializers.CharField()
+    reason = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+
+
+class PoolChangeOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    model = serializers.CharField()
+    sequence = serializers.IntegerField()
+    endpoint_id = serializers.IntegerField()
+    endpoint = serializers.CharField()
+    change = serializers.ChoiceField(choices=PoolChangeKind.choices)
+    rules = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
+
+
+class OpenFeedbackOut(serializers.Serializer):
+    model = serializers.CharField(allow_null=True)
+    provider = serializers.CharField(allow_null=True)
+    endpoint_id = serializers.IntegerField(allow_null=True)
+    new = serializers.IntegerField()
+    triaged = serializers.IntegerField()
+    forwarded = serializers.IntegerField()
+    total = serializers.IntegerField()
+    oldest = serializers.DateTimeField()
+
+
+class IngestOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IngestKind.choices)
+    source = serializers.CharField()
+    last_at = serializers.DateTimeField()
+    batches = serializers.IntegerField()
+
+
+class OverviewOut(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    holds = HoldOut(many=True, help_text="Endpoints out of rotation, newest first.")
+    pool_changes = PoolChangeOut(many=True)
+    pool_changes_since = serializers.DateTimeField()
+    open_feedback = OpenFeedbackOut(many=True)
+    ingest = IngestOut(many=True)
 
 
 class OverviewView(AdminAPIView):
     @extend_schema(
         summary="Admin overview: holds, pool changes of the last day, open feedback, ingest",
-        responses={200: {"type": "object"}, 401: ErrorOut, 403: ErrorOut},
+        responses={200: OverviewOut, 401: ErrorOut, 403: ErrorOut},
     )
     def get(self, request):
-        return Response(admin_overview())
+        return Response(OverviewOut(admin_overview()).data)
 
 
 class ProbeIn(serializers.Serializer):
-    model = serializers.CharField(max_length=128)
-    provider = serializers.CharField(max_length=64)
+    model = StrictCharField(max_length=128)
+    provider = StrictCharField(max_length=64)
     base_url = serializers.URLField(max_length=500, help_text="OpenAI-compatible base URL.")
-    quantization = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    api_key_env = serializers.RegexField(
-        r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", required=False, allow_blank=True, default="",
+    quantization = StrictCharField(max_length=32, required=False, allow_blank=True)
+    api_key_env = StrictCharField(
+        max_length=128, required=False, allow_blank=True, default="",
+        validators=[RegexValidator(r"^(?:[A-Za-z_][A-Za-z0-9_]{0,127})?$")],
         help_text="Name of the environment variable holding the key (never the key).")
-    suite = serializers.CharField(max_length=48, required=False)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100_000,
-                                     help_text="Only the suite's first N cases.")
-    upstream_model = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                           default="")
+    suite = StrictCharField(max_length=48, required=False)
+    limit = StrictIntegerField(required=False, min_value=1, max_value=100_000,
+                               help_text="Only the suite's first N cases.")
+    upstream_model = StrictCharField(max_length=200, required=False, allow_blank=True,
+                                     default="")
 
 
 class ProbeOut(serializers.Serializer):
@@ -268,4 +333,4 @@ class ProbesView(AdminAPIView):
                             upstream_model=data["upstream_model"], trigger=ProbeTrigger.API)
         except ProbeError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
-        return Response(summary(run))
+        return Response(ProbeOut(summary(run)).data)

@@ -44,6 +44,9 @@ def _loads(text: str) -> object:
     return json.loads(text)
 
 
+_NOT_JSON = object()
+
+
 class JSONOrNDJSONParser(parsers.BaseParser):
     """A JSON array, one JSON object, or NDJSON (one object per line), as LiteLLM sends."""
 
@@ -56,11 +59,13 @@ class JSONOrNDJSONParser(parsers.BaseParser):
         try:
             whole = _loads(text)
         except (ValueError, RecursionError):
-            whole = None
+            whole = _NOT_JSON
         if isinstance(whole, list):
             return whole
         if isinstance(whole, dict):
             return [whole]
+        if whole is not _NOT_JSON:  # null, a bare number or string: no payload at all
+            raise exceptions.ParseError("Body must be a JSON array or object, or NDJSON.")
         items: list = []
         for line in text.splitlines():
             if not line.strip():
@@ -124,7 +129,9 @@ def _defaults(request) -> dict:
 
 
 _OVERRIDE_PARAMS = [
-    OpenApiParameter(name, str, description=f"{name} for every item that does not name one")
+    # No NUL: exacto_site/middleware.py refuses one anywhere in a query (400).
+    OpenApiParameter(name, {"type": "string", "maxLength": 128, "pattern": r"^[^\u0000]*$"},
+                     description=f"{name} for every item that does not name one")
     for name in OVERRIDES
 ]
 
@@ -135,8 +142,13 @@ class LiteLLMView(APIView):
     @extend_schema(
         summary="Ingest LiteLLM StandardLoggingPayloads (generic API logger: JSON array or NDJSON)",
         parameters=_OVERRIDE_PARAMS,
-        request={"application/json": {"type": "array", "items": {"type": "object"}},
-                 "application/x-ndjson": {"type": "string"}},
+        request={"application/json": {"anyOf": [
+            {"type": "array", "maxItems": settings.EXACTO_MAX_BATCH_ITEMS,
+             "items": {"$ref": "#/components/schemas/LiteLLMPayload"}},
+            {"$ref": "#/components/schemas/LiteLLMPayload"}]},
+            "application/x-ndjson": {"type": "string", "pattern": r"\S", "description":
+                                     "One StandardLoggingPayload per line; a line that is not "
+                                     "JSON is refused by its index."}},
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
@@ -155,7 +167,7 @@ class LiteLLMView(APIView):
             result.rejected = [r for r in result.rejected if r["index"] != index]
             result.reject(index, None, reason)
         result.rejected.sort(key=lambda entry: entry["index"])
-        return Response(result.as_dict())
+        return Response(s.BatchResultOut(result.as_dict()).data)
 
 
 class OTLPTracesView(APIView):
@@ -164,7 +176,13 @@ class OTLPTracesView(APIView):
     @extend_schema(
         summary="Ingest OTLP/HTTP traces; spans with GenAI tool attributes become tool-call events",
         parameters=_OVERRIDE_PARAMS,
-        request={"application/json": {"type": "object"}},
+        request={"application/json": {
+            "type": "object", "required": ["resourceSpans"],
+            "properties": {"resourceSpans": {
+                "type": "array", "description": "ExportTraceServiceRequest's, in OTLP's JSON "
+                "encoding (application/x-protobuf is read too). Entries that are not objects "
+                "hold no spans and are passed over."}},
+        }},
         responses={200: s.OTLPResultOut, **ERRORS},
     )
     def post(self, request):
@@ -185,4 +203,4 @@ class OTLPTracesView(APIView):
                 "rejectedSpans": len(result.rejected),
                 "errorMessage": "; ".join(sorted({r["error"] for r in result.rejected}))[:1000],
             }
-        return Response(answer)
+        return Response(s.OTLPResultOut(answer).data)

@@ -1,26 +1,35 @@
-"""API views: parse input, call one service or selector, render (API.md)."""
+"""API views: validate with an `*In` serializer (batch items: metrics/events.py), call one
+service or selector, answer through an `*Out` serializer (API.md)."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics.api import serializers as s
+from metrics.api.schema import batch_request
 from metrics.events import has_surrogates
 from metrics.selectors.benchmarks import burn_in, visible_runs
-from metrics.selectors.endpoints import endpoint_rows, model_endpoints
+from metrics.selectors.endpoints import endpoint_rows, home_cards, model_endpoints
 from metrics.selectors.routing import EXACTO, parse_route_model, route
 from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.rotation import set_reference
-from providers.api.permissions import is_admin_key, token_of
+from providers.api.permissions import (
+    AdminOnlyFields,
+    ReadOrIngestScope,
+    approves_what_it_names,
+    publishes_what_it_sends,
+    token_of,
+)
 from providers.models import LLMModel
 from providers.services.endpoints import register_endpoint
 from providers.visibility import Viewer
 
-ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 413: s.ErrorOut}
+ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 413: s.ErrorOut, 415: s.ErrorOut}
+READ_ERRORS = {400: s.ErrorOut, 404: s.ErrorOut}
 
 
 def batch_items(request, key: str) -> list:
@@ -47,6 +56,12 @@ def id_scope_of(request) -> str:
     return f"key:{token.pk}" if token else "session"
 
 
+def valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def get_model(slug: str | None, viewer: Viewer) -> LLMModel:
     """The model named by `slug`; a pending one exists only for admins (METHODOLOGY §9)."""
     if not slug:
@@ -62,140 +77,124 @@ def get_model(slug: str | None, viewer: Viewer) -> LLMModel:
     return model
 
 
-def days_param(request) -> int:
-    raw = request.query_params.get("days")
-    if raw is None:
-        return settings.EXACTO_WINDOW_DAYS
-    try:
-        days = int(raw)
-    except ValueError as exc:
-        raise exceptions.ValidationError({"days": "days must be an integer."}) from exc
-    if not 1 <= days <= 366:
-        raise exceptions.ValidationError({"days": "days must be between 1 and 366."})
-    return days
-
-
 class EndpointsView(APIView):
+    permission_classes = [ReadOrIngestScope, AdminOnlyFields]
+    admin_only_fields = {"reference": "Only admins mark an endpoint as the reference"}
+
     @extend_schema(
         summary="Per-endpoint quality figures of a model",
-        parameters=[
-            OpenApiParameter("model", str, required=True, description="Model slug author/name."),
-            OpenApiParameter("days", int, description="Window in days (default 7)."),
-        ],
-        responses={200: s.EndpointOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
+        parameters=[s.EndpointsQueryIn],
+        responses={200: s.EndpointOut(many=True), **READ_ERRORS},
     )
     def get(self, request):
+        query = valid(s.EndpointsQueryIn, request.query_params)
         viewer = Viewer.for_request(request)
-        model = get_model(request.query_params.get("model"), viewer)
-        rows = model_endpoints(model, viewer, days=days_param(request)).rows
-        return Response([row.as_dict() for row in rows])
+        model = get_model(query["model"], viewer)
+        rows = model_endpoints(model, viewer, days=query.get("days")).rows
+        return Response(s.EndpointOut(rows, many=True).data)
 
     @extend_schema(
         summary="Register an endpoint (idempotent)",
         request=s.EndpointRegisterIn,
-        responses={200: s.EndpointOut, 201: s.EndpointOut, **ERRORS},
+        responses={200: s.EndpointRegisteredOut, 201: s.EndpointRegisteredOut, **ERRORS},
     )
     def post(self, request):
-        data = s.EndpointRegisterIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        is_admin = is_admin_key(request)
-        if data.validated_data["reference"] and not is_admin:
-            raise exceptions.PermissionDenied(
-                "Only admins mark an endpoint as the reference (METHODOLOGY §9); this key's "
-                "scope is 'ingest'.")
+        data = valid(s.EndpointRegisterIn, request.data)
         endpoint, created = register_endpoint(
-            data.validated_data["model"], data.validated_data["provider"],
-            data.validated_data["quantization"], pending=not is_admin,
+            data["model"], data["provider"], data["quantization"],
+            pending=not approves_what_it_names(request),
         )
-        if data.validated_data["reference"]:
+        if data["reference"]:
             set_reference(endpoint, sender=source_of(request))
         row = endpoint_rows([endpoint], Viewer.for_request(request)).rows[0]
-        return Response(row.as_dict(),
+        return Response(s.EndpointRegisteredOut(row).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ToolCallsView(APIView):
     @extend_schema(
         summary="Ingest a batch of tool-call events",
-        request=s.ToolCallBatchIn,
+        request=batch_request("events", "ToolCallEvent"),
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
         result = ingest_tool_calls(batch_items(request, "events"), source=source_of(request),
                                    id_scope=id_scope_of(request))
-        return Response(result.as_dict())
+        return Response(s.BatchResultOut(result.as_dict()).data)
 
 
 class IgnoresView(APIView):
     @extend_schema(
         summary="Ingest a batch of ignore/unignore preferences",
-        request=s.IgnoreBatchIn,
+        request=batch_request("events", "IgnoreEvent"),
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
         result = ingest_ignores(batch_items(request, "events"), source=source_of(request),
                                 id_scope=id_scope_of(request))
-        return Response(result.as_dict())
+        return Response(s.BatchResultOut(result.as_dict()).data)
 
 
 class BenchmarkRunsView(APIView):
     @extend_schema(
         summary="Visible benchmark runs of a model (published only for anonymous readers)",
-        parameters=[OpenApiParameter("model", str, required=True),
-                    OpenApiParameter("benchmark", str)],
-        responses={200: s.BenchmarkRunOut(many=True), 400: s.ErrorOut, 404: s.ErrorOut},
+        parameters=[s.RunsQueryIn],
+        responses={200: s.BenchmarkRunOut(many=True), **READ_ERRORS},
     )
     def get(self, request):
+        query = valid(s.RunsQueryIn, request.query_params)
         viewer = Viewer.for_request(request)
-        model = get_model(request.query_params.get("model"), viewer)
+        model = get_model(query["model"], viewer)
         runs = visible_runs(viewer).filter(endpoint__model=model)
-        if request.query_params.get("benchmark"):
-            if has_surrogates(request.query_params["benchmark"]):
-                raise exceptions.ValidationError({"benchmark": "benchmark must be valid text."})
-            runs = runs.filter(benchmark__slug=request.query_params["benchmark"])
+        if query.get("benchmark"):
+            runs = runs.filter(benchmark__slug=query["benchmark"])
         return Response(s.BenchmarkRunOut(runs.order_by("run_at", "id")[:5000], many=True).data)
 
     @extend_schema(
         summary="Store a batch of benchmark runs; re-evaluates rotation before answering",
-        request=s.BenchmarkRunBatchIn,
+        request=batch_request("runs", "BenchmarkRun"),
         responses={200: s.BatchResultOut, **ERRORS},
     )
     def post(self, request):
         result = ingest_benchmark_runs(
             batch_items(request, "runs"), source=source_of(request),
-            id_scope=id_scope_of(request), may_publish=is_admin_key(request),
+            id_scope=id_scope_of(request), may_publish=publishes_what_it_sends(request),
         )
-        return Response(result.as_dict())
+        return Response(s.BatchResultOut(result.as_dict()).data)
 
 
 class BurnInView(APIView):
     @extend_schema(
         summary="Benchmark scores against days since the model's release, per endpoint",
-        parameters=[OpenApiParameter("model", str, required=True)],
-        responses={200: {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": {"type": "array", "items": {
-                "$ref": "#/components/schemas/BurnInPointOut"}}}}},
+        parameters=[s.ModelQueryIn],
+        responses={200: s.BurnInOut, **READ_ERRORS},
     )
     def get(self, request):
+        query = valid(s.ModelQueryIn, request.query_params)
         viewer = Viewer.for_request(request)
-        model = get_model(request.query_params.get("model"), viewer)
-        return Response({
-            "model": model.slug,
-            "released": model.released.isoformat() if model.released else None,
-            "benchmarks": burn_in(model, viewer),
-        })
+        model = get_model(query["model"], viewer)
+        return Response(s.BurnInOut(
+            {"model": model.slug, "released": model.released, "benchmarks": burn_in(model, viewer)}
+        ).data)
+
+
+class ModelsView(APIView):
+    @extend_schema(summary="Models with their endpoint count, pool size and last recompute",
+                   responses={200: s.ModelListOut(many=True)})
+    def get(self, request):
+        return Response(s.ModelListOut(home_cards(Viewer.for_request(request)), many=True).data)
 
 
 class RouteView(APIView):
     @extend_schema(
         summary="Providers to route to: `author/name:exacto` for the pool, plain slug for all "
         "in-rotation endpoints",
-        parameters=[OpenApiParameter("model", str, required=True)],
-        responses={200: s.RouteOut, 400: s.ErrorOut, 404: s.ErrorOut},
+        parameters=[s.RouteQueryIn],
+        responses={200: s.RouteOut, **READ_ERRORS},
     )
     def get(self, request):
-        slug, variant = parse_route_model(request.query_params.get("model") or "")
+        slug, variant = parse_route_model(valid(s.RouteQueryIn, request.query_params)["model"])
         if variant not in (None, EXACTO):
             raise exceptions.ValidationError({"model": f"Unknown variant {variant!r}."})
         # Routing is public: a pending model is unknown to it, and never routed (§9).
-        return Response(route(get_model(slug, Viewer.public()), variant))
+        return Response(s.RouteOut(route(get_model(slug, Viewer.public()), variant)).data)

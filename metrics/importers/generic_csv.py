@@ -123,7 +123,7 @@ def _record(cells: dict[str, str], aliases: Mapping[str, str], default_source: s
     if not benchmark:
         raise RowProblem("benchmark is empty")
     if not BENCHMARK_SLUG_RE.match(benchmark):
-        raise RowProblem(f"benchmark {cells['benchmark']!r} is not a slug ([a-z0-9._-])")
+        raise RowProblem(f"benchmark {cells['benchmark']!r} is not a slug ([a-z0-9_-])")
     score = parse_score(cells["score"])
     run_at = parse_run_at(cells["run_at"])
     stderr = None

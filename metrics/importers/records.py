@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from providers import slugs
 from providers.naming import alias_key, load_aliases
 
 # data/ sits at the project root, two levels above this package.
@@ -23,9 +24,11 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MODEL_ALIASES_PATH = DATA_DIR / "model_aliases.csv"
 PROVIDER_ALIASES_PATH = DATA_DIR / "provider_aliases.csv"
 
-PROVIDER_SLUG_RE = re.compile(r"^[a-z0-9-]+$")
-MODEL_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._:-]*$")
-BENCHMARK_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# The one slug rule of the API (providers/slugs.py): an import files runs under names the API
+# and the pages can reach.
+PROVIDER_SLUG_RE = re.compile(slugs.python_pattern(slugs.PROVIDER))
+MODEL_SLUG_RE = re.compile(slugs.python_pattern(slugs.MODEL))
+BENCHMARK_SLUG_RE = re.compile(slugs.python_pattern(slugs.BENCHMARK))
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RFC3339_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"

@@ -76,6 +76,14 @@ def test_exacto_pool_orders_members_by_accuracy_lower_bound(anon_client, scenari
     assert [v.endpoint.provider.slug for v in verdicts] == ["alpha", "gamma", "beta"]
 
 
+def test_provider_preferences_paste_the_pool_into_an_openrouter_provider_object(
+        anon_client, scenario):
+    body = route(anon_client, f"{MODEL}:exacto")
+    assert body["provider_preferences"] == {
+        "order": ["alpha", "gamma", "beta"], "only": ["alpha", "gamma", "beta"],
+        "allow_fallbacks": False}
+
+
 def test_excluded_endpoints_name_their_failed_rule_and_tier(anon_client, scenario):
     body = route(anon_client, f"{MODEL}:exacto")
     excluded = {e["provider"]: (e["tier"], e["failed"]) for e in body["excluded"]}
