@@ -15,13 +15,12 @@ from __future__ import annotations
 import enum
 import json
 import marshal
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 
 from metrics.complexity import DEFAULT_BUCKET_BOUNDS, Bucket, bucket_for, complexity_score
+from metrics.lru import LRU
 from metrics.schema_validation import (
     MISMATCH,
     VALID,
@@ -123,9 +122,7 @@ class _ExactCache:
 
     def __init__(self, build, maxsize: int, max_key_bytes: int = 256 * 1024) -> None:
         self._build = build
-        self._values: OrderedDict[bytes, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self._maxsize = maxsize
+        self._values: LRU[bytes, object] = LRU(maxsize)
         self._max_key_bytes = max_key_bytes
 
     def get(self, data: object):
@@ -135,16 +132,10 @@ class _ExactCache:
             return self._build(data)
         if len(key) > self._max_key_bytes:
             return self._build(data)
-        with self._lock:
-            value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-                return value
-        value = self._build(data)
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self._maxsize:
-                self._values.popitem(last=False)
+        value = self._values.get(key)
+        if value is None:
+            value = self._build(data)
+            self._values.put(key, value)
         return value
 
 

@@ -64,46 +64,65 @@ class _Block:
         return _whole_call(self.start)
 
 
+class _Stream:
+    """The tool_use blocks of one stream, in the order they started, and its other facts."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[object, _Block] = {}
+        self.started: set = set()  # every block index, tool_use or not
+        self.order: list[object] = []
+        self.other = 0
+        self.tokens: int | None = None
+
+    def add(self, event: dict, number: int) -> None:
+        kind = event["type"]
+        if kind == "message_start":
+            message = event.get("message")
+            self._tokens(message.get("usage") if isinstance(message, dict) else None)
+        elif kind == "message_delta":
+            self._tokens(event.get("usage"))  # cumulative: the last one wins
+        elif kind == "content_block_start":
+            self._start(event, number)
+        elif kind == "content_block_delta":
+            self._delta(event, number)
+
+    def _tokens(self, usage: object) -> None:
+        found = completion_tokens(usage)
+        self.tokens = found if found is not None else self.tokens
+
+    def _start(self, event: dict, number: int) -> None:
+        block = event.get("content_block")
+        if not isinstance(block, dict):
+            raise WireError(f"event {number}: content_block is not an object.")
+        index = _index(event, number)
+        self.started.add(index)
+        if block.get("type") == "tool_use":
+            if index not in self.blocks:
+                self.order.append(index)
+            self.blocks[index] = _Block(block)
+        elif block.get("type") in _OTHER_BLOCKS:
+            self.other += 1
+
+    def _delta(self, event: dict, number: int) -> None:
+        delta = event.get("delta")
+        if not isinstance(delta, dict) or delta.get("type") != "input_json_delta":
+            return
+        index = _index(event, number)
+        if index not in self.started:
+            raise WireError(f"event {number}: input_json_delta for a block never started.")
+        block = self.blocks.get(index)
+        fragment = delta.get("partial_json")
+        if block is not None and isinstance(fragment, str):
+            block.fragments.append(fragment)
+
+
 def parse_events(events: object) -> tuple[list[WireCall], int, int | None]:
     """Concatenates `input_json_delta.partial_json` per block index: a stream can be invalid JSON."""
     if not isinstance(events, list) or not events:
         raise WireError("an Anthropic stream is a non-empty list of stream events.")
-    blocks: dict[object, _Block] = {}
-    started: set = set()  # every block index, tool_use or not
-    order: list[object] = []
-    other = 0
-    tokens = None
+    stream = _Stream()
     for number, event in enumerate(events):
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise WireError(f"event {number} is not an object with a `type`.")
-        kind = event["type"]
-        if kind == "message_start":
-            message = event.get("message")
-            found = completion_tokens(message.get("usage")) if isinstance(message, dict) else None
-            tokens = found if found is not None else tokens
-        elif kind == "message_delta":
-            found = completion_tokens(event.get("usage"))  # cumulative: the last one wins
-            tokens = found if found is not None else tokens
-        elif kind == "content_block_start":
-            block = event.get("content_block")
-            if not isinstance(block, dict):
-                raise WireError(f"event {number}: content_block is not an object.")
-            started.add(_index(event, number))
-            if block.get("type") == "tool_use":
-                index = _index(event, number)
-                if index not in blocks:
-                    order.append(index)
-                blocks[index] = _Block(block)
-            elif block.get("type") in _OTHER_BLOCKS:
-                other += 1
-        elif kind == "content_block_delta":
-            delta = event.get("delta")
-            if isinstance(delta, dict) and delta.get("type") == "input_json_delta":
-                index = _index(event, number)
-                if index not in started:
-                    raise WireError(f"event {number}: input_json_delta for a block never started.")
-                block = blocks.get(index)
-                fragment = delta.get("partial_json")
-                if block is not None and isinstance(fragment, str):
-                    block.fragments.append(fragment)
-    return [blocks[index].call() for index in order], other, tokens
+        stream.add(event, number)
+    return [stream.blocks[index].call() for index in stream.order], stream.other, stream.tokens

@@ -19,6 +19,7 @@ from metrics.schema_validation import (
     ValidatorCache,
     canonical_json,
 )
+from metrics.schema_validation.safe import refuse_retrieval
 
 WEATHER = {
     "type": "object",
@@ -208,7 +209,7 @@ def test_remote_ref_makes_no_network_access(cache, monkeypatch):
 
 def test_resolution_outside_the_schema_is_refused_by_the_registry():
     with pytest.raises(LookupError):
-        schema_validation._refuse_retrieval("https://example.com/x.json")
+        refuse_retrieval("https://example.com/x.json")
 
 
 def test_catastrophic_pattern_is_answered_quickly_by_re2(cache):

@@ -1,0 +1,49 @@
+"""A bounded least-recently-used map, safe to share between threads.
+
+The one LRU of the code base (compiled schemas, re2 regexes, tool tables).
+Pure module: no Django.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+__all__ = ["LRU"]
+
+
+class LRU(Generic[K, V]):
+    """At most ``maxsize`` entries; a hit makes an entry the most recent, a put past the
+    bound drops the least recent. ``None`` is not a storable value (it means a miss)."""
+
+    __slots__ = ("maxsize", "_entries", "_lock")
+
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError("an LRU holds at least one entry")
+        self.maxsize = maxsize
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        if value is None:
+            raise ValueError("None cannot be stored: it means a miss")
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
