@@ -33,11 +33,16 @@ class LRU(Generic[K, V]):
         return len(self._entries)
 
     def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
+        # No lock on the hot path: each OrderedDict call is atomic under the GIL (keys are
+        # str/bytes/tuples of them, hashed without Python code), and an entry dropped by a
+        # concurrent put between the two calls just stays dropped.
+        value = self._entries.get(key)
+        if value is not None:
+            try:  # noqa: SIM105 - suppress() costs a context manager on the hot path
                 self._entries.move_to_end(key)
-            return value
+            except KeyError:
+                pass
+        return value
 
     def put(self, key: K, value: V) -> None:
         if value is None:

@@ -32,6 +32,7 @@ from metrics.schema_validation.fast import (
     TooManySteps,
     compile_fast,
 )
+from metrics.schema_validation.native import MAX_NATIVE_ARGUMENTS, compile_native
 from metrics.schema_validation.safe import check_safe, compile_safe, draft_of, scan
 
 
@@ -40,6 +41,7 @@ class Compiled:
     validator: Any  # the safe jsonschema validator, None when unusable
     fast: FastCheck | None
     unusable: str  # reason the schema cannot be used, "" when usable
+    native: Any = None  # jsonschema_rs validator where provably safe (native.py)
 
 
 def compile_schema(schema: object) -> Compiled:
@@ -62,7 +64,8 @@ def compile_schema(schema: object) -> Compiled:
             fast = compile_fast(schema)
         except (NoFastPath, RecursionError):
             fast = None
-    return Compiled(validator, fast, "")
+    native = compile_native(schema, base) if fast is not None else None
+    return Compiled(validator, fast, "", native)
 
 
 class ValidatorCache:
@@ -115,7 +118,8 @@ class ValidatorCache:
         """Validate parsed ``arguments`` against the schema ``parameters`` (METHODOLOGY.md §1).
 
         ``canonical`` is ``canonical_json(parameters)`` when the caller already
-        has it; ``arguments_size`` the length of the raw arguments JSON. Never raises.
+        has it; ``arguments_size`` the length of the raw arguments JSON, given only
+        when ``arguments`` were decoded from it (plain JSON types). Never raises.
         """
         try:
             return self._check(parameters, arguments, budget_ms, canonical, arguments_size)
@@ -143,19 +147,32 @@ class ValidatorCache:
         entry = self.compiled(parameters, canonical)
         if entry.unusable:
             return unchecked(entry.unusable)
-        if arguments_size is None:
+        decoded = arguments_size is not None
+        if not decoded:
             encoded = canonical_json(arguments)
             if encoded is None:
                 return unchecked("arguments are not JSON data")
             arguments_size = len(encoded)
         if arguments_size > MAX_ARGUMENTS_BYTES:
             return unchecked(f"arguments are larger than {MAX_ARGUMENTS_BYTES} bytes")
-        return check_compiled(entry, arguments, budget_ms)
+        return check_compiled(entry, arguments, budget_ms, arguments_size if decoded else None)
 
 
-def check_compiled(entry: Compiled, arguments: object, budget_ms: float) -> CheckResult:
-    """The verdict of a usable compiled schema: the fast path proves valid, else the safe
-    validator decides."""
+def check_compiled(entry: Compiled, arguments: object, budget_ms: float,
+                   arguments_size: int | None = None) -> CheckResult:
+    """The verdict of a usable compiled schema: a fast path proves valid, else the safe
+    validator decides. ``arguments_size``: the length of the JSON text our decoder made
+    ``arguments`` from, None when they did not come from it."""
+    decoded = arguments_size is not None
+    if decoded and entry.native is not None and arguments_size <= MAX_NATIVE_ARGUMENTS:
+        try:
+            valid = entry.native.is_valid(arguments)
+        except Exception:  # a value it cannot take (a lone surrogate): the paths below decide
+            valid = None
+        if valid:
+            return VALID_RESULT
+        if valid is False:
+            return check_safe(entry.validator, arguments, budget_ms)
     if entry.fast is not None:
         try:
             if entry.fast(arguments, [FAST_PATH_STEPS]):

@@ -4,7 +4,12 @@ It implements the keywords tool schemas actually use (``type``, ``properties``,
 ``required``, ``enum``, ...). Soundness rule: it may return False for a valid
 instance (the safe validator then decides), never True for an invalid one; any
 keyword it does not implement makes the whole schema go without a fast path.
-Regexes run on re2 (guards.py); combinators spend a bounded number of steps.
+Regexes run on re2 (guards.py). It has no deadline, so its work is bounded by
+construction: every check costs at most the size of the instance node it looks at
+(objects are walked by their own keys, ``required`` only when the object is large
+enough, ``enum``/``const`` never freeze a container), and objects, arrays and
+combinators spend steps from a fixed allowance, past which the deadline-checked
+validator decides.
 
 Pure module: no Django.
 """
@@ -29,9 +34,10 @@ class TooManySteps(Exception):
 
 FastCheck = Callable[[object, list[int]], bool]
 
-# Work units the fast path may spend on combinators before handing over to the
-# deadline-checked validator (guards against anyOf-within-anyOf blow-ups).
-FAST_PATH_STEPS = 10_000
+# Work units (object keys, array items, combinator branches) the fast path may spend
+# before handing over to the deadline-checked validator: a few ms of Python, whatever
+# the schema (anyOf within anyOf, an `items` schema over a million elements).
+FAST_PATH_STEPS = 100_000
 
 # Keywords no draft asserts (format is not asserted: no format checker is used).
 _ANNOTATIONS = frozenset(
@@ -75,6 +81,15 @@ def _is_count(value: object) -> bool:
 
 def _always(x: object, steps: list[int]) -> bool:
     return True
+
+
+def _spend(steps: list[int], units: int) -> None:
+    steps[0] -= units
+    if steps[0] < 0:
+        raise TooManySteps
+
+
+_CONTAINERS = (dict, list)
 
 
 def compile_fast(schema: object) -> FastCheck:
@@ -163,6 +178,9 @@ def _plain_object(keywords: dict) -> FastCheck | None:
     def obj(x: object, steps: list[int]) -> bool:
         if type(x) is not dict:
             return False
+        steps[0] -= len(x)
+        if steps[0] < 0:
+            raise TooManySteps
         for name, value in x.items():
             sub = subs.get(name)
             if sub is None:
@@ -170,7 +188,7 @@ def _plain_object(keywords: dict) -> FastCheck | None:
                     return False
             elif not sub(value, steps):
                 return False
-        return needed.issubset(x)
+        return len(x) >= len(needed) and needed.issubset(x)
 
     return obj
 
@@ -201,12 +219,14 @@ def _type(value: Any, schema: dict) -> FastCheck:
 def _properties(value: Any, schema: dict) -> FastCheck:
     if not isinstance(value, dict):
         raise NoFastPath
-    subs = [(name, compile_fast(sub)) for name, sub in value.items()]
+    subs = {name: compile_fast(sub) for name, sub in value.items()}
 
     def properties(x: object, steps: list[int]) -> bool:
         if isinstance(x, dict):
-            for name, sub in subs:
-                if name in x and not sub(x[name], steps):
+            _spend(steps, len(x))
+            for name, item in x.items():  # the instance's keys: never the schema's size
+                sub = subs.get(name)
+                if sub is not None and not sub(item, steps):
                     return False
         return True
 
@@ -216,8 +236,9 @@ def _properties(value: Any, schema: dict) -> FastCheck:
 def _required(value: Any, schema: dict) -> FastCheck:
     if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
         raise NoFastPath  # Draft 3's boolean "required" among others
-    names = tuple(value)
-    return lambda x, steps: not isinstance(x, dict) or all(name in x for name in names)
+    needed = frozenset(value)
+    return lambda x, steps: not isinstance(x, dict) or (
+        len(x) >= len(needed) and needed.issubset(x))
 
 
 def _additional_properties(value: Any, schema: dict) -> FastCheck:
@@ -230,9 +251,14 @@ def _additional_properties(value: Any, schema: dict) -> FastCheck:
     if value is False:
         return lambda x, steps: not isinstance(x, dict) or known_names.issuperset(x)
     sub = compile_fast(value)
-    return lambda x, steps: not isinstance(x, dict) or all(
-        sub(item, steps) for name, item in x.items() if name not in known_names
-    )
+
+    def additional(x: object, steps: list[int]) -> bool:
+        if not isinstance(x, dict):
+            return True
+        _spend(steps, len(x))
+        return all(sub(item, steps) for name, item in x.items() if name not in known_names)
+
+    return additional
 
 
 def _frozen(value: Any) -> object:
@@ -246,12 +272,13 @@ def _enum(value: Any, schema: dict) -> FastCheck:
     if not isinstance(value, list):
         raise NoFastPath
     allowed = frozenset(_frozen(item) for item in value)
-    return lambda x, steps: freeze(x) in allowed
+    # A container is left to the safe validator: freezing it costs its whole size.
+    return lambda x, steps: type(x) not in _CONTAINERS and freeze(x) in allowed
 
 
 def _const(value: Any, schema: dict) -> FastCheck:
     expected = _frozen(value)
-    return lambda x, steps: freeze(x) == expected
+    return lambda x, steps: type(x) not in _CONTAINERS and freeze(x) == expected
 
 
 def _size(kind: type, at_least: bool) -> _KeywordCompiler:
@@ -290,7 +317,14 @@ def _items(value: Any, schema: dict) -> FastCheck:
     if "prefixItems" in schema or not isinstance(value, (dict, bool)):
         raise NoFastPath  # tuple forms differ between drafts
     sub = compile_fast(value)
-    return lambda x, steps: not isinstance(x, list) or all(sub(item, steps) for item in x)
+
+    def items(x: object, steps: list[int]) -> bool:
+        if not isinstance(x, list):
+            return True
+        _spend(steps, len(x))
+        return all(sub(item, steps) for item in x)
+
+    return items
 
 
 # oneOf is left to the full validator: counting matches needs exact answers, and
@@ -303,9 +337,7 @@ def _combinator(every: bool) -> _KeywordCompiler:
         join = all if every else any
 
         def combinator(x: object, steps: list[int]) -> bool:
-            steps[0] -= len(subs)
-            if steps[0] < 0:
-                raise TooManySteps
+            _spend(steps, len(subs))
             return join(sub(x, steps) for sub in subs)
 
         return combinator

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class WireFormat(enum.StrEnum):
@@ -23,8 +24,7 @@ class WireError(ValueError):
     """The response (or request) matches no supported format; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class WireCall:
+class WireCall(NamedTuple):
     """One call of a function tool, as the client received it.
 
     ``arguments`` is the raw text when ``decoded`` is false (OpenAI, Anthropic streams: it
