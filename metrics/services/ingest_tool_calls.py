@@ -124,7 +124,9 @@ def _parse_items(items: list, now: datetime, result: BatchResult
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
-        parsed.append((index, replace(event, model=model, provider=provider)))
+        if model != event.model or provider != event.provider:  # replace() costs µs
+            event = replace(event, model=model, provider=provider)
+        parsed.append((index, event))
     return parsed
 
 
