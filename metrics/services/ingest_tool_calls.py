@@ -73,6 +73,13 @@ def add_outcome(rollups: dict, outcome: RequestOutcome, endpoint_id: int, app: s
         row[call.outcome.value] += 1
 
 
+def _hashed(users: dict[str, str], user: str) -> str:
+    hashed = users.get(user)
+    if hashed is None:
+        hashed = users[user] = hash_user(user)
+    return hashed
+
+
 def _row(rollups: dict, key: tuple) -> Counter:
     row = rollups.get(key)
     if row is None:
@@ -166,6 +173,7 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
                                [event.id for event, _, _ in ready])
     rollups: dict[tuple, dict] = {}
     activity: set[tuple[int, str, object]] = set()
+    users: dict[str, str] = {}  # a batch repeats its users: one HMAC each
     failures = []
     speed = SpeedDeltas()
     for event, endpoint, outcome in ready:
@@ -183,7 +191,7 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
             continue  # an error or timeout: counted for uptime only (§10)
         add_outcome(rollups, outcome, endpoint.pk, event.app, day, generation)
         if event.user and outcome.offered_tools:
-            activity.add((endpoint.model_id, hash_user(event.user), day))
+            activity.add((endpoint.model_id, _hashed(users, event.user), day))
         failures.extend((endpoint, day, event, call) for call in outcome.calls
                         if call.outcome in FAILURE_OUTCOMES)
     increment_rollups(rollups, ROLLUP_COUNTS)

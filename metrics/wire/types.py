@@ -6,7 +6,6 @@ Pure: no Django.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -24,6 +23,8 @@ class WireError(ValueError):
     """The response (or request) matches no supported format; the message says why."""
 
 
+# Named tuples rather than frozen dataclasses: as immutable, and three times cheaper to build
+# once per call and per event on the ingest path.
 class WireCall(NamedTuple):
     """One call of a function tool, as the client received it.
 
@@ -38,8 +39,7 @@ class WireCall(NamedTuple):
     decoded: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Exchange:
+class Exchange(NamedTuple):
     """A request/response pair reduced to what §1–§3 and §10 judge.
 
     ``tools`` are the offered function tools in OpenAI chat shape
