@@ -168,7 +168,7 @@ def _classify_items(items: list, parsed: list[tuple[int, ToolCallEvent]],
 def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: str) -> None:
     """Counts the new events of the batch: rollups, user activity, speed, failure samples."""
     # Read under a lock: a publication cannot slip between this read and the commit.
-    publications = lock_publications(endpoint.pk for _, endpoint, _ in ready)
+    publications = lock_publications(endpoint.id for _, endpoint, _ in ready)
     new_ids = claim_event_keys(IngestKind.TOOL_CALLS, id_scope,
                                [event.id for event, _, _ in ready])
     rollups: dict[tuple, dict] = {}
@@ -185,11 +185,12 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
         day = event.created.date()
         # Counts become public with the endpoint's next publication, never at ingest
         # (METHODOLOGY §8), whatever day they are for.
-        generation = publications[endpoint.pk] + 1
-        speed.add(endpoint.pk, day, generation, event)
+        endpoint_id = endpoint.id  # not .pk: a property lookup, per event
+        generation = publications[endpoint_id] + 1
+        speed.add(endpoint_id, day, generation, event)
         if outcome is None:
             continue  # an error or timeout: counted for uptime only (§10)
-        add_outcome(rollups, outcome, endpoint.pk, event.app, day, generation)
+        add_outcome(rollups, outcome, endpoint_id, event.app, day, generation)
         if event.user and outcome.offered_tools:
             activity.add((endpoint.model_id, _hashed(users, event.user), day))
         failures.extend((endpoint, day, event, call) for call in outcome.calls
