@@ -7,8 +7,7 @@ Prints events/s and validated calls/s end to end (2 client threads POSTing batch
 to POST /api/v1/tool-calls/), against a baseline measured in the same run: naive
 ``jsonschema.validate(args, schema)`` per call, no caching (goal: end to end >= 25x that).
 Also classification alone (``metrics.toolcalls.classify``, warm cache) per call against a
-bare ``json.loads`` of the same arguments strings, best of 5 alternating rounds, on the events
-as parsed JSON like every production caller's (goal: <= 5x).
+bare ``json.loads`` of the same arguments strings, best of 5 alternating rounds (goal: <= 5x).
 """
 
 from __future__ import annotations
@@ -233,15 +232,8 @@ def main() -> None:
     c.log(f"baseline  naive jsonschema.validate per call (no cache, {naive_n:,} sampled calls): "
           f"{naive_rate:,.0f} calls/s")
 
-    # classify sees parsed JSON in production (the API's body parser, the CLI's json.load):
-    # the generator's own objects share strings and dicts across events, which makes the
-    # exact key of a tools list (marshal.dumps) ~1.6x dearer than on parsed requests.
-    classify_us, loads_us, ncalls = classify_vs_loads(json.loads(json.dumps(events)))
+    classify_us, loads_us, ncalls = classify_vs_loads(events)
     cl_ratio = classify_us / loads_us
-    generated_us, generated_loads_us, _ = classify_vs_loads(events, rounds=3)
-    c.log(f"classify  on the generator's objects instead (not what production sees): "
-          f"{generated_us:.2f} µs/call vs {generated_loads_us:.2f} µs; ratio "
-          f"{generated_us / generated_loads_us:.1f}x")
     c.log(f"classify  warm cache, {ncalls:,} calls, best of 5 alternating rounds: "
           f"{classify_us:.2f} µs/call; "
           f"bare json.loads: {loads_us:.2f} µs/call; ratio {cl_ratio:.1f}x "
