@@ -26,6 +26,9 @@ def _exact_depth_exceeds(text: str, limit: int) -> bool:
     return max(accumulate(steps), default=0) > limit
 
 
+# An escape and the byte it escapes, left to right as JSON reads them (a backslash and the
+# next byte): one C pass, where two bytes.replace copies of a 1.7 MB batch took 3 ms each.
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 # Every byte but `"` and brackets: a body's structure, as seen by the fast depth check.
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 
@@ -34,8 +37,8 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     """True when brackets nest deeper than `limit` outside strings.
 
     Checked before json.loads so hostile nesting never reaches Python's recursion limit.
-    Fast path, in C byte-string methods only: in JSON a backslash only starts an escape
-    inside a string, so once escaped backslashes and escaped quotes are gone every `"`
+    Fast path, in C (byte-string methods and one regex pass): in JSON a backslash only starts
+    an escape inside a string, so once every escape is gone every `"`
     delimits a string. Keeping only quotes and brackets, dropping `""` (an empty string, or
     two strings side by side: their brackets stay inside one string either way), the even
     pieces of a split on `"` are the brackets outside strings. They are removed innermost
@@ -43,7 +46,7 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     empty them within `limit // 2` passes (deep, or not JSON), the exact regex scan decides.
     """
     data = text.encode("utf-8", "surrogatepass")
-    structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    structure = _ESCAPE.sub(b"", data).translate(None, _NOT_STRUCTURE)
     brackets = b"".join(structure.replace(b'""', b"").split(b'"')[0::2])
     for _ in range(limit // 2):
         if not brackets:

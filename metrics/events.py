@@ -162,6 +162,8 @@ def _shown(value: str) -> str:
 
 def has_surrogates(text: str) -> bool:
     """Lone surrogates (\ud800…) parse from JSON but cannot be stored or sent as UTF-8."""
+    if text.isascii():  # a flag of the string: no copy
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import marshal
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from metrics.choices import OK_OUTCOMES, Bucket, Outcome
 from metrics.complexity import DEFAULT_BUCKET_BOUNDS, bucket_for, complexity_score
+from metrics.lru import LRU
 from metrics.schema_validation import (
     MISMATCH,
     VALID,
@@ -43,8 +43,9 @@ class WorkBoundExceeded(Exception):
 MAX_STORED_ARGUMENTS = 4000
 
 
-@dataclass(frozen=True, slots=True)
-class CallOutcome:
+# Named tuples, not frozen dataclasses: as immutable, and built three times faster on the
+# per-call path (docs/performance.md).
+class CallOutcome(NamedTuple):
     outcome: Outcome
     tool_name: str  # as returned by the model; "" when absent or not a string
     bucket: Bucket  # the tool's bucket; the request's when the tool is unknown
@@ -53,8 +54,7 @@ class CallOutcome:
     parameters: object | None  # the tool's parameters; None when the tool is unknown
 
 
-@dataclass(frozen=True, slots=True)
-class RequestOutcome:
+class RequestOutcome(NamedTuple):
     offered_tools: bool
     propensity_eligible: bool
     called: bool
@@ -110,9 +110,7 @@ class _ExactCache:
 
     def __init__(self, build, maxsize: int, max_key_bytes: int = 256 * 1024) -> None:
         self._build = build
-        self._values: OrderedDict[bytes, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self._maxsize = maxsize
+        self._values: LRU[bytes, object] = LRU(maxsize)
         self._max_key_bytes = max_key_bytes
 
     def get(self, data: object):
@@ -122,16 +120,10 @@ class _ExactCache:
             return self._build(data)
         if len(key) > self._max_key_bytes:
             return self._build(data)
-        with self._lock:
-            value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-                return value
-        value = self._build(data)
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self._maxsize:
-                self._values.popitem(last=False)
+        value = self._values.get(key)
+        if value is None:
+            value = self._build(data)
+            self._values.put(key, value)
         return value
 
 
@@ -191,29 +183,34 @@ def is_propensity_eligible(offered_tools: bool, tool_choice: object) -> bool:
     return offered_tools and (tool_choice is None or tool_choice == "auto")
 
 
-def _tool_calls(response: object) -> list[object]:
-    """Every entry of ``choices[*].message.tool_calls`` (§1), whatever its shape."""
+_ABSENT_CALL = WireCall(name=None, arguments=None, present=False)
+_NO_ARGUMENTS = object()
+
+
+def _wire_calls(response: object) -> list[WireCall]:
+    """Every entry of ``choices[*].message.tool_calls`` (§1), whatever its shape, as a judged
+    call (an entry without a `function` object has no arguments)."""
     if not isinstance(response, dict):
         return []
     choices = response.get("choices")
     if not isinstance(choices, list):
         return []
-    calls: list[object] = []
+    calls: list[WireCall] = []
     for choice in choices:
         message = choice.get("message") if isinstance(choice, dict) else None
         tool_calls = message.get("tool_calls") if isinstance(message, dict) else None
-        if isinstance(tool_calls, list):
-            calls.extend(tool_calls)
+        if not isinstance(tool_calls, list):
+            continue
+        for call in tool_calls:
+            function = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(function, dict):
+                calls.append(_ABSENT_CALL)
+                continue
+            arguments = function.get("arguments", _NO_ARGUMENTS)
+            calls.append(WireCall(function.get("name"), arguments, True)
+                         if arguments is not _NO_ARGUMENTS
+                         else WireCall(function.get("name"), None, False))
     return calls
-
-
-def _wire_call(call: object) -> WireCall:
-    """An OpenAI chat tool call of any shape as a judged call (no `function`: no arguments)."""
-    function = call.get("function") if isinstance(call, dict) else None
-    if not isinstance(function, dict):
-        return WireCall(name=None, arguments=None, present=False)
-    return WireCall(name=function.get("name"), arguments=function.get("arguments"),
-                    present="arguments" in function)
 
 
 def _reject_constant(name: str) -> object:
@@ -222,6 +219,24 @@ def _reject_constant(name: str) -> object:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_scan_once = _DECODER.scan_once
+_JSON_SPACE = " \t\n\r"
+
+
+def _decode(raw: str) -> object:
+    """``_DECODER.decode(raw)``, minus its Python frames when the text is plain JSON.
+
+    The same C scanner parses the text; anything unusual (leading whitespace, an
+    error to describe) goes through ``decode`` itself, so values and messages are
+    exactly ``json``'s.
+    """
+    try:
+        value, end = _scan_once(raw, 0)
+    except StopIteration:
+        return _DECODER.decode(raw)
+    if end != len(raw) and raw[end:].strip(_JSON_SPACE):
+        return _DECODER.decode(raw)  # raises "Extra data" with its position
+    return value
 
 
 def _stored_arguments(raw: object, present: bool) -> str:
@@ -240,6 +255,26 @@ def _stored_arguments(raw: object, present: bool) -> str:
     return text[:MAX_STORED_ARGUMENTS]
 
 
+_JUDGED = {VALID: Outcome.VALID, MISMATCH: Outcome.SCHEMA_MISMATCH}
+_TOO_DEEP = object()
+
+
+def _parsed(raw: object, present: bool) -> tuple[object, str]:
+    """(the arguments as a JSON value, "") or (None, why they are invalid_json) — §1 step 1;
+    the value is _TOO_DEEP when Python's parser gave up on the nesting."""
+    if not isinstance(raw, str):
+        kind = "absent" if not present else f"a {type(raw).__name__}, not a string"
+        return None, f"arguments are {kind}"
+    try:
+        return _decode(raw), ""
+    except RecursionError:
+        # Python's parser gives up on deep nesting before knowing whether the
+        # text is JSON, so the call can be neither invalid_json nor checked.
+        return _TOO_DEEP, ""
+    except ValueError as error:  # JSONDecodeError, and the constants above
+        return None, str(error)
+
+
 def _classify_call(
     call: WireCall,
     tools: list,
@@ -248,64 +283,50 @@ def _classify_call(
     budget_ms: float,
 ) -> CallOutcome:
     """One call's outcome, checked in the order of the §1 table."""
-    name = call.name
-    tool_name = name if isinstance(name, str) else ""
-    tool = table.by_name.get(name) if isinstance(name, str) else None
-    bucket = tool.bucket if tool is not None else table.bucket
-    parameters = (
-        tools[tool.index]["function"].get("parameters") if tool is not None else None
-    )
-    present = call.present
-    raw = call.arguments
-    stored = _stored_arguments(raw, present)
-
-    def outcome(kind: Outcome, message: str) -> CallOutcome:
-        return CallOutcome(kind, tool_name, bucket, message, stored, parameters)
-
-    if call.decoded:
+    name, raw, present, decoded = call
+    if isinstance(name, str):
+        tool_name = name
+        tool = table.by_name.get(name)
+    else:
+        tool_name, tool = "", None
+    if tool is None:
+        bucket, parameters = table.bucket, None
+    else:
+        bucket, parameters = tool.bucket, tools[tool.index]["function"].get("parameters")
+    stored = raw[:MAX_STORED_ARGUMENTS] if present and type(raw) is str else (
+        _stored_arguments(raw, present))
+    if decoded:
         # The wire carried a JSON value (an Anthropic `input`): nothing to parse.
-        return _judge_parsed(tool, tool_name, raw, parameters, outcome, cache, budget_ms, None)
-    # 1. invalid_json
-    if not isinstance(raw, str):
-        kind = "absent" if not present else f"a {type(raw).__name__}, not a string"
-        return outcome(Outcome.INVALID_JSON, f"arguments are {kind}")
-    too_deep = False
-    try:
-        arguments = _DECODER.decode(raw)
-    except RecursionError:
-        # Python's parser gives up on deep nesting before knowing whether the
-        # text is JSON, so the call can be neither invalid_json nor checked.
-        too_deep = True
-    except ValueError as error:  # JSONDecodeError, and the constants above
-        return outcome(Outcome.INVALID_JSON, str(error))
-    if too_deep:
-        if tool is None:
-            return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
-        return outcome(Outcome.UNCHECKED, "arguments are nested too deeply to parse")
-    return _judge_parsed(tool, tool_name, arguments, parameters, outcome, cache, budget_ms, len(raw))
+        arguments, size = raw, None
+    else:
+        # 1. invalid_json
+        arguments, error = _parsed(raw, present)
+        if error:
+            return CallOutcome(Outcome.INVALID_JSON, tool_name, bucket, error, stored, parameters)
+        size = len(raw)
+    kind, message = _judge_parsed(tool, tool_name, arguments, parameters, cache, budget_ms, size)
+    return CallOutcome(kind, tool_name, bucket, message, stored, parameters)
 
 
 def _judge_parsed(
-    tool: _Tool | None, tool_name: str, arguments: object, parameters: object, outcome,
+    tool: _Tool | None, tool_name: str, arguments: object, parameters: object,
     cache: ValidatorCache, budget_ms: float, size: int | None,
-) -> CallOutcome:
+) -> tuple[Outcome, str]:
     """Steps 2-5 of the §1 table, once the arguments are a JSON value."""
     # 2. unknown_tool
     if tool is None:
-        return outcome(Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered")
+        return Outcome.UNKNOWN_TOOL, f"no tool named {tool_name[:200]!r} was offered"
     # 3-5. schema_mismatch / unchecked / valid
+    if arguments is _TOO_DEEP:
+        return Outcome.UNCHECKED, "arguments are nested too deeply to parse"
     if not tool.has_parameters:
-        return outcome(Outcome.UNCHECKED, "the tool has no parameters")
+        return Outcome.UNCHECKED, "the tool has no parameters"
     if tool.canonical is None:
-        return outcome(Outcome.UNCHECKED, "parameters are not JSON data")
+        return Outcome.UNCHECKED, "parameters are not JSON data"
     result = cache.check(
         parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=size
     )
-    if result.status == VALID:
-        return outcome(Outcome.VALID, "")
-    if result.status == MISMATCH:
-        return outcome(Outcome.SCHEMA_MISMATCH, result.message)
-    return outcome(Outcome.UNCHECKED, result.message)
+    return _JUDGED.get(result.status, Outcome.UNCHECKED), result.message
 
 
 def classify(
@@ -329,7 +350,7 @@ def classify(
     """
     return _classify(
         tools if isinstance(tools, list) else [], tool_choice,
-        [_wire_call(call) for call in _tool_calls(response)], 0, False, cache, budget_ms,
+        _wire_calls(response), 0, False, cache, budget_ms,
         max_calls, deadline, bucket_bounds,
     )
 
@@ -377,6 +398,7 @@ def _classify(
     offered = bool(table.by_name) or offered_other
     validator_cache = cache if cache is not None else _default_cache
     calls = []
+    errored = False
     for call in wire_calls:
         if deadline is not None and time.monotonic() > deadline:
             raise WorkBoundExceeded(
@@ -384,18 +406,15 @@ def _classify(
                 "nothing of it was stored: resend it in a later or smaller batch (an event "
                 "that alone needs longer must split its tool calls over several events)."
             )
-        calls.append(_classify_call(call, tool_list, table, validator_cache, budget_ms))
-    errored = False
-    for call in calls:
-        if call.outcome not in OK_OUTCOMES:
-            errored = True
-            break
+        judged = _classify_call(call, tool_list, table, validator_cache, budget_ms)
+        errored = errored or judged.outcome not in OK_OUTCOMES
+        calls.append(judged)
     return RequestOutcome(
-        offered_tools=offered,
-        propensity_eligible=is_propensity_eligible(offered, tool_choice),
-        called=bool(calls) or other > 0,
-        errored=errored,
-        bucket=table.bucket,
-        calls=tuple(calls),
-        other=other,
+        offered,
+        offered and (tool_choice is None or tool_choice == "auto"),  # is_propensity_eligible
+        bool(calls) or other > 0,
+        errored,
+        table.bucket,
+        tuple(calls),
+        other,
     )

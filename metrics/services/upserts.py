@@ -4,12 +4,15 @@
 workers can ingest at once without lost increments or double-counted events. Rows are
 written in sorted order so concurrent batches take row locks in one order (no deadlock).
 
-On PostgreSQL the rows travel as one array per column through `unnest(...)`: the
-statement text stays short and fixed, where a VALUES list of thousands of placeholders
-costs more to build and convert than to execute. SQLite gets the VALUES list.
+On PostgreSQL the rows travel as one JSON document (`json_array_elements`), or as one
+array literal per column through `unnest(...)` for integer counts: the statement text
+stays short and fixed, where a VALUES list of thousands of placeholders costs more to
+build and convert than to execute. SQLite gets the VALUES list.
 """
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from django.db import connection
 from django.utils import timezone
@@ -28,6 +31,13 @@ from providers.models import Endpoint
 CHUNK = 500
 
 
+def _json_scalar(value: object) -> str:
+    """Dates and times in a JSON row, as PostgreSQL reads them back (ISO 8601)."""
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
 def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: list[tuple],
             suffix: str, *, returning: bool = False) -> list[tuple]:
     """INSERT many rows with an ON CONFLICT `suffix`; returns RETURNING rows if asked."""
@@ -35,10 +45,13 @@ def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: l
     column_list = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{t}[]" for t in pg_types)
+            # One JSON document of rows: psycopg adapts array parameters element by element
+            # in Python (a third of a batch's database time), json.dumps is C.
+            picks = ", ".join(f"(r->>{i})::{t}" for i, t in enumerate(pg_types))
             cursor.execute(
-                f"INSERT INTO {table} ({column_list}) SELECT * FROM unnest({arrays}) {suffix}",  # noqa: S608
-                [list(column) for column in zip(*rows, strict=True)],
+                f"INSERT INTO {table} ({column_list}) "  # noqa: S608 - identifiers are ours
+                f"SELECT {picks} FROM json_array_elements(%s::json) AS r {suffix}",
+                [json.dumps(rows, default=_json_scalar)],
             )
             return cursor.fetchall() if returning else found
         placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"

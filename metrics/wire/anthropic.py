@@ -64,40 +64,33 @@ class _Block:
         return _whole_call(self.start)
 
 
-def parse_events(events: object) -> tuple[list[WireCall], int, int | None]:
-    """Concatenates `input_json_delta.partial_json` per block index: a stream can be invalid JSON."""
-    if not isinstance(events, list) or not events:
-        raise WireError("an Anthropic stream is a non-empty list of stream events.")
-    stream = _Stream()
-    for number, event in enumerate(events):
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-            raise WireError(f"event {number} is not an object with a `type`.")
-        handler = _HANDLERS.get(event["type"])
-        if handler is not None:
-            handler(stream, event, number)
-    return [stream.blocks[index].call() for index in stream.order], stream.other, stream.tokens
-
-
 class _Stream:
-    """What a stream has said so far: its tool_use blocks in order, other blocks, tokens."""
+    """The tool_use blocks of one stream, in the order they started, and its other facts."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.blocks: dict[object, _Block] = {}
         self.started: set = set()  # every block index, tool_use or not
         self.order: list[object] = []
         self.other = 0
         self.tokens: int | None = None
 
-    def message_start(self, event: dict, number: int) -> None:
-        message = event.get("message")
-        found = completion_tokens(message.get("usage")) if isinstance(message, dict) else None
+    def add(self, event: dict, number: int) -> None:
+        kind = event["type"]
+        if kind == "message_start":
+            message = event.get("message")
+            self._tokens(message.get("usage") if isinstance(message, dict) else None)
+        elif kind == "message_delta":
+            self._tokens(event.get("usage"))  # cumulative: the last one wins
+        elif kind == "content_block_start":
+            self._start(event, number)
+        elif kind == "content_block_delta":
+            self._delta(event, number)
+
+    def _tokens(self, usage: object) -> None:
+        found = completion_tokens(usage)
         self.tokens = found if found is not None else self.tokens
 
-    def message_delta(self, event: dict, number: int) -> None:
-        found = completion_tokens(event.get("usage"))  # cumulative: the last one wins
-        self.tokens = found if found is not None else self.tokens
-
-    def block_start(self, event: dict, number: int) -> None:
+    def _start(self, event: dict, number: int) -> None:
         block = event.get("content_block")
         if not isinstance(block, dict):
             raise WireError(f"event {number}: content_block is not an object.")
@@ -110,9 +103,9 @@ class _Stream:
         elif block.get("type") in _OTHER_BLOCKS:
             self.other += 1
 
-    def block_delta(self, event: dict, number: int) -> None:
+    def _delta(self, event: dict, number: int) -> None:
         delta = event.get("delta")
-        if not (isinstance(delta, dict) and delta.get("type") == "input_json_delta"):
+        if not isinstance(delta, dict) or delta.get("type") != "input_json_delta":
             return
         index = _index(event, number)
         if index not in self.started:
@@ -123,9 +116,13 @@ class _Stream:
             block.fragments.append(fragment)
 
 
-_HANDLERS = {
-    "message_start": _Stream.message_start,
-    "message_delta": _Stream.message_delta,
-    "content_block_start": _Stream.block_start,
-    "content_block_delta": _Stream.block_delta,
-}
+def parse_events(events: object) -> tuple[list[WireCall], int, int | None]:
+    """Concatenates `input_json_delta.partial_json` per block index: a stream can be invalid JSON."""
+    if not isinstance(events, list) or not events:
+        raise WireError("an Anthropic stream is a non-empty list of stream events.")
+    stream = _Stream()
+    for number, event in enumerate(events):
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise WireError(f"event {number} is not an object with a `type`.")
+        stream.add(event, number)
+    return [stream.blocks[index].call() for index in stream.order], stream.other, stream.tokens

@@ -108,7 +108,7 @@ class _Assembly:
         return WireCall(name=self.name, arguments="".join(self.fragments))
 
 
-def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:  # noqa: C901 - hot loop kept flat
+def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:
     """Reassembles `choices[*].delta.tool_calls` fragments per choice and call `index`."""
     if not isinstance(chunks, list) or not chunks:
         raise WireError("an OpenAI chat stream is a non-empty list of chat.completion.chunk objects.")
@@ -120,34 +120,11 @@ def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:  # n
         if chunk.get("usage") is not None:  # usually only the last chunk carries it
             found = completion_tokens(chunk["usage"])
             tokens = found if found is not None else tokens
-        choices = chunk.get("choices")
-        if not isinstance(choices, list):  # the final usage chunk has `choices: []`
-            raise WireError(f"chunk {number} has no `choices` list.")
-        for position, choice in enumerate(choices):
-            if not isinstance(choice, dict):
-                raise WireError(f"chunk {number}: choices[{position}] is not an object.")
-            delta = choice.get("delta")
-            if not isinstance(delta, dict):
-                continue
-            deltas = delta.get("tool_calls")
-            if deltas is None:
-                continue
-            if not isinstance(deltas, list):
-                raise WireError(f"chunk {number}: delta.tool_calls is not a list.")
-            choice_index = choice.get("index", position)
-            if not isinstance(choice_index, int):
-                choice_index = position
-            for offset, entry in enumerate(deltas):
-                if not isinstance(entry, dict):
-                    raise WireError(f"chunk {number}: a delta.tool_calls entry is not an object.")
-                index = entry.get("index")
-                # Some servers omit `index`; its place in the delta list is what a client can use.
-                key = (choice_index,
-                       index if isinstance(index, int) and not isinstance(index, bool) else offset)
-                assembly = calls.get(key)
-                if assembly is None:
-                    assembly = calls[key] = _Assembly()
-                assembly.add(entry)
+        for key, entry in _tool_deltas(chunk, number):
+            assembly = calls.get(key)
+            if assembly is None:
+                assembly = calls[key] = _Assembly()
+            assembly.add(entry)
     judged: list[WireCall] = []
     other = 0
     for key in sorted(calls):
@@ -157,3 +134,36 @@ def parse_chunks(chunks: object) -> tuple[list[WireCall], int, int | None]:  # n
         else:
             judged.append(call)
     return judged, other, tokens
+
+
+def _tool_deltas(chunk: dict, number: int):
+    """((choice index, call index), delta entry) of every `delta.tool_calls` entry of a chunk."""
+    choices = chunk.get("choices")
+    if not isinstance(choices, list):  # the final usage chunk has `choices: []`
+        raise WireError(f"chunk {number} has no `choices` list.")
+    for position, choice in enumerate(choices):
+        if not isinstance(choice, dict):
+            raise WireError(f"chunk {number}: choices[{position}] is not an object.")
+        deltas = _delta_calls(choice, number)
+        if deltas is None:
+            continue
+        choice_index = choice.get("index", position)
+        if not isinstance(choice_index, int):
+            choice_index = position
+        for offset, entry in enumerate(deltas):
+            if not isinstance(entry, dict):
+                raise WireError(f"chunk {number}: a delta.tool_calls entry is not an object.")
+            index = entry.get("index")
+            # Some servers omit `index`; its place in the delta list is what a client can use.
+            yield (choice_index,
+                   index if isinstance(index, int) and not isinstance(index, bool) else offset), entry
+
+
+def _delta_calls(choice: dict, number: int) -> list | None:
+    delta = choice.get("delta")
+    if not isinstance(delta, dict):
+        return None
+    deltas = delta.get("tool_calls")
+    if deltas is not None and not isinstance(deltas, list):
+        raise WireError(f"chunk {number}: delta.tool_calls is not a list.")
+    return deltas

@@ -6,7 +6,7 @@ Pure: no Django.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class WireFormat(enum.StrEnum):
@@ -23,8 +23,9 @@ class WireError(ValueError):
     """The response (or request) matches no supported format; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class WireCall:
+# Named tuples rather than frozen dataclasses: as immutable, and three times cheaper to build
+# once per call and per event on the ingest path.
+class WireCall(NamedTuple):
     """One call of a function tool, as the client received it.
 
     ``arguments`` is the raw text when ``decoded`` is false (OpenAI, Anthropic streams: it
@@ -38,8 +39,7 @@ class WireCall:
     decoded: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Exchange:
+class Exchange(NamedTuple):
     """A request/response pair reduced to what §1–§3 and §10 judge.
 
     ``tools`` are the offered function tools in OpenAI chat shape

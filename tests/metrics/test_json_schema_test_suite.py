@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from metrics.choices import Outcome
+from metrics.schema_validation import ValidatorCache, canonical_json
 from metrics.toolcalls import classify
 
 SUITE = Path(__file__).resolve().parents[1] / "fixtures" / "json-schema-test-suite"
@@ -68,3 +69,21 @@ def test_suite_agrees_with_classify(draft):
     assert bad_reasons == []
     assert sum(counts.values()) > 900
     assert unchecked <= MAX_UNCHECKED[draft]
+
+
+@pytest.mark.parametrize("draft", sorted(DRAFT_URIS))
+def test_native_path_never_calls_an_invalid_instance_valid(draft):
+    """jsonschema_rs (schema_validation/native.py) only ever proves "valid": on every suite
+    case it takes, an instance it accepts is one the suite calls valid."""
+    cache = ValidatorCache()
+    taken, wrong = 0, []
+    for name, schema, test in _cases(draft):
+        canonical = canonical_json(schema)
+        entry = cache.compiled(schema, canonical) if canonical is not None else None
+        if entry is None or entry.native is None:
+            continue
+        taken += 1
+        if entry.native.is_valid(json.loads(json.dumps(test["data"]))) and not test["valid"]:
+            wrong.append(name)
+    assert wrong == []
+    assert taken > 400  # measured: 480 (draft 7) and 517 (2020-12) of the suite's cases

@@ -19,6 +19,7 @@ from metrics.schema_validation import (
     ValidatorCache,
     canonical_json,
 )
+from metrics.schema_validation.safe import refuse_retrieval
 
 WEATHER = {
     "type": "object",
@@ -208,7 +209,7 @@ def test_remote_ref_makes_no_network_access(cache, monkeypatch):
 
 def test_resolution_outside_the_schema_is_refused_by_the_registry():
     with pytest.raises(LookupError):
-        schema_validation._refuse_retrieval("https://example.com/x.json")
+        refuse_retrieval("https://example.com/x.json")
 
 
 def test_catastrophic_pattern_is_answered_quickly_by_re2(cache):
@@ -428,3 +429,46 @@ def test_verdict_agrees_with_plain_jsonschema(schema, instance):
 def test_check_never_raises_on_arbitrary_json(schema, instance):
     result = ValidatorCache().check(schema, instance)
     assert result.status in (VALID, MISMATCH, UNCHECKED)
+
+
+def test_fast_path_work_is_bounded_by_the_arguments_not_the_schema(cache):
+    # 2,000 properties checked against each of 120,000 objects took 6 s and more when the
+    # fast path walked the schema's properties for every object; now it walks the object's
+    # own keys and hands a long array to the deadline-checked validator.
+    schema = {"type": "array", "items": {"type": "object", "minProperties": 0,
+                                         "properties": {f"p{i}": {} for i in range(2000)}}}
+    arguments = [{} for _ in range(120_000)]
+    started = time.perf_counter()
+    result = cache.check(schema, arguments, budget_ms=50, arguments_size=360_001)
+    assert time.perf_counter() - started < 5
+    assert result.status in (VALID, UNCHECKED)  # valid, or out of budget on a loaded machine
+
+
+def _compiled(cache, schema):
+    return cache.compiled(schema, canonical_json(schema))
+
+
+def test_native_path_only_where_it_cannot_differ_or_run_long(cache):
+    assert _compiled(cache, WEATHER).native is not None
+    with_pattern = {"type": "object", "properties": {"id": {"type": "string", "pattern": r"^\d+$"}}}
+    assert _compiled(cache, with_pattern).native is None  # Unicode \d there, ASCII in re2
+    draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "integer"}
+    assert _compiled(cache, draft4).native is None  # 1.0 is not an integer in Draft 4
+    large = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(200)}}
+    assert _compiled(cache, large).native is None  # no deadline there: small schemas only
+    with_ref = {"$defs": {"a": {"type": "string"}}, "$ref": "#/$defs/a"}
+    assert _compiled(cache, with_ref).native is None  # no fast path at all
+
+
+def test_native_path_is_used_only_for_values_decoded_from_json(cache):
+    # A tuple is an array to jsonschema_rs and not to jsonschema: values that did not come
+    # from our decoder (no arguments_size) never reach it.
+    assert cache.check({"type": "array"}, (1, 2)).status == MISMATCH
+
+
+def test_native_path_refuses_what_it_cannot_take(cache):
+    # jsonschema_rs cannot encode a lone surrogate; the Python paths decide instead.
+    result = cache.check({"type": "string", "maxLength": 3}, "\ud800", arguments_size=8)
+    assert result == CheckResult(VALID, "")
+    result = cache.check({"type": "string", "maxLength": 0}, "\ud800", arguments_size=8)
+    assert result.status == MISMATCH
