@@ -41,6 +41,12 @@ class RotationIn(serializers.Serializer):
     reason = StrictCharField(min_length=3, max_length=5000,
                              help_text="Required: kept in the endpoint's audit log.")
 
+    def validate_reason(self, value: str) -> str:
+        # Strict fields keep white space as sent; a reason of spaces says nothing (§9).
+        if len(value.strip()) < 3:
+            raise serializers.ValidationError("A reason is required to change rotation.")
+        return value
+
 
 class RotationOut(serializers.Serializer):
     model = serializers.CharField(source="endpoint.model.slug")
