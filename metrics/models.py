@@ -134,6 +134,55 @@ class ToolCallRollup(models.Model):
         return f"{self.endpoint} {self.app or '-'} {self.bucket} {self.day}"
 
 
+class ToolCallDayTotal(models.Model):
+    """ToolCallRollup summed over apps: one row per endpoint × day × bucket × generation,
+    holding the raw sums and the capped sums (§4: each app-day scaled by
+    min(1, cap / its requests)) of every rollup row of that endpoint and day with
+    `generation <= this generation` — cumulative, because the cap makes capped sums of
+    two generations not add up. A reader takes, per endpoint and day, the row of the
+    highest generation it may see (public: `<= publication`; private: the highest), so a
+    window costs endpoints × days × buckets rows whatever the number of apps, and a
+    publication rewrites nothing.
+
+    Written by `metrics.services.upserts.refresh_day_totals` whenever rollups change (one
+    statement per batch for the keys it touched). `cap` is the setting the capped sums were
+    computed with; a reader under another cap sums those days' rollups instead, so a new
+    cap restates every figure at once (docs/decisions.md)."""
+
+    pk = models.CompositePrimaryKey("endpoint", "day", "bucket", "generation")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="day_totals",
+                                 db_index=False)
+    day = models.DateField()
+    bucket = models.CharField(max_length=8, choices=Bucket.choices)
+    generation = models.PositiveIntegerField(default=0)
+    cap = models.PositiveIntegerField()
+    requests_with_tools = models.BigIntegerField(default=0)
+    errored_requests = models.BigIntegerField(default=0)
+    propensity_requests = models.BigIntegerField(default=0)
+    propensity_requests_with_calls = models.BigIntegerField(default=0)
+    calls = models.BigIntegerField(default=0)
+    valid = models.BigIntegerField(default=0)
+    unchecked = models.BigIntegerField(default=0)
+    invalid_json = models.BigIntegerField(default=0)
+    unknown_tool = models.BigIntegerField(default=0)
+    schema_mismatch = models.BigIntegerField(default=0)
+    other = models.BigIntegerField(default=0)
+    capped_requests_with_tools = models.FloatField(default=0)
+    capped_errored_requests = models.FloatField(default=0)
+    capped_propensity_requests = models.FloatField(default=0)
+    capped_propensity_requests_with_calls = models.FloatField(default=0)
+    capped_calls = models.FloatField(default=0)
+    capped_valid = models.FloatField(default=0)
+    capped_unchecked = models.FloatField(default=0)
+    capped_invalid_json = models.FloatField(default=0)
+    capped_unknown_tool = models.FloatField(default=0)
+    capped_schema_mismatch = models.FloatField(default=0)
+    capped_other = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.day} {self.bucket} ≤g{self.generation}"
+
+
 class SpeedRollup(models.Model):
     """Daily speed histograms per endpoint (METHODOLOGY §10): one row per endpoint × day ×
     log bucket (metrics/histogram.py), counting the latencies, TTFTs and throughputs of ok

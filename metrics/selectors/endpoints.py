@@ -81,11 +81,12 @@ def _row(endpoint: Endpoint, stats: EndpointStats, days: int, ignores: dict, ver
 
 def endpoint_rows(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
-    today: date | None = None,
+    today: date | None = None, apps: bool = False,
 ) -> tuple[list[dict], dict[int, EndpointStats], dict[int, PoolSnapshot]]:
+    """`apps`: also read per-app figures, for callers that compare endpoints (§4)."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
-    stats = endpoint_stats(endpoints, viewer, days=days, today=today)
+    stats = endpoint_stats(endpoints, viewer, days=days, today=today, apps=apps)
     by_model: dict[int, list[Endpoint]] = defaultdict(list)
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
@@ -113,7 +114,7 @@ def model_endpoints(
         viewer.endpoints(Endpoint.objects.filter(model=model)).select_related("provider", "model")
         .order_by("provider__slug", "quantization")
     )
-    rows, stats, snapshots = endpoint_rows(endpoints, viewer, days=days, today=today)
+    rows, stats, snapshots = endpoint_rows(endpoints, viewer, days=days, today=today, apps=True)
     comparisons = model_comparisons(stats)
     for row in rows:
         row.update(comparisons[row["_endpoint"].pk])
@@ -128,14 +129,14 @@ def provider_endpoints(
         viewer.endpoints(Endpoint.objects.filter(provider=provider))
         .select_related("provider", "model").order_by("model__slug", "quantization")
     )
-    rows, stats, snapshots = endpoint_rows(endpoints, viewer)
+    rows, stats, snapshots = endpoint_rows(endpoints, viewer, apps=True)
     # §3/§4 comparisons (bucket-mix flag, app-matched accuracy) are against the model's
     # other endpoints: their figures come in one more query, whatever their number.
     peers = list(
         Endpoint.objects.filter(model_id__in={e.model_id for e in endpoints})
         .exclude(provider=provider).select_related("provider", "model")
     )
-    peer_stats = endpoint_stats(peers, viewer) if peers else {}
+    peer_stats = endpoint_stats(peers, viewer, apps=True) if peers else {}
     by_model: dict[int, dict[int, EndpointStats]] = defaultdict(dict)
     for endpoint in endpoints:
         by_model[endpoint.model_id][endpoint.pk] = stats[endpoint.pk]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from metrics.complexity import Bucket
-from metrics.models import ROLLUP_COUNTS, ToolCallRollup
+from metrics.models import ROLLUP_COUNTS, ToolCallDayTotal, ToolCallRollup
 from metrics.stats import app_matched_delta, rate, total_variation, wilson_interval
 from providers.models import Endpoint
 from providers.visibility import Viewer
@@ -97,9 +97,10 @@ def _windows(endpoints, viewer: Viewer, days: int, today: date
 
 def endpoint_stats(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
-    today: date | None = None,
+    today: date | None = None, apps: bool = False,
 ) -> dict[int, EndpointStats]:
-    """Windowed, capped figures per endpoint, per bucket and per app, in one query."""
+    """Windowed, capped figures per endpoint and per bucket — and per app when `apps`
+    (only §4's app-matched comparison needs them; they cost a row per app) — in one query."""
     from django.utils import timezone
 
     days = days or settings.EXACTO_WINDOW_DAYS
@@ -110,15 +111,17 @@ def endpoint_stats(
     }
     if not windows:
         return result
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP):
-        endpoint_id, app, bucket = row[0], row[1], row[2]
-        n = len(ROLLUP_COUNTS)
+    n = len(ROLLUP_COUNTS)
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=("bucket",), apps=apps):
+        kind, endpoint_id, key = row[0], row[1], row[2]
         raw = dict(zip(ROLLUP_COUNTS, row[3 : 3 + n], strict=True))
         capped = dict(zip(ROLLUP_COUNTS, (float(v) for v in row[3 + n :]), strict=True))
         stats = result[endpoint_id]
-        stats.total.add(raw, capped)
-        stats.buckets[bucket].add(raw, capped)
-        stats.apps[app].add(raw, capped)
+        if kind == "app":
+            stats.apps[key].add(raw, capped)
+        else:
+            stats.total.add(raw, capped)
+            stats.buckets[key].add(raw, capped)
     return result
 
 
@@ -140,33 +143,66 @@ def window_conditions(windows: dict[int, tuple[date, date, bool]]) -> tuple[str,
     return " OR ".join(clauses), params
 
 
-def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
-           by: tuple[str, ...] = ("app", "bucket")):
-    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests).
+def _capped_rollups(name: str, conditions: str, keys: str = "") -> str:
+    """CTEs `{name}` (the window's rollup rows `r`, joined to `keys` if given) and
+    `{name}_f` (each app-day's cap factor min(1, cap/requests), §4).
+    Parameters: the conditions', then cap, cap."""
+    rollups, endpoints = ToolCallRollup._meta.db_table, Endpoint._meta.db_table
+    return f"""
+        {name} AS (SELECT r.* FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
+                   {keys} WHERE {conditions}),
+        {name}_f AS (SELECT endpoint_id, app, day,
+                            CASE WHEN SUM(requests_with_tools) > %s
+                                 THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
+                     FROM {name} GROUP BY endpoint_id, app, day)"""  # noqa: S608
 
-    A published-only window also drops rows of a generation the endpoint has not published
-    yet (late arrivals, METHODOLOGY §8; see ToolCallRollup): still one query."""
-    table = ToolCallRollup._meta.db_table
-    endpoints = Endpoint._meta.db_table
-    conditions, params = window_conditions(windows)
-    raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
-    capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
-    group = ", ".join(f"r.{column}" for column in by)
-    sql = f"""
-        WITH w AS (SELECT r.* FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
-                   WHERE {conditions}),
-        f AS (
-            SELECT endpoint_id, app, day,
-                   CASE WHEN SUM(requests_with_tools) > %s
-                        THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
-            FROM w GROUP BY endpoint_id, app, day
-        )
-        SELECT r.endpoint_id, {group}, {raw_sums}, {capped_sums}
-        FROM w r JOIN f ON f.endpoint_id = r.endpoint_id AND f.app = r.app AND f.day = r.day
-        GROUP BY r.endpoint_id, {group}
-    """  # noqa: S608 - identifiers are ours; values are parameters
+
+def _factor_join(name: str) -> str:
+    return (f"JOIN {name}_f f ON f.endpoint_id = r.endpoint_id AND f.app = r.app "
+            "AND f.day = r.day")
+
+
+def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str, ...],
+           apps: bool = False):
+    """Rows (kind, endpoint_id, *by, raw sums…, capped sums…) of the window figures.
+
+    Sums come from the daily totals (ToolCallDayTotal: one row per endpoint × day × bucket,
+    whatever the number of apps): per endpoint and day the row of the newest generation the
+    reader may see (a published-only window stops at `publication`, §8). Days whose totals
+    were computed under another cap setting are summed from their rollups instead, so the
+    figures always follow the current cap. With `apps`, rows of kind "app" add the sums per
+    endpoint × app from the rollups (§4's app-matched figure): still one query."""
+    totals, endpoints = ToolCallDayTotal._meta.db_table, Endpoint._meta.db_table
+    conditions, window_params = window_conditions(windows)
+    raw = ", ".join(ROLLUP_COUNTS)
+    capped = ", ".join(f"capped_{f}" for f in ROLLUP_COUNTS)
+    detail = ", ".join([*(f"r.{f}" for f in ROLLUP_COUNTS),
+                        *(f"r.{f} * f.factor" for f in ROLLUP_COUNTS)])
+    sums = ", ".join([*(f"CAST(SUM({f}) AS BIGINT)" for f in ROLLUP_COUNTS),
+                      *(f"CAST(SUM(capped_{f}) AS DOUBLE PRECISION)" for f in ROLLUP_COUNTS)])
+    group = ", ".join(by)
+    ctes = [f"""t AS (SELECT r.* FROM {totals} r JOIN {endpoints} e ON e.id = r.endpoint_id
+                      WHERE {conditions}),
+        g AS (SELECT endpoint_id, day, MAX(generation) AS cut FROM t GROUP BY endpoint_id, day),
+        cur AS (SELECT t.* FROM t JOIN g ON g.endpoint_id = t.endpoint_id AND g.day = t.day
+                AND g.cut = t.generation),
+        stale AS (SELECT DISTINCT endpoint_id, day FROM cur WHERE cap <> %s)""",  # noqa: S608
+            _capped_rollups("ws", conditions,
+                            "JOIN stale s ON s.endpoint_id = r.endpoint_id AND s.day = r.day"),
+            f"""u AS (SELECT endpoint_id, day, bucket, {raw}, {capped} FROM cur WHERE cap = %s
+              UNION ALL
+              SELECT r.endpoint_id, r.day, r.bucket, {detail} FROM ws r {_factor_join("ws")})"""]  # noqa: S608
+    params = [*window_params, cap, *window_params, cap, cap, cap]
+    select = f"SELECT 'total', endpoint_id, {group}, {sums} FROM u GROUP BY endpoint_id, {group}"  # noqa: S608, E501
+    if apps:
+        ctes.append(_capped_rollups("wa", conditions))
+        params += [*window_params, cap, cap]
+        app_sums = ", ".join([*(f"SUM(r.{f})" for f in ROLLUP_COUNTS),
+                              *(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)])
+        by_app = f"SELECT 'app', r.endpoint_id, r.app, {app_sums} FROM wa r"  # noqa: S608
+        select += f" UNION ALL {by_app} {_factor_join('wa')} GROUP BY r.endpoint_id, r.app"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, cap, cap])
+        cursor.execute(f"WITH {', '.join(ctes)} {select}", params)
         return cursor.fetchall()
 
 
@@ -231,7 +267,7 @@ def daily_counts(
     by = ("day", "bucket") if by_bucket else ("day",)
     first = 1 + len(by)
     n = len(ROLLUP_COUNTS)
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by):
+    for _, *row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by):
         counts = Counts()
         counts.add(dict(zip(ROLLUP_COUNTS, row[first : first + n], strict=True)),
                    dict(zip(ROLLUP_COUNTS, (float(v) for v in row[first + n :]), strict=True)))

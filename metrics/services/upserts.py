@@ -10,14 +10,18 @@ costs more to build and convert than to execute. SQLite gets the VALUES list.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from metrics.models import (
+    ROLLUP_COUNTS,
     AvailabilityRollup,
     EventKey,
     SpeedRollup,
+    ToolCallDayTotal,
     ToolCallRollup,
     UserActivity,
 )
@@ -93,6 +97,101 @@ def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[s
         ("bigint", "text", "text", "date", "bigint", *(["bigint"] * len(fields))), rows,
         f"ON CONFLICT (endpoint_id, app, bucket, day, generation) DO UPDATE SET {updates}",
     )
+
+
+def day_totals_sql(rollups: str, totals: str, keys: str | None) -> str:
+    """INSERT … SELECT recomputing ToolCallDayTotal rows from rollups (one statement).
+
+    For each (endpoint, day, generation g) present in `rollups` — restricted, when `keys`
+    names a CTE `k(endpoint_id, day, min_gen)`, to those keys and to g >= min_gen — the
+    sums over apps of every row of that endpoint and day with generation <= g, raw and
+    capped: each app-day scaled by min(1, cap / its requests of generations <= g) (§4).
+    Parameters: cap, cap, cap. Plain SQL for PostgreSQL and SQLite (the migration's
+    backfill uses it too)."""
+    key_join = (f"JOIN {keys} k ON k.endpoint_id = r.endpoint_id AND k.day = r.day "
+                "AND r.generation >= k.min_gen") if keys else ""
+    columns = ", ".join((*ROLLUP_COUNTS, *(f"capped_{f}" for f in ROLLUP_COUNTS)))
+    raw = ", ".join(f"SUM(x.{f})" for f in ROLLUP_COUNTS)
+    capped = ", ".join(f"SUM(x.{f} * f.factor)" for f in ROLLUP_COUNTS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in ("cap", *columns.split(", ")))
+    return f"""
+        cuts AS (SELECT DISTINCT r.endpoint_id, r.day, r.generation AS cut
+                 FROM {rollups} r {key_join}),
+        x AS (SELECT c.cut, r.* FROM cuts c JOIN {rollups} r ON r.endpoint_id = c.endpoint_id
+              AND r.day = c.day AND r.generation <= c.cut),
+        f AS (SELECT endpoint_id, day, cut, app,
+                     CASE WHEN SUM(requests_with_tools) > %s
+                          THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
+              FROM x GROUP BY endpoint_id, day, cut, app)
+        INSERT INTO {totals} (endpoint_id, day, bucket, generation, cap, {columns})
+        SELECT x.endpoint_id, x.day, x.bucket, x.cut, %s, {raw}, {capped}
+        FROM x JOIN f ON f.endpoint_id = x.endpoint_id AND f.day = x.day AND f.cut = x.cut
+                     AND f.app = x.app
+        WHERE 1 = 1
+        GROUP BY x.endpoint_id, x.day, x.bucket, x.cut
+        ON CONFLICT (endpoint_id, day, bucket, generation) DO UPDATE SET {updates}
+    """  # noqa: S608 - identifiers are ours
+
+
+def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
+    """Recomputes the daily totals of (endpoint_id, day) from generation `min_gen` up, in
+    one statement, after rollups of those keys were written at generations >= min_gen.
+
+    Ingestion writes `publication + 1`, the newest generation, so it rewrites one
+    cumulative row per key and bucket. On PostgreSQL concurrent batches serialise per key
+    on a transaction-scoped advisory lock taken here, after their own rollup upserts: the
+    statement then runs after any earlier batch of the same key committed, so it sums
+    that batch's rows too (a batch that commits later recomputes after us). The lock is
+    held only from here to commit; SQLite serialises writers anyway."""
+    merged: dict[tuple[int, date], int] = {}
+    for endpoint_id, day, generation in keys:
+        key = (endpoint_id, day)
+        merged[key] = min(generation, merged.get(key, generation))
+    if not merged:
+        return
+    ordered = sorted(merged)
+    cap = settings.EXACTO_APP_DAILY_CAP
+    rollups, totals = ToolCallRollup._meta.db_table, ToolCallDayTotal._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids = [k[0] for k in ordered]
+            days = [k[1] for k in ordered]
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(k.endpoint_id, k.day - DATE '2000-01-01') "
+                "FROM unnest(%s::int[], %s::date[]) AS k(endpoint_id, day)", [ids, days],
+            )
+            keys = ("WITH k(endpoint_id, day, min_gen) AS (SELECT * FROM unnest("
+                    "%s::bigint[], %s::date[], %s::bigint[])), ")
+            cursor.execute(
+                keys + day_totals_sql(rollups, totals, "k"),
+                [ids, days, [merged[k] for k in ordered], cap, cap, cap],
+            )
+            return
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH k(endpoint_id, day, min_gen) AS (VALUES {values}), "
+                + day_totals_sql(rollups, totals, "k"),
+                [v for key in chunk for v in (key[0], key[1], merged[key])] + [cap, cap, cap],
+            )
+
+
+def rebuild_day_totals(endpoint_ids: Iterable[int] | None = None) -> None:
+    """Rewrites every daily total (of the given endpoints) from the rollups: for rollups
+    written outside ingestion (bulk loads, fixtures, repairs) and after deleting rollups."""
+    rollups, totals = ToolCallRollup._meta.db_table, ToolCallDayTotal._meta.db_table
+    removed = ToolCallDayTotal.objects.all()
+    keys = None
+    if endpoint_ids is not None:
+        ids = sorted(set(endpoint_ids))
+        removed = removed.filter(endpoint_id__in=ids)
+        keys = (f"(SELECT DISTINCT endpoint_id, day, 0 AS min_gen FROM {rollups} "  # noqa: S608
+                f"WHERE endpoint_id IN ({', '.join(map(str, map(int, ids))) or 'NULL'}))")
+    removed.delete()
+    cap = settings.EXACTO_APP_DAILY_CAP
+    with connection.cursor() as cursor:
+        cursor.execute("WITH " + day_totals_sql(rollups, totals, keys), [cap, cap, cap])
 
 
 def _add_counts(table: str, key: tuple[str, ...], key_types: tuple[str, ...],
