@@ -29,6 +29,10 @@ from providers.models import Endpoint
 
 # Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
 CHUNK = 500
+# Advisory locks serialising daily-total refreshes (refresh_day_totals): our lock space and
+# the number of slots endpoints are spread over.
+TOTALS_LOCK_SPACE = 0x45584354
+TOTALS_LOCK_SLOTS = 128
 
 
 def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: list[tuple],
@@ -138,11 +142,12 @@ def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
     one statement, after rollups of those keys were written at generations >= min_gen.
 
     Ingestion writes `publication + 1`, the newest generation, so it rewrites one
-    cumulative row per key and bucket. On PostgreSQL concurrent batches serialise per key
-    on a transaction-scoped advisory lock taken here, after their own rollup upserts: the
-    statement then runs after any earlier batch of the same key committed, so it sums
-    that batch's rows too (a batch that commits later recomputes after us). The lock is
-    held only from here to commit; SQLite serialises writers anyway."""
+    cumulative row per key and bucket. On PostgreSQL concurrent batches of an endpoint
+    serialise on a transaction-scoped advisory lock taken here, after their own rollup
+    upserts: the statement then runs after any earlier batch of that endpoint committed, so
+    it sums that batch's rows too (a batch that commits later recomputes after us; READ
+    COMMITTED takes a snapshot per statement). The lock is held only from here to commit,
+    so call this last in the transaction; SQLite serialises writers anyway."""
     merged: dict[tuple[int, date], int] = {}
     for endpoint_id, day, generation in keys:
         key = (endpoint_id, day)
@@ -156,10 +161,11 @@ def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
         if connection.vendor == "postgresql":
             ids = [k[0] for k in ordered]
             days = [k[1] for k in ordered]
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(k.endpoint_id, k.day - DATE '2000-01-01') "
-                "FROM unnest(%s::int[], %s::date[]) AS k(endpoint_id, day)", [ids, days],
-            )
+            # Per endpoint slot, not per key: a bounded number of locks per transaction
+            # (they share PostgreSQL's lock table), at the price of rare false sharing.
+            slots = sorted({endpoint_id % TOTALS_LOCK_SLOTS for endpoint_id in ids})
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, slot) FROM unnest(%s::int[]) slot",
+                           [TOTALS_LOCK_SPACE, slots])
             keys = ("WITH k(endpoint_id, day, min_gen) AS (SELECT * FROM unnest("
                     "%s::bigint[], %s::date[], %s::bigint[])), ")
             cursor.execute(
