@@ -105,7 +105,9 @@ class ToolCallRollup(models.Model):
     only from the next publication on (METHODOLOGY §8).
     """
 
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups")
+    # Indexed with the day below: reads select an endpoint's window, never all its days.
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups",
+                                 db_index=False)
     app = models.CharField(max_length=128, blank=True, default="")
     bucket = models.CharField(max_length=8, choices=Bucket.choices)
     day = models.DateField()
@@ -128,7 +130,8 @@ class ToolCallRollup(models.Model):
             models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day", "generation"],
                                     name="uniq_rollup")
         ]
-        indexes = [models.Index(fields=["day", "endpoint"])]
+        indexes = [models.Index(fields=["day", "endpoint"]),
+                   models.Index(fields=["endpoint", "day"], name="rollup_endpoint_day")]
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.app or '-'} {self.bucket} {self.day}"

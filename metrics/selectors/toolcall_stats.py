@@ -19,6 +19,8 @@ from providers.models import Endpoint
 from providers.visibility import Viewer
 
 FAILURE_FIELDS = ("invalid_json", "unknown_tool", "schema_mismatch")
+# What the per-app figures hold (§4's app-matched accuracy): the other counts stay 0.
+APP_COUNTS = ("calls", "valid", "unchecked")
 
 
 @dataclass
@@ -76,6 +78,7 @@ class EndpointStats:
     window_end: date | None
     total: Counts = field(default_factory=Counts)
     buckets: dict = field(default_factory=lambda: defaultdict(Counts))
+    # Filled only when asked for (endpoint_stats(apps=True)), with APP_COUNTS only.
     apps: dict = field(default_factory=lambda: defaultdict(Counts))
 
     @property
@@ -143,17 +146,20 @@ def window_conditions(windows: dict[int, tuple[date, date, bool]]) -> tuple[str,
     return " OR ".join(clauses), params
 
 
-def _capped_rollups(name: str, conditions: str, keys: str = "") -> str:
+def _capped_rollups(name: str, conditions: str, keys: str = "", *,
+                    floating: bool = False, columns: str = "r.*") -> str:
     """CTEs `{name}` (the window's rollup rows `r`, joined to `keys` if given) and
     `{name}_f` (each app-day's cap factor min(1, cap/requests), §4).
     Parameters: the conditions', then cap, cap."""
     rollups, endpoints = ToolCallRollup._meta.db_table, Endpoint._meta.db_table
     return f"""
-        {name} AS (SELECT r.* FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
+        {name} AS (SELECT {columns} FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
                    {keys} WHERE {conditions}),
         {name}_f AS (SELECT endpoint_id, app, day,
                             CASE WHEN SUM(requests_with_tools) > %s
-                                 THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
+                                 THEN {"CAST(%s AS DOUBLE PRECISION)" if floating else "%s * 1.0"}
+                                      / SUM(requests_with_tools)
+                                 ELSE 1.0 END AS factor
                      FROM {name} GROUP BY endpoint_id, app, day)"""  # noqa: S608
 
 
@@ -195,10 +201,20 @@ def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str,
     params = [*window_params, cap, *window_params, cap, cap, cap]
     select = f"SELECT 'total', endpoint_id, {group}, {sums} FROM u GROUP BY endpoint_id, {group}"  # noqa: S608, E501
     if apps:
-        ctes.append(_capped_rollups("wa", conditions))
+        # §4's app-matched figure needs each app's capped correct and calls only: three
+        # sums in floating point (numeric arithmetic costs more than the rows' reading).
+        ctes.append(_capped_rollups(
+            "wa", conditions, floating=True,
+            columns=", ".join(f"r.{c}" for c in ("endpoint_id", "app", "day",
+                                                  "requests_with_tools", *APP_COUNTS))))
         params += [*window_params, cap, cap]
-        app_sums = ", ".join([*(f"SUM(r.{f})" for f in ROLLUP_COUNTS),
-                              *(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)])
+        zero = ["0"] * len(ROLLUP_COUNTS)
+        raw_by_app = dict(zip(ROLLUP_COUNTS, zero, strict=True))
+        capped_by_app = dict(zip(ROLLUP_COUNTS, zero, strict=True))
+        for name in APP_COUNTS:
+            raw_by_app[name] = f"SUM(r.{name})"
+            capped_by_app[name] = f"SUM(r.{name} * f.factor)"
+        app_sums = ", ".join([*raw_by_app.values(), *capped_by_app.values()])
         by_app = f"SELECT 'app', r.endpoint_id, r.app, {app_sums} FROM wa r"  # noqa: S608
         select += f" UNION ALL {by_app} {_factor_join('wa')} GROUP BY r.endpoint_id, r.app"
     with connection.cursor() as cursor:
