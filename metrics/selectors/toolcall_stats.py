@@ -146,19 +146,17 @@ def window_conditions(windows: dict[int, tuple[date, date, bool]]) -> tuple[str,
     return " OR ".join(clauses), params
 
 
-def _capped_rollups(name: str, conditions: str, keys: str = "", *,
-                    floating: bool = False, columns: str = "r.*") -> str:
+def _capped_rollups(name: str, conditions: str, keys: str = "") -> str:
     """CTEs `{name}` (the window's rollup rows `r`, joined to `keys` if given) and
     `{name}_f` (each app-day's cap factor min(1, cap/requests), §4).
     Parameters: the conditions', then cap, cap."""
     rollups, endpoints = ToolCallRollup._meta.db_table, Endpoint._meta.db_table
     return f"""
-        {name} AS (SELECT {columns} FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
+        {name} AS (SELECT r.* FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
                    {keys} WHERE {conditions}),
         {name}_f AS (SELECT endpoint_id, app, day,
                             CASE WHEN SUM(requests_with_tools) > %s
-                                 THEN {"CAST(%s AS DOUBLE PRECISION)" if floating else "%s * 1.0"}
-                                      / SUM(requests_with_tools)
+                                 THEN %s * 1.0 / SUM(requests_with_tools)
                                  ELSE 1.0 END AS factor
                      FROM {name} GROUP BY endpoint_id, app, day)"""  # noqa: S608
 
@@ -201,22 +199,27 @@ def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str,
     params = [*window_params, cap, *window_params, cap, cap, cap]
     select = f"SELECT 'total', endpoint_id, {group}, {sums} FROM u GROUP BY endpoint_id, {group}"  # noqa: S608, E501
     if apps:
-        # §4's app-matched figure needs each app's capped correct and calls only: three
-        # sums in floating point (numeric arithmetic costs more than the rows' reading).
-        ctes.append(_capped_rollups(
-            "wa", conditions, floating=True,
-            columns=", ".join(f"r.{c}" for c in ("endpoint_id", "app", "day",
-                                                  "requests_with_tools", *APP_COUNTS))))
-        params += [*window_params, cap, cap]
-        zero = ["0"] * len(ROLLUP_COUNTS)
-        raw_by_app = dict(zip(ROLLUP_COUNTS, zero, strict=True))
-        capped_by_app = dict(zip(ROLLUP_COUNTS, zero, strict=True))
+        # §4's app-matched figure needs each app's capped correct and calls only: summed per
+        # app-day first (the cap factor applies to an app-day's sums alike), then per app, in
+        # floating point (numeric arithmetic and a join back cost more than reading rows).
+        rollups = ToolCallRollup._meta.db_table
+        day_sums = ", ".join(f"SUM(r.{name}) AS {name}" for name in APP_COUNTS)
+        ctes.append(f"""wa AS (
+            SELECT r.endpoint_id, r.app, r.day, {day_sums},
+                   CASE WHEN SUM(r.requests_with_tools) > %s
+                        THEN CAST(%s AS DOUBLE PRECISION) / SUM(r.requests_with_tools)
+                        ELSE 1.0 END AS factor
+            FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id WHERE {conditions}
+            GROUP BY r.endpoint_id, r.app, r.day)""")  # noqa: S608
+        params += [cap, cap, *window_params]
+        raw_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
+        capped_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
         for name in APP_COUNTS:
-            raw_by_app[name] = f"SUM(r.{name})"
-            capped_by_app[name] = f"SUM(r.{name} * f.factor)"
+            raw_by_app[name] = f"SUM({name})"
+            capped_by_app[name] = f"SUM({name} * factor)"
         app_sums = ", ".join([*raw_by_app.values(), *capped_by_app.values()])
-        by_app = f"SELECT 'app', r.endpoint_id, r.app, {app_sums} FROM wa r"  # noqa: S608
-        select += f" UNION ALL {by_app} {_factor_join('wa')} GROUP BY r.endpoint_id, r.app"
+        by_app = f"SELECT 'app', endpoint_id, app, {app_sums} FROM wa"  # noqa: S608
+        select += f" UNION ALL {by_app} GROUP BY endpoint_id, app"
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} {select}", params)
         return cursor.fetchall()
