@@ -5,9 +5,10 @@ as from the rollups."""
 
 from collections import defaultdict
 from datetime import timedelta
+from io import StringIO
 
 import pytest
-from django.utils import timezone
+from django.core.management import call_command
 
 from metrics.models import ROLLUP_COUNTS, ToolCallDayTotal, ToolCallRollup
 from metrics.services.ingest_tool_calls import ingest_tool_calls
@@ -124,4 +125,9 @@ def test_a_new_cap_restates_the_figures_at_once(two_endpoints, admin_client_api,
     # Totals were computed under cap 5; the reader sums those days' rollups under cap 2.
     settings.EXACTO_APP_DAILY_CAP = 2
     assert endpoint_row(admin_client_api)["tool_calls"]["accuracy"] == pytest.approx(2 / 4)
-    assert timezone.now().date() in set(ToolCallDayTotal.objects.values_list("day", flat=True))
+    assert set(ToolCallDayTotal.objects.values_list("cap", flat=True)) == {CAP}
+    # The command restates the totals under the new cap: the same figures, from the totals.
+    call_command("rebuild_day_totals", stdout=StringIO())
+    assert set(ToolCallDayTotal.objects.values_list("cap", flat=True)) == {2}
+    _assert_totals_match(cap=2)
+    assert endpoint_row(admin_client_api)["tool_calls"]["accuracy"] == pytest.approx(2 / 4)
