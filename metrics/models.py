@@ -142,13 +142,14 @@ class ToolCallDayTotal(models.Model):
     holding the raw sums and the capped sums (§4: each app-day scaled by
     min(1, cap / its requests)) of every rollup row of that endpoint and day with
     `generation <= this generation` — cumulative, because the cap makes capped sums of
-    two generations not add up. A reader takes, per endpoint and day, the row of the
-    highest generation it may see (public: `<= publication`; private: the highest), so a
-    window costs endpoints × days × buckets rows whatever the number of apps, and a
-    publication rewrites nothing.
+    two generations not add up. `next_generation` is the generation of the next cumulative
+    row of the same endpoint and day (NULL for the newest), so a reader picks the one row
+    it may see by a filter alone — public: `generation <= publication < next_generation`;
+    private: `next_generation IS NULL` — and a window costs endpoints × days × buckets rows
+    whatever the number of apps; a publication rewrites nothing.
 
-    Written by `metrics.services.upserts.refresh_day_totals` whenever rollups change (one
-    statement per batch for the keys it touched). `cap` is the setting the capped sums were
+    Written by `metrics.services.upserts.refresh_day_totals` whenever rollups change (two
+    statements per batch for the keys it touched). `cap` is the setting the capped sums were
     computed with; a reader under another cap sums those days' rollups instead, so a new
     cap restates every figure at once (docs/decisions.md)."""
 
@@ -158,6 +159,7 @@ class ToolCallDayTotal(models.Model):
     day = models.DateField()
     bucket = models.CharField(max_length=8, choices=Bucket.choices)
     generation = models.PositiveIntegerField(default=0)
+    next_generation = models.PositiveIntegerField(null=True, blank=True)
     cap = models.PositiveIntegerField()
     requests_with_tools = models.BigIntegerField(default=0)
     errored_requests = models.BigIntegerField(default=0)

@@ -7,13 +7,14 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Daily totals of every rollup already stored, under the current cap setting."""
-    from metrics.services.upserts import day_totals_sql
+    from metrics.services.upserts import day_totals_sql, next_generation_sql
 
     cap = settings.EXACTO_APP_DAILY_CAP
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("WITH " + day_totals_sql("metrics_toolcallrollup",
                                                 "metrics_toolcalldaytotal", None),
                        [cap, cap, cap])
+        cursor.execute(next_generation_sql("metrics_toolcalldaytotal", None))
 
 
 class Migration(migrations.Migration):
@@ -31,6 +32,7 @@ class Migration(migrations.Migration):
                 ('day', models.DateField()),
                 ('bucket', models.CharField(choices=[('simple', 'Simple (≤ 5)'), ('medium', 'Medium (6–15)'), ('complex', 'Complex (> 15)')], max_length=8)),
                 ('generation', models.PositiveIntegerField(default=0)),
+                ('next_generation', models.PositiveIntegerField(blank=True, null=True)),
                 ('cap', models.PositiveIntegerField()),
                 ('requests_with_tools', models.BigIntegerField(default=0)),
                 ('errored_requests', models.BigIntegerField(default=0)),

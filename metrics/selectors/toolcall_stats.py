@@ -128,100 +128,117 @@ def endpoint_stats(
     return result
 
 
-def window_conditions(windows: dict[int, tuple[date, date, bool]]) -> tuple[str, list]:
+def window_conditions(windows: dict[int, tuple[date, date, bool]], *,
+                      cumulative: bool = False) -> tuple[str, list]:
     """SQL over `r` (a rollup table) joined to `e` (endpoints) selecting each endpoint's
-    window; a published-only window also drops generations not yet published (§8).
+    window; a published-only window also drops generations not yet published (§8). With
+    `cumulative`, `r` is ToolCallDayTotal and the condition keeps the one cumulative row
+    per endpoint, day and bucket that the reader may see.
 
     One condition per distinct window (usually one): a branch per endpoint would make
-    PostgreSQL plan thousands of ORs when all endpoints are read at once."""
+    PostgreSQL plan thousands of ORs when all endpoints are read at once. On PostgreSQL the
+    ids travel as one array literal (no per-id placeholder to convert)."""
     by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
     for endpoint_id, window in windows.items():
         by_window[window].append(endpoint_id)
     clauses, params = [], []
     for (start, end, published_only), ids in sorted(by_window.items()):
-        generation = " AND r.generation <= e.publication" if published_only else ""
-        clauses.append(f"(r.endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
-                       f"AND r.day BETWEEN %s AND %s{generation})")
-        params += [*sorted(ids), start, end]
+        if cumulative and published_only:
+            generation = (" AND r.generation <= e.publication AND (r.next_generation IS NULL"
+                          " OR r.next_generation > e.publication)")
+        elif cumulative:
+            generation = " AND r.next_generation IS NULL"
+        else:
+            generation = " AND r.generation <= e.publication" if published_only else ""
+        if connection.vendor == "postgresql":
+            members = "= ANY(%s::bigint[])"
+            params.append("{" + ",".join(map(str, sorted(ids))) + "}")
+        else:
+            members = f"IN ({', '.join(['%s'] * len(ids))})"
+            params += sorted(ids)
+        clauses.append(f"(r.endpoint_id {members} AND r.day BETWEEN %s AND %s{generation})")
+        params += [start, end]
     return " OR ".join(clauses), params
 
 
-def _capped_rollups(name: str, conditions: str, keys: str = "") -> str:
-    """CTEs `{name}` (the window's rollup rows `r`, joined to `keys` if given) and
-    `{name}_f` (each app-day's cap factor min(1, cap/requests), §4).
-    Parameters: the conditions', then cap, cap."""
-    rollups, endpoints = ToolCallRollup._meta.db_table, Endpoint._meta.db_table
-    return f"""
-        {name} AS (SELECT r.* FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
-                   {keys} WHERE {conditions}),
-        {name}_f AS (SELECT endpoint_id, app, day,
-                            CASE WHEN SUM(requests_with_tools) > %s
-                                 THEN %s * 1.0 / SUM(requests_with_tools)
-                                 ELSE 1.0 END AS factor
-                     FROM {name} GROUP BY endpoint_id, app, day)"""  # noqa: S608
-
-
-def _factor_join(name: str) -> str:
-    return (f"JOIN {name}_f f ON f.endpoint_id = r.endpoint_id AND f.app = r.app "
-            "AND f.day = r.day")
-
-
 def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str, ...],
-           apps: bool = False):
+           apps: bool = False) -> list[tuple]:
     """Rows (kind, endpoint_id, *by, raw sums…, capped sums…) of the window figures.
 
     Sums come from the daily totals (ToolCallDayTotal: one row per endpoint × day × bucket,
-    whatever the number of apps): per endpoint and day the row of the newest generation the
-    reader may see (a published-only window stops at `publication`, §8). Days whose totals
-    were computed under another cap setting are summed from their rollups instead, so the
-    figures always follow the current cap. With `apps`, rows of kind "app" add the sums per
-    endpoint × app from the rollups (§4's app-matched figure): still one query."""
+    whatever the number of apps), the one cumulative row per day the reader may see (a
+    published-only window stops at `publication`, §8). An endpoint with a day whose totals
+    were computed under another cap setting is summed from its rollups instead (a second
+    query, only then), so figures always follow the current cap. With `apps`, rows of kind
+    "app" add the sums per endpoint × app from the rollups (§4's app-matched figure)."""
     totals, endpoints = ToolCallDayTotal._meta.db_table, Endpoint._meta.db_table
-    conditions, window_params = window_conditions(windows)
-    raw = ", ".join(ROLLUP_COUNTS)
-    capped = ", ".join(f"capped_{f}" for f in ROLLUP_COUNTS)
-    detail = ", ".join([*(f"r.{f}" for f in ROLLUP_COUNTS),
-                        *(f"r.{f} * f.factor" for f in ROLLUP_COUNTS)])
-    sums = ", ".join([*(f"CAST(SUM({f}) AS BIGINT)" for f in ROLLUP_COUNTS),
-                      *(f"CAST(SUM(capped_{f}) AS DOUBLE PRECISION)" for f in ROLLUP_COUNTS)])
-    group = ", ".join(by)
-    ctes = [f"""t AS (SELECT r.* FROM {totals} r JOIN {endpoints} e ON e.id = r.endpoint_id
-                      WHERE {conditions}),
-        g AS (SELECT endpoint_id, day, MAX(generation) AS cut FROM t GROUP BY endpoint_id, day),
-        cur AS (SELECT t.* FROM t JOIN g ON g.endpoint_id = t.endpoint_id AND g.day = t.day
-                AND g.cut = t.generation),
-        stale AS (SELECT DISTINCT endpoint_id, day FROM cur WHERE cap <> %s)""",  # noqa: S608
-            _capped_rollups("ws", conditions,
-                            "JOIN stale s ON s.endpoint_id = r.endpoint_id AND s.day = r.day"),
-            f"""u AS (SELECT endpoint_id, day, bucket, {raw}, {capped} FROM cur WHERE cap = %s
-              UNION ALL
-              SELECT r.endpoint_id, r.day, r.bucket, {detail} FROM ws r {_factor_join("ws")})"""]  # noqa: S608
-    params = [*window_params, cap, *window_params, cap, cap, cap]
-    select = f"SELECT 'total', endpoint_id, {group}, {sums} FROM u GROUP BY endpoint_id, {group}"  # noqa: S608, E501
+    conditions, window_params = window_conditions(windows, cumulative=True)
+    sums = ", ".join([*(f"CAST(SUM(r.{f}) AS BIGINT)" for f in ROLLUP_COUNTS),
+                      *(f"CAST(SUM(r.capped_{f}) AS DOUBLE PRECISION)" for f in ROLLUP_COUNTS)])
+    group = ", ".join(f"r.{column}" for column in by)
+    sql = (f"SELECT 'total', r.endpoint_id, {group}, {sums}, "  # noqa: S608
+           f"SUM(CASE WHEN r.cap = %s THEN 0 ELSE 1 END) "
+           f"FROM {totals} r JOIN {endpoints} e ON e.id = r.endpoint_id WHERE {conditions} "
+           f"GROUP BY r.endpoint_id, {group}")
+    params = [cap, *window_params]
     if apps:
         # §4's app-matched figure needs each app's capped correct and calls only: summed per
         # app-day first (the cap factor applies to an app-day's sums alike), then per app, in
         # floating point (numeric arithmetic and a join back cost more than reading rows).
         rollups = ToolCallRollup._meta.db_table
+        rollup_conditions, rollup_params = window_conditions(windows)
         day_sums = ", ".join(f"SUM(r.{name}) AS {name}" for name in APP_COUNTS)
-        ctes.append(f"""wa AS (
-            SELECT r.endpoint_id, r.app, r.day, {day_sums},
-                   CASE WHEN SUM(r.requests_with_tools) > %s
-                        THEN CAST(%s AS DOUBLE PRECISION) / SUM(r.requests_with_tools)
-                        ELSE 1.0 END AS factor
-            FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id WHERE {conditions}
-            GROUP BY r.endpoint_id, r.app, r.day)""")  # noqa: S608
-        params += [cap, cap, *window_params]
         raw_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
         capped_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
         for name in APP_COUNTS:
             raw_by_app[name] = f"SUM({name})"
             capped_by_app[name] = f"SUM({name} * factor)"
         app_sums = ", ".join([*raw_by_app.values(), *capped_by_app.values()])
-        by_app = f"SELECT 'app', endpoint_id, app, {app_sums} FROM wa"  # noqa: S608
-        select += f" UNION ALL {by_app} GROUP BY endpoint_id, app"
+        sql = f"""WITH wa AS (
+            SELECT r.endpoint_id, r.app, r.day, {day_sums},
+                   CASE WHEN SUM(r.requests_with_tools) > %s
+                        THEN CAST(%s AS DOUBLE PRECISION) / SUM(r.requests_with_tools)
+                        ELSE 1.0 END AS factor
+            FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
+            WHERE {rollup_conditions} GROUP BY r.endpoint_id, r.app, r.day)
+            {sql} UNION ALL SELECT 'app', endpoint_id, app, {app_sums}, 0
+            FROM wa GROUP BY endpoint_id, app"""  # noqa: S608
+        params = [cap, cap, *rollup_params, *params]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} {select}", params)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    stale = {row[1] for row in rows if row[-1]}
+    rows = [row[:-1] for row in rows if row[0] == "app" or row[1] not in stale]
+    if stale:
+        rows += [("total", *row) for row in
+                 _rollup_query({pk: windows[pk] for pk in stale}, cap, by)]
+    return rows
+
+
+def _rollup_query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str, ...]):
+    """Sums per endpoint × `by` straight from the rollups; capped sums scale each app-day by
+    min(1, cap/requests). For totals computed under another cap (see _query)."""
+    table = ToolCallRollup._meta.db_table
+    endpoints = Endpoint._meta.db_table
+    conditions, params = window_conditions(windows)
+    raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
+    capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
+    group = ", ".join(f"r.{column}" for column in by)
+    sql = f"""
+        WITH w AS (SELECT r.* FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
+                   WHERE {conditions}),
+        f AS (
+            SELECT endpoint_id, app, day,
+                   CASE WHEN SUM(requests_with_tools) > %s
+                        THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
+            FROM w GROUP BY endpoint_id, app, day
+        )
+        SELECT r.endpoint_id, {group}, {raw_sums}, {capped_sums}
+        FROM w r JOIN f ON f.endpoint_id = r.endpoint_id AND f.app = r.app AND f.day = r.day
+        GROUP BY r.endpoint_id, {group}
+    """  # noqa: S608 - identifiers are ours; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, cap, cap])
         return cursor.fetchall()
 
 

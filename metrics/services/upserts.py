@@ -137,6 +137,25 @@ def day_totals_sql(rollups: str, totals: str, keys: str | None) -> str:
     """  # noqa: S608 - identifiers are ours
 
 
+def next_generation_sql(totals: str, keys: str | None) -> str:
+    """UPDATE setting each daily total's `next_generation` (the next cut of its endpoint and
+    day, NULL for the newest) where it changed — restricted to the endpoint-days of `keys`
+    (a CTE `k(endpoint_id, day, …)`) when given. No parameters."""
+    key_join = f"JOIN {keys} k ON k.endpoint_id = t.endpoint_id AND k.day = t.day" if keys else ""
+    return f"""
+        UPDATE {totals} SET next_generation = n.next
+        FROM (SELECT endpoint_id, day, generation,
+                     LEAD(generation) OVER (PARTITION BY endpoint_id, day
+                                            ORDER BY generation) AS next
+              FROM (SELECT DISTINCT t.endpoint_id, t.day, t.generation
+                    FROM {totals} t {key_join}) AS cuts) AS n
+        WHERE {totals}.endpoint_id = n.endpoint_id AND {totals}.day = n.day
+          AND {totals}.generation = n.generation
+          AND (({totals}.next_generation IS NULL) <> (n.next IS NULL)
+               OR {totals}.next_generation <> n.next)
+    """  # noqa: S608 - identifiers are ours
+
+
 def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
     """Recomputes the daily totals of (endpoint_id, day) from generation `min_gen` up, in
     one statement, after rollups of those keys were written at generations >= min_gen.
@@ -167,20 +186,21 @@ def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, slot) FROM unnest(%s::int[]) slot",
                            [TOTALS_LOCK_SPACE, slots])
             keys = ("WITH k(endpoint_id, day, min_gen) AS (SELECT * FROM unnest("
-                    "%s::bigint[], %s::date[], %s::bigint[])), ")
-            cursor.execute(
-                keys + day_totals_sql(rollups, totals, "k"),
-                [ids, days, [merged[k] for k in ordered], cap, cap, cap],
-            )
+                    "%s::bigint[], %s::date[], %s::bigint[]))")
+            generations = [merged[k] for k in ordered]
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k"),
+                           [ids, days, generations, cap, cap, cap])
+            cursor.execute(keys + " " + next_generation_sql(totals, "k"),
+                           [ids, days, generations])
             return
         for start in range(0, len(ordered), CHUNK):
             chunk = ordered[start : start + CHUNK]
             values = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"WITH k(endpoint_id, day, min_gen) AS (VALUES {values}), "
-                + day_totals_sql(rollups, totals, "k"),
-                [v for key in chunk for v in (key[0], key[1], merged[key])] + [cap, cap, cap],
-            )
+            keys = f"WITH k(endpoint_id, day, min_gen) AS (VALUES {values})"
+            params = [v for key in chunk for v in (key[0], key[1], merged[key])]
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k"),
+                           [*params, cap, cap, cap])
+            cursor.execute(keys + " " + next_generation_sql(totals, "k"), params)
 
 
 def rebuild_day_totals(endpoint_ids: Iterable[int] | None = None) -> None:
@@ -198,6 +218,7 @@ def rebuild_day_totals(endpoint_ids: Iterable[int] | None = None) -> None:
     cap = settings.EXACTO_APP_DAILY_CAP
     with connection.cursor() as cursor:
         cursor.execute("WITH " + day_totals_sql(rollups, totals, keys), [cap, cap, cap])
+        cursor.execute(next_generation_sql(totals, keys))
 
 
 def _add_counts(table: str, key: tuple[str, ...], key_types: tuple[str, ...],

@@ -58,6 +58,13 @@ def _assert_totals_match(cap: int = CAP) -> None:
         for name, value in sums.items():
             assert stored[key][name] == pytest.approx(value, rel=1e-12), (key, name)
     assert set(ToolCallDayTotal.objects.values_list("cap", flat=True)) == {cap}
+    # Each row names the next cumulative row of its endpoint and day (None: the newest).
+    cuts = defaultdict(set)
+    for endpoint_id, day, _, generation in stored:
+        cuts[(endpoint_id, day)].add(generation)
+    for total in ToolCallDayTotal.objects.all():
+        later = [g for g in cuts[(total.endpoint_id, total.day)] if g > total.generation]
+        assert total.next_generation == (min(later) if later else None)
 
 
 def _bad(event_id, created, app):
