@@ -100,10 +100,11 @@ def _windows(endpoints, viewer: Viewer, days: int, today: date
 
 def endpoint_stats(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
-    today: date | None = None, apps: bool = False,
+    today: date | None = None, apps: bool = False, buckets: bool = True,
 ) -> dict[int, EndpointStats]:
-    """Windowed, capped figures per endpoint and per bucket — and per app when `apps`
-    (only §4's app-matched comparison needs them; they cost a row per app) — in one query."""
+    """Windowed, capped figures per endpoint, per bucket (unless `buckets` is false: the
+    pools judge totals only) and per app when `apps` (only §4's app-matched comparison needs
+    them; they cost a row per app) — in one query."""
     from django.utils import timezone
 
     days = days or settings.EXACTO_WINDOW_DAYS
@@ -115,16 +116,19 @@ def endpoint_stats(
     if not windows:
         return result
     n = len(ROLLUP_COUNTS)
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=("bucket",), apps=apps):
-        kind, endpoint_id, key = row[0], row[1], row[2]
-        raw = dict(zip(ROLLUP_COUNTS, row[3 : 3 + n], strict=True))
-        capped = dict(zip(ROLLUP_COUNTS, (float(v) for v in row[3 + n :]), strict=True))
+    by = ("bucket",) if buckets else ()
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by, apps=apps):
+        kind, endpoint_id = row[0], row[1]
+        values = row[2 + len(by):] if kind == "total" else row[3:]
+        raw = dict(zip(ROLLUP_COUNTS, values[:n], strict=True))
+        capped = dict(zip(ROLLUP_COUNTS, (float(v) for v in values[n:]), strict=True))
         stats = result[endpoint_id]
         if kind == "app":
-            stats.apps[key].add(raw, capped)
-        else:
-            stats.total.add(raw, capped)
-            stats.buckets[key].add(raw, capped)
+            stats.apps[row[2]].add(raw, capped)
+            continue
+        stats.total.add(raw, capped)
+        if buckets:
+            stats.buckets[row[2]].add(raw, capped)
     return result
 
 
@@ -175,11 +179,11 @@ def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str,
     conditions, window_params = window_conditions(windows, cumulative=True)
     sums = ", ".join([*(f"CAST(SUM(r.{f}) AS BIGINT)" for f in ROLLUP_COUNTS),
                       *(f"CAST(SUM(r.capped_{f}) AS DOUBLE PRECISION)" for f in ROLLUP_COUNTS)])
-    group = ", ".join(f"r.{column}" for column in by)
-    sql = (f"SELECT 'total', r.endpoint_id, {group}, {sums}, "  # noqa: S608
+    group = "".join(f", r.{column}" for column in by)
+    sql = (f"SELECT 'total', r.endpoint_id{group}, {sums}, "  # noqa: S608
            f"SUM(CASE WHEN r.cap = %s THEN 0 ELSE 1 END) "
            f"FROM {totals} r JOIN {endpoints} e ON e.id = r.endpoint_id WHERE {conditions} "
-           f"GROUP BY r.endpoint_id, {group}")
+           f"GROUP BY r.endpoint_id{group}")
     params = [cap, *window_params]
     if apps:
         # §4's app-matched figure needs each app's capped correct and calls only: summed per
@@ -223,7 +227,7 @@ def _rollup_query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tup
     conditions, params = window_conditions(windows)
     raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
     capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
-    group = ", ".join(f"r.{column}" for column in by)
+    group = "".join(f", r.{column}" for column in by)
     sql = f"""
         WITH w AS (SELECT r.* FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
                    WHERE {conditions}),
@@ -233,9 +237,9 @@ def _rollup_query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tup
                         THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
             FROM w GROUP BY endpoint_id, app, day
         )
-        SELECT r.endpoint_id, {group}, {raw_sums}, {capped_sums}
+        SELECT r.endpoint_id{group}, {raw_sums}, {capped_sums}
         FROM w r JOIN f ON f.endpoint_id = r.endpoint_id AND f.app = r.app AND f.day = r.day
-        GROUP BY r.endpoint_id, {group}
+        GROUP BY r.endpoint_id{group}
     """  # noqa: S608 - identifiers are ours; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, cap, cap])

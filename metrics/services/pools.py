@@ -59,7 +59,7 @@ def model_figures(
     those of the public view give the published judgement (published_pools).
     """
     if stats is None:
-        stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+        stats = endpoint_stats(endpoints, Viewer.everything(), today=today, buckets=False)
     if speed is None:
         speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     if ignores is None:
@@ -132,7 +132,7 @@ def recompute_models(
     if stats is None or speed is None:
         endpoints = list(Endpoint.objects.filter(model__in=models).approved())
         if stats is None:
-            stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+            stats = endpoint_stats(endpoints, Viewer.everything(), today=today, buckets=False)
         if speed is None:
             speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     return _recompute_locked(models, trigger=trigger, now=now or timezone.now(), today=today,
@@ -153,7 +153,7 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides, speed
                      .select_related("provider").order_by("pk"))
     missing = [e for e in endpoints if e.pk not in stats]
     if missing:  # registered since the figures were read
-        stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today)}
+        stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today, buckets=False)}
     missing = [e for e in endpoints if e.pk not in speed]
     if missing:
         speed = {**speed, **endpoint_performance(missing, Viewer.everything(), today=today)}
@@ -332,7 +332,7 @@ def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     """Every model; figures of all endpoints are read in one query up front, then models
     are recomputed RECOMPUTE_CHUNK at a time."""
     endpoints = list(Endpoint.objects.approved())  # pending ones are never judged (§9)
-    stats = endpoint_stats(endpoints, Viewer.everything())
+    stats = endpoint_stats(endpoints, Viewer.everything(), buckets=False)
     speed = endpoint_performance(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
     models = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"))
