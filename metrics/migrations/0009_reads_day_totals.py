@@ -12,8 +12,7 @@ def backfill(apps, schema_editor):
     cap = settings.EXACTO_APP_DAILY_CAP
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("WITH " + day_totals_sql("metrics_toolcallrollup",
-                                                "metrics_toolcalldaytotal", None),
-                       [cap, cap, cap])
+                                                "metrics_toolcalldaytotal", None, cap))
         cursor.execute(next_generation_sql("metrics_toolcalldaytotal", None))
 
 

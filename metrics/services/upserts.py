@@ -103,35 +103,36 @@ def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[s
     )
 
 
-def day_totals_sql(rollups: str, totals: str, keys: str | None) -> str:
+def day_totals_sql(rollups: str, totals: str, keys: str | None, cap: int) -> str:
     """INSERT … SELECT recomputing ToolCallDayTotal rows from rollups (one statement).
 
     For each (endpoint, day, generation g) present in `rollups` — restricted, when `keys`
     names a CTE `k(endpoint_id, day, min_gen)`, to those keys and to g >= min_gen — the
     sums over apps of every row of that endpoint and day with generation <= g, raw and
     capped: each app-day scaled by min(1, cap / its requests of generations <= g) (§4).
-    Parameters: cap, cap, cap. Plain SQL for PostgreSQL and SQLite (the migration's
-    backfill uses it too)."""
+    The cap is written into the statement (an integer setting): no parameters of its own.
+    Plain SQL for PostgreSQL and SQLite (the migration's backfill uses it too)."""
     key_join = (f"JOIN {keys} k ON k.endpoint_id = r.endpoint_id AND k.day = r.day "
                 "AND r.generation >= k.min_gen") if keys else ""
     columns = ", ".join((*ROLLUP_COUNTS, *(f"capped_{f}" for f in ROLLUP_COUNTS)))
     raw = ", ".join(f"SUM(x.{f})" for f in ROLLUP_COUNTS)
-    capped = ", ".join(f"SUM(x.{f} * f.factor)" for f in ROLLUP_COUNTS)
+    cap = int(cap)
+    factor = f"CASE WHEN x.app_requests > {cap} THEN {cap} * 1.0 / x.app_requests ELSE 1.0 END"
+    capped = ", ".join(f"SUM(x.{f} * {factor})" for f in ROLLUP_COUNTS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in ("cap", *columns.split(", ")))
+    # The app-day's requests come from a window function, not a join back: no plan for it
+    # can degrade into comparing every row with every other.
     return f"""
         cuts AS (SELECT DISTINCT r.endpoint_id, r.day, r.generation AS cut
                  FROM {rollups} r {key_join}),
-        x AS (SELECT c.cut, r.* FROM cuts c JOIN {rollups} r ON r.endpoint_id = c.endpoint_id
-              AND r.day = c.day AND r.generation <= c.cut),
-        f AS (SELECT endpoint_id, day, cut, app,
-                     CASE WHEN SUM(requests_with_tools) > %s
-                          THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
-              FROM x GROUP BY endpoint_id, day, cut, app)
+        x AS (SELECT c.cut, r.*,
+                     SUM(r.requests_with_tools) OVER (
+                         PARTITION BY r.endpoint_id, r.day, c.cut, r.app) AS app_requests
+              FROM cuts c JOIN {rollups} r ON r.endpoint_id = c.endpoint_id
+              AND r.day = c.day AND r.generation <= c.cut)
         INSERT INTO {totals} (endpoint_id, day, bucket, generation, cap, {columns})
-        SELECT x.endpoint_id, x.day, x.bucket, x.cut, %s, {raw}, {capped}
-        FROM x JOIN f ON f.endpoint_id = x.endpoint_id AND f.day = x.day AND f.cut = x.cut
-                     AND f.app = x.app
-        WHERE 1 = 1
+        SELECT x.endpoint_id, x.day, x.bucket, x.cut, {cap}, {raw}, {capped}
+        FROM x WHERE 1 = 1
         GROUP BY x.endpoint_id, x.day, x.bucket, x.cut
         ON CONFLICT (endpoint_id, day, bucket, generation) DO UPDATE SET {updates}
     """  # noqa: S608 - identifiers are ours
@@ -188,8 +189,8 @@ def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
             keys = ("WITH k(endpoint_id, day, min_gen) AS (SELECT * FROM unnest("
                     "%s::bigint[], %s::date[], %s::bigint[]))")
             generations = [merged[k] for k in ordered]
-            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k"),
-                           [ids, days, generations, cap, cap, cap])
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k", cap),
+                           [ids, days, generations])
             cursor.execute(keys + " " + next_generation_sql(totals, "k"),
                            [ids, days, generations])
             return
@@ -198,8 +199,7 @@ def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
             values = ", ".join(["(%s, %s, %s)"] * len(chunk))
             keys = f"WITH k(endpoint_id, day, min_gen) AS (VALUES {values})"
             params = [v for key in chunk for v in (key[0], key[1], merged[key])]
-            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k"),
-                           [*params, cap, cap, cap])
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k", cap), params)
             cursor.execute(keys + " " + next_generation_sql(totals, "k"), params)
 
 
@@ -217,7 +217,7 @@ def rebuild_day_totals(endpoint_ids: Iterable[int] | None = None) -> None:
     removed.delete()
     cap = settings.EXACTO_APP_DAILY_CAP
     with connection.cursor() as cursor:
-        cursor.execute("WITH " + day_totals_sql(rollups, totals, keys), [cap, cap, cap])
+        cursor.execute("WITH " + day_totals_sql(rollups, totals, keys, cap))
         cursor.execute(next_generation_sql(totals, keys))
 
 
