@@ -97,8 +97,16 @@ def copy_rollups(endpoint_ids: list[int], *, days: int, apps: list[str], buckets
                 if written % 100_000 < len(apps) * buckets_per_app * days:
                     c.progress("COPY rollups", written, total_rows, started)
     c.progress("COPY rollups", written, total_rows, started)
+    from metrics.services.upserts import rebuild_day_totals
+
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE metrics_toolcallrollup")
+    started = time.perf_counter()
+    rebuild_day_totals(endpoint_ids)  # as ingestion would have kept them
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE metrics_toolcalldaytotal")
+    c.log(f"  daily totals of {written:,} rollup rows rebuilt in "
+          f"{time.perf_counter() - started:.1f}s")
     return written, summed
 
 

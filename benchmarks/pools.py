@@ -115,6 +115,11 @@ def main() -> None:
                 cursor.execute("UPDATE metrics_toolcallrollup SET valid = valid - 1, "
                                "invalid_json = invalid_json + 1 WHERE day = CURRENT_DATE "
                                "AND valid > 0")
+            # Ingestion refreshes the daily totals of what it writes; not timed here.
+            from metrics.services.upserts import refresh_day_totals
+
+            today = date.today()
+            refresh_day_totals((pk, today, 0) for pk in endpoint_ids)
         before = PoolSnapshot.objects.count()
         started = time.perf_counter()
         snapshots = recompute_all(trigger="command", progress=Progress(f"recompute {run}",

@@ -130,7 +130,9 @@ class ToolCallRollup(models.Model):
     only from the next publication on (METHODOLOGY §8).
     """
 
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups")
+    # Indexed with the day below: reads select an endpoint's window, never all its days.
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="rollups",
+                                 db_index=False)
     app = models.CharField(max_length=128, blank=True, default="")
     bucket = models.CharField(max_length=8, choices=Bucket.choices)
     day = models.DateField()
@@ -153,10 +155,62 @@ class ToolCallRollup(models.Model):
             models.UniqueConstraint(fields=["endpoint", "app", "bucket", "day", "generation"],
                                     name="uniq_rollup")
         ]
-        indexes = [models.Index(fields=["day", "endpoint"])]
+        indexes = [models.Index(fields=["day", "endpoint"]),
+                   models.Index(fields=["endpoint", "day"], name="rollup_endpoint_day")]
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.app or '-'} {self.bucket} {self.day}"
+
+
+class ToolCallDayTotal(models.Model):
+    """ToolCallRollup summed over apps: one row per endpoint × day × bucket × generation,
+    holding the raw sums and the capped sums (§4: each app-day scaled by
+    min(1, cap / its requests)) of every rollup row of that endpoint and day with
+    `generation <= this generation` — cumulative, because the cap makes capped sums of
+    two generations not add up. `next_generation` is the generation of the next cumulative
+    row of the same endpoint and day (NULL for the newest), so a reader picks the one row
+    it may see by a filter alone — public: `generation <= publication < next_generation`;
+    private: `next_generation IS NULL` — and a window costs endpoints × days × buckets rows
+    whatever the number of apps; a publication rewrites nothing.
+
+    Written by `metrics.services.upserts.refresh_day_totals` whenever rollups change (two
+    statements per batch for the keys it touched). `cap` is the setting the capped sums were
+    computed with; a reader under another cap sums those days' rollups instead, so a new
+    cap restates every figure at once (docs/decisions.md)."""
+
+    pk = models.CompositePrimaryKey("endpoint", "day", "bucket", "generation")
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="day_totals",
+                                 db_index=False)
+    day = models.DateField()
+    bucket = models.CharField(max_length=8, choices=Bucket.choices)
+    generation = models.PositiveIntegerField(default=0)
+    next_generation = models.PositiveIntegerField(null=True, blank=True)
+    cap = models.PositiveIntegerField()
+    requests_with_tools = models.BigIntegerField(default=0)
+    errored_requests = models.BigIntegerField(default=0)
+    propensity_requests = models.BigIntegerField(default=0)
+    propensity_requests_with_calls = models.BigIntegerField(default=0)
+    calls = models.BigIntegerField(default=0)
+    valid = models.BigIntegerField(default=0)
+    unchecked = models.BigIntegerField(default=0)
+    invalid_json = models.BigIntegerField(default=0)
+    unknown_tool = models.BigIntegerField(default=0)
+    schema_mismatch = models.BigIntegerField(default=0)
+    other = models.BigIntegerField(default=0)
+    capped_requests_with_tools = models.FloatField(default=0)
+    capped_errored_requests = models.FloatField(default=0)
+    capped_propensity_requests = models.FloatField(default=0)
+    capped_propensity_requests_with_calls = models.FloatField(default=0)
+    capped_calls = models.FloatField(default=0)
+    capped_valid = models.FloatField(default=0)
+    capped_unchecked = models.FloatField(default=0)
+    capped_invalid_json = models.FloatField(default=0)
+    capped_unknown_tool = models.FloatField(default=0)
+    capped_schema_mismatch = models.FloatField(default=0)
+    capped_other = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.day} {self.bucket} ≤g{self.generation}"
 
 
 class SpeedRollup(models.Model):

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from metrics.choices import ProbeTrigger, RecomputeTrigger
 from metrics.models import ProbeSettings
+from metrics.services.partitions import ensure_rollup_partitions
 from metrics.services.pools import recompute_all, recompute_models
 from metrics.services.probes import claim_due_probes, probe_with_settings, run_claimed
 from metrics.services.publication import end_embargoes
@@ -49,6 +50,7 @@ def publish_due_results() -> int:
 
 @shared_task(name="metrics.expire_old_rows")
 def expire_rows() -> dict:
+    ensure_rollup_partitions()  # next months' rollup partitions, ahead of their data
     return expire_old_rows()
 
 

@@ -140,7 +140,9 @@ def endpoint_rows(
     endpoints, not listed), each row carries the §3/§4 comparisons with its model's others."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
-    stats = endpoint_stats(endpoints, viewer, days=days, today=today)
+    # Per-app figures only where rows are compared (§4's app-matched accuracy): they cost
+    # a row per app.
+    stats = endpoint_stats(endpoints, viewer, days=days, today=today, apps=peers is not None)
     by_model: dict[int, list[Endpoint]] = defaultdict(list)
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
@@ -165,7 +167,7 @@ def endpoint_rows(
 def _comparisons(endpoints: list[Endpoint], stats: dict[int, EndpointStats],
                  peers: list[Endpoint], viewer: Viewer, days: int, today: date
                  ) -> dict[int, dict]:
-    peer_stats = endpoint_stats(peers, viewer, days=days, today=today) if peers else {}
+    peer_stats = endpoint_stats(peers, viewer, days=days, today=today, apps=True) if peers else {}
     by_model: dict[int, dict[int, EndpointStats]] = defaultdict(dict)
     for endpoint in endpoints:
         by_model[endpoint.model_id][endpoint.pk] = stats[endpoint.pk]

@@ -8,12 +8,10 @@ from the merged buckets in one pass. The publication filter is the tool-call one
 rows of a generation already published (late arrivals wait for the next publication, §8).
 """
 
-from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from metrics.choices import RequestStatus
@@ -28,23 +26,18 @@ METRICS = (Metric.LATENCY, Metric.TTFT, Metric.THROUGHPUT)
 STATUSES = ((RequestStatus.OK, "ok"), (RequestStatus.ERROR, "errors"), (RequestStatus.TIMEOUT, "timeouts"))
 
 
-def _condition(windows: dict[int, tuple[date, date, bool]]) -> Q:
-    by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
-    for endpoint_id, window in windows.items():
-        by_window[window].append(endpoint_id)
-    # One condition per distinct window (usually one), as toolcall_stats does.
-    condition = Q()
-    for (start, end, published_only), ids in sorted(by_window.items()):
-        branch = Q(endpoint_id__in=sorted(ids), day__range=(start, end))
-        if published_only:
-            branch &= Q(generation__lte=F("endpoint__publication"))
-        condition |= branch
-    return condition
-
-
-def _sums(model, windows, group: tuple[str, ...], columns: tuple[str, ...]):
-    return (model.objects.filter(_condition(windows)).order_by().values_list(*group)
-            .annotate(*(Sum(c) for c in columns)))
+def _sums(model, windows, group: tuple[str, ...], columns: tuple[str, ...]) -> list[tuple]:
+    """SUM(columns) GROUP BY group over each endpoint's window, in one statement (the
+    window and publication conditions of toolcall_stats: ids as one array on PostgreSQL)."""
+    where, params = window_conditions(windows)
+    keys = ", ".join(f"r.{g}" for g in group)
+    sums = ", ".join(f"SUM(r.{c})" for c in columns)
+    sql = (f"SELECT {keys}, {sums} FROM {model._meta.db_table} r "  # noqa: S608
+           f"JOIN {Endpoint._meta.db_table} e ON e.id = r.endpoint_id "
+           f"WHERE {where} GROUP BY {keys}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _day(value) -> date:

@@ -14,10 +14,13 @@ from django.db import connection
 from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, Bucket
-from metrics.models import ROLLUP_COUNTS, ToolCallRollup
+from metrics.models import ROLLUP_COUNTS, ToolCallDayTotal, ToolCallRollup
 from metrics.stats import app_matched_delta, rate, total_variation, wilson_interval
 from providers.models import Endpoint
 from providers.visibility import Viewer
+
+# What the per-app figures hold (§4's app-matched accuracy): the other counts stay 0.
+APP_COUNTS = ("calls", "valid", "unchecked")
 
 
 @dataclass
@@ -75,6 +78,7 @@ class EndpointStats:
     window_end: date | None
     total: Counts = field(default_factory=Counts)
     buckets: dict = field(default_factory=lambda: defaultdict(Counts))
+    # Filled only when asked for (endpoint_stats(apps=True)), with APP_COUNTS only.
     apps: dict = field(default_factory=lambda: defaultdict(Counts))
 
     @property
@@ -96,9 +100,11 @@ def _windows(endpoints, viewer: Viewer, days: int, today: date
 
 def endpoint_stats(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
-    today: date | None = None,
+    today: date | None = None, apps: bool = False, buckets: bool = True,
 ) -> dict[int, EndpointStats]:
-    """Windowed, capped figures per endpoint, per bucket and per app, in one query."""
+    """Windowed, capped figures per endpoint, per bucket (unless `buckets` is false: the
+    pools judge totals only) and per app when `apps` (only §4's app-matched comparison needs
+    them; they cost a row per app) — in one query."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
     windows = _windows(endpoints, viewer, days, today)
@@ -107,48 +113,119 @@ def endpoint_stats(
     }
     if not windows:
         return result
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP):
-        endpoint_id, app, bucket = row[0], row[1], row[2]
-        n = len(ROLLUP_COUNTS)
-        raw = dict(zip(ROLLUP_COUNTS, row[3 : 3 + n], strict=True))
-        capped = dict(zip(ROLLUP_COUNTS, (float(v) for v in row[3 + n :]), strict=True))
+    n = len(ROLLUP_COUNTS)
+    by = ("bucket",) if buckets else ()
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by, apps=apps):
+        kind, endpoint_id = row[0], row[1]
+        values = row[2 + len(by):] if kind == "total" else row[3:]
+        raw = dict(zip(ROLLUP_COUNTS, values[:n], strict=True))
+        capped = dict(zip(ROLLUP_COUNTS, (float(v) for v in values[n:]), strict=True))
         stats = result[endpoint_id]
+        if kind == "app":
+            stats.apps[row[2]].add(raw, capped)
+            continue
         stats.total.add(raw, capped)
-        stats.buckets[bucket].add(raw, capped)
-        stats.apps[app].add(raw, capped)
+        if buckets:
+            stats.buckets[row[2]].add(raw, capped)
     return result
 
 
-def window_conditions(windows: dict[int, tuple[date, date, bool]]) -> tuple[str, list]:
+def window_conditions(windows: dict[int, tuple[date, date, bool]], *,
+                      cumulative: bool = False) -> tuple[str, list]:
     """SQL over `r` (a rollup table) joined to `e` (endpoints) selecting each endpoint's
-    window; a published-only window also drops generations not yet published (§8).
+    window; a published-only window also drops generations not yet published (§8). With
+    `cumulative`, `r` is ToolCallDayTotal and the condition keeps the one cumulative row
+    per endpoint, day and bucket that the reader may see.
 
     One condition per distinct window (usually one): a branch per endpoint would make
-    PostgreSQL plan thousands of ORs when all endpoints are read at once."""
+    PostgreSQL plan thousands of ORs when all endpoints are read at once. On PostgreSQL the
+    ids travel as one array literal (no per-id placeholder to convert)."""
     by_window: dict[tuple[date, date, bool], list[int]] = defaultdict(list)
     for endpoint_id, window in windows.items():
         by_window[window].append(endpoint_id)
     clauses, params = [], []
     for (start, end, published_only), ids in sorted(by_window.items()):
-        generation = " AND r.generation <= e.publication" if published_only else ""
-        clauses.append(f"(r.endpoint_id IN ({', '.join(['%s'] * len(ids))}) "
-                       f"AND r.day BETWEEN %s AND %s{generation})")
-        params += [*sorted(ids), start, end]
+        if cumulative and published_only:
+            generation = (" AND r.generation <= e.publication AND (r.next_generation IS NULL"
+                          " OR r.next_generation > e.publication)")
+        elif cumulative:
+            generation = " AND r.next_generation IS NULL"
+        else:
+            generation = " AND r.generation <= e.publication" if published_only else ""
+        if connection.vendor == "postgresql":
+            members = "= ANY(%s::bigint[])"
+            params.append("{" + ",".join(map(str, sorted(ids))) + "}")
+        else:
+            members = f"IN ({', '.join(['%s'] * len(ids))})"
+            params += sorted(ids)
+        clauses.append(f"(r.endpoint_id {members} AND r.day BETWEEN %s AND %s{generation})")
+        params += [start, end]
     return " OR ".join(clauses), params
 
 
-def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
-           by: tuple[str, ...] = ("app", "bucket")):
-    """Sums per endpoint × `by`; capped sums scale each app-day by min(1, cap/requests).
+def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str, ...],
+           apps: bool = False) -> list[tuple]:
+    """Rows (kind, endpoint_id, *by, raw sums…, capped sums…) of the window figures.
 
-    A published-only window also drops rows of a generation the endpoint has not published
-    yet (late arrivals, METHODOLOGY §8; see ToolCallRollup): still one query."""
+    Sums come from the daily totals (ToolCallDayTotal: one row per endpoint × day × bucket,
+    whatever the number of apps), the one cumulative row per day the reader may see (a
+    published-only window stops at `publication`, §8). An endpoint with a day whose totals
+    were computed under another cap setting is summed from its rollups instead (a second
+    query, only then), so figures always follow the current cap. With `apps`, rows of kind
+    "app" add the sums per endpoint × app from the rollups (§4's app-matched figure)."""
+    totals, endpoints = ToolCallDayTotal._meta.db_table, Endpoint._meta.db_table
+    conditions, window_params = window_conditions(windows, cumulative=True)
+    sums = ", ".join([*(f"CAST(SUM(r.{f}) AS BIGINT)" for f in ROLLUP_COUNTS),
+                      *(f"CAST(SUM(r.capped_{f}) AS DOUBLE PRECISION)" for f in ROLLUP_COUNTS)])
+    group = "".join(f", r.{column}" for column in by)
+    sql = (f"SELECT 'total', r.endpoint_id{group}, {sums}, "  # noqa: S608
+           f"SUM(CASE WHEN r.cap = %s THEN 0 ELSE 1 END) "
+           f"FROM {totals} r JOIN {endpoints} e ON e.id = r.endpoint_id WHERE {conditions} "
+           f"GROUP BY r.endpoint_id{group}")
+    params = [cap, *window_params]
+    if apps:
+        # §4's app-matched figure needs each app's capped correct and calls only: summed per
+        # app-day first (the cap factor applies to an app-day's sums alike), then per app, in
+        # floating point (numeric arithmetic and a join back cost more than reading rows).
+        rollups = ToolCallRollup._meta.db_table
+        rollup_conditions, rollup_params = window_conditions(windows)
+        day_sums = ", ".join(f"SUM(r.{name}) AS {name}" for name in APP_COUNTS)
+        raw_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
+        capped_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
+        for name in APP_COUNTS:
+            raw_by_app[name] = f"SUM({name})"
+            capped_by_app[name] = f"SUM({name} * factor)"
+        app_sums = ", ".join([*raw_by_app.values(), *capped_by_app.values()])
+        sql = f"""WITH wa AS (
+            SELECT r.endpoint_id, r.app, r.day, {day_sums},
+                   CASE WHEN SUM(r.requests_with_tools) > %s
+                        THEN CAST(%s AS DOUBLE PRECISION) / SUM(r.requests_with_tools)
+                        ELSE 1.0 END AS factor
+            FROM {rollups} r JOIN {endpoints} e ON e.id = r.endpoint_id
+            WHERE {rollup_conditions} GROUP BY r.endpoint_id, r.app, r.day)
+            {sql} UNION ALL SELECT 'app', endpoint_id, app, {app_sums}, 0
+            FROM wa GROUP BY endpoint_id, app"""  # noqa: S608
+        params = [cap, cap, *rollup_params, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    stale = {row[1] for row in rows if row[-1]}
+    rows = [row[:-1] for row in rows if row[0] == "app" or row[1] not in stale]
+    if stale:
+        rows += [("total", *row) for row in
+                 _rollup_query({pk: windows[pk] for pk in stale}, cap, by)]
+    return rows
+
+
+def _rollup_query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str, ...]):
+    """Sums per endpoint × `by` straight from the rollups; capped sums scale each app-day by
+    min(1, cap/requests). For totals computed under another cap (see _query)."""
     table = ToolCallRollup._meta.db_table
     endpoints = Endpoint._meta.db_table
     conditions, params = window_conditions(windows)
     raw_sums = ", ".join(f"SUM(r.{f})" for f in ROLLUP_COUNTS)
     capped_sums = ", ".join(f"SUM(r.{f} * f.factor)" for f in ROLLUP_COUNTS)
-    group = ", ".join(f"r.{column}" for column in by)
+    group = "".join(f", r.{column}" for column in by)
     sql = f"""
         WITH w AS (SELECT r.* FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
                    WHERE {conditions}),
@@ -158,9 +235,9 @@ def _query(windows: dict[int, tuple[date, date, bool]], cap: int,
                         THEN %s * 1.0 / SUM(requests_with_tools) ELSE 1.0 END AS factor
             FROM w GROUP BY endpoint_id, app, day
         )
-        SELECT r.endpoint_id, {group}, {raw_sums}, {capped_sums}
+        SELECT r.endpoint_id{group}, {raw_sums}, {capped_sums}
         FROM w r JOIN f ON f.endpoint_id = r.endpoint_id AND f.app = r.app AND f.day = r.day
-        GROUP BY r.endpoint_id, {group}
+        GROUP BY r.endpoint_id{group}
     """  # noqa: S608 - identifiers are ours; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, cap, cap])
@@ -226,7 +303,7 @@ def daily_counts(
     by = ("day", "bucket") if by_bucket else ("day",)
     first = 1 + len(by)
     n = len(ROLLUP_COUNTS)
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by):
+    for _, *row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by):
         counts = Counts()
         counts.add(dict(zip(ROLLUP_COUNTS, row[first : first + n], strict=True)),
                    dict(zip(ROLLUP_COUNTS, (float(v) for v in row[first + n :]), strict=True)))

@@ -33,6 +33,7 @@ from metrics.services.upserts import (
     increment_rollups,
     lock_publications,
     record_user_activity,
+    refresh_day_totals,
 )
 from metrics.services.user_hash import hash_user
 from metrics.toolcalls import RequestOutcome, WorkBoundExceeded, classify_exchange
@@ -197,6 +198,8 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
             kind=IngestKind.TOOL_CALLS, source=source[:128], accepted=result.accepted,
             duplicates=result.duplicates, rejected=len(result.rejected),
         )
+    # Last: the per-key lock it takes is held only until this commit.
+    refresh_day_totals((k[0], k[3], k[4]) for k in rollups)
 
 
 def _store_failure_samples(failures: list) -> None:

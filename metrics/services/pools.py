@@ -59,7 +59,7 @@ def model_figures(
     those of the public view give the published judgement (published_pools).
     """
     if stats is None:
-        stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+        stats = endpoint_stats(endpoints, Viewer.everything(), today=today, buckets=False)
     if speed is None:
         speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     if ignores is None:
@@ -132,7 +132,7 @@ def recompute_models(
     if stats is None or speed is None:
         endpoints = list(Endpoint.objects.filter(model__in=models).approved())
         if stats is None:
-            stats = endpoint_stats(endpoints, Viewer.everything(), today=today)
+            stats = endpoint_stats(endpoints, Viewer.everything(), today=today, buckets=False)
         if speed is None:
             speed = endpoint_performance(endpoints, Viewer.everything(), today=today)
     return _recompute_locked(models, trigger=trigger, now=now or timezone.now(), today=today,
@@ -153,7 +153,7 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides, speed
                      .select_related("provider").order_by("pk"))
     missing = [e for e in endpoints if e.pk not in stats]
     if missing:  # registered since the figures were read
-        stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today)}
+        stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today, buckets=False)}
     missing = [e for e in endpoints if e.pk not in speed]
     if missing:
         speed = {**speed, **endpoint_performance(missing, Viewer.everything(), today=today)}
@@ -192,8 +192,14 @@ def _verdict_rows(result: PoolResult) -> list[dict]:
     ]
 
 
-def _digest(fallback: bool, shared: dict, rows: list[dict]) -> str:
-    text = json.dumps([fallback, shared, rows], sort_keys=True, separators=(",", ":"))
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _digest(fallback: bool, shared: dict, rows_json: str) -> str:
+    """sha256 of the JSON of [fallback, shared, rows] (rows already serialised: the same
+    text is sent to PostgreSQL, so the verdicts are encoded once)."""
+    text = f"[{_json(fallback)},{_json(shared)},{rows_json}]"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -238,8 +244,9 @@ def write_snapshots(
     for model in models:
         result, figures = results[model.pk]
         rows = _verdict_rows(result)
+        rows_json = _json(rows)
         shared = _shared_figures(result, figures)
-        digest = _digest(result.fallback, shared, rows)
+        digest = _digest(result.fallback, shared, rows_json)
         before = previous.get(model.pk)
         if before is not None and before.digest == digest:
             before.checked_at = now
@@ -251,13 +258,13 @@ def write_snapshots(
             digest=digest,
         )
         written[model.pk] = snapshot
-        pending.append((model, result, before, snapshot, rows))
+        pending.append((model, result, before, snapshot, rows, rows_json))
     unchanged = [s.pk for s in written.values() if s.pk is not None]
     if unchanged:
         PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
-    states = _previous_states([b.pk for _, _, b, _, _ in pending if b is not None])
+    states = _previous_states([b.pk for _, _, b, _, _, _ in pending if b is not None])
     new = []
-    for model, result, before, snapshot, rows in pending:
+    for model, result, before, snapshot, rows, rows_json in pending:
         endpoint_ids = {e.pk for e in endpoints[model.pk]}
         changes = [
             {"endpoint_id": int(c.key), "change": c.change, "rules": list(c.rules),
@@ -265,28 +272,30 @@ def write_snapshots(
             for c in diff_pools(states[before.pk] if before else None, result)
             if int(c.key) in endpoint_ids
         ]
-        new.append((snapshot, rows, changes))
+        new.append((snapshot, rows, changes, rows_json))
     if new and connection.vendor == "postgresql":
         _insert_snapshots_pg(new)
     elif new:  # bulk_create returns the new ids here too (RETURNING)
-        PoolSnapshot.objects.bulk_create([snapshot for snapshot, _, _ in new])
+        PoolSnapshot.objects.bulk_create([snapshot for snapshot, _, _, _ in new])
         PoolVerdict.objects.bulk_create([PoolVerdict(snapshot=snapshot, **r)
-                                         for snapshot, rows, _ in new for r in rows])
+                                         for snapshot, rows, _, _ in new for r in rows])
         PoolChange.objects.bulk_create([PoolChange(snapshot=snapshot, **c)
-                                        for snapshot, _, changes in new for c in changes])
+                                        for snapshot, _, changes, _ in new for c in changes])
     return written
 
 
-def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict]]]) -> None:
+def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict], str]]) -> None:
     """Snapshots, verdicts and changes in one statement; the rows travel as three JSON
-    parameters that PostgreSQL unpacks (no per-value quoting on the client)."""
+    parameters that PostgreSQL unpacks (no per-value quoting on the client). Verdicts go
+    as each model's rows JSON already made for its digest."""
     s, v, c = (m._meta.db_table for m in (PoolSnapshot, PoolVerdict, PoolChange))
     first = new[0][0]
     snapshots = [{"model_id": snap.model_id, "sequence": snap.sequence,
                   "fallback": snap.fallback, "figures": snap.figures, "digest": snap.digest}
-                 for snap, _, _ in new]
-    verdicts = [{"model_id": snap.model_id, **row} for snap, rows, _ in new for row in rows]
-    changes = [{"model_id": snap.model_id, **row} for snap, _, rows in new for row in rows]
+                 for snap, _, _, _ in new]
+    verdicts = "[" + ",".join(f'{{"model_id":{int(snap.model_id)},"rows":{rows_json}}}'
+                              for snap, _, _, rows_json in new) + "]"
+    changes = [{"model_id": snap.model_id, **row} for snap, _, rows, _ in new for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH s AS (
@@ -302,11 +311,12 @@ def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict]]])
                                  failed, detail, accuracy_lower)
                 SELECT s.id, r.endpoint_id, r.tier, r.member, r.position, r.forced,
                        r.failed, r.detail, r.accuracy_lower
-                FROM jsonb_to_recordset(%s::jsonb) AS r(
-                    model_id bigint, endpoint_id bigint, tier text, member boolean,
+                FROM jsonb_to_recordset(%s::jsonb) AS m(model_id bigint, rows jsonb)
+                CROSS JOIN LATERAL jsonb_to_recordset(m.rows) AS r(
+                    endpoint_id bigint, tier text, member boolean,
                     position integer, forced text, failed jsonb, detail jsonb,
                     accuracy_lower double precision)
-                JOIN s ON s.model_id = r.model_id),
+                JOIN s ON s.model_id = m.model_id),
             c AS (
                 INSERT INTO {c} (snapshot_id, endpoint_id, change, rules, reason)
                 SELECT s.id, r.endpoint_id, r.change, r.rules, r.reason
@@ -316,10 +326,10 @@ def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict]]])
                 JOIN s ON s.model_id = r.model_id)
             SELECT id, model_id FROM s""",  # noqa: S608 - our own table names
             [first.computed_at, first.checked_at, first.trigger, json.dumps(snapshots),
-             json.dumps(verdicts), json.dumps(changes)],
+             verdicts, json.dumps(changes)],
         )
         ids = dict((model_id, pk) for pk, model_id in cursor.fetchall())
-    for snapshot, _, _ in new:
+    for snapshot, _, _, _ in new:
         snapshot.pk = ids[snapshot.model_id]
         snapshot._state.adding, snapshot._state.db = False, "default"
 
@@ -332,7 +342,7 @@ def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     """Every model; figures of all endpoints are read in one query up front, then models
     are recomputed RECOMPUTE_CHUNK at a time."""
     endpoints = list(Endpoint.objects.approved())  # pending ones are never judged (§9)
-    stats = endpoint_stats(endpoints, Viewer.everything())
+    stats = endpoint_stats(endpoints, Viewer.everything(), buckets=False)
     speed = endpoint_performance(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}
     models = list(LLMModel.objects.filter(status=ApprovalStatus.APPROVED).order_by("slug"))

@@ -14,14 +14,17 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from metrics.models import (
+    ROLLUP_COUNTS,
     AvailabilityRollup,
     EventKey,
     IgnoreState,
     SpeedRollup,
+    ToolCallDayTotal,
     ToolCallRollup,
     UserActivity,
 )
@@ -29,6 +32,10 @@ from providers.models import Endpoint
 
 # Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
 CHUNK = 500
+# Advisory locks serialising daily-total refreshes (refresh_day_totals): our lock space and
+# the number of slots endpoints are spread over.
+TOTALS_LOCK_SPACE = 0x45584354
+TOTALS_LOCK_SLOTS = 128
 
 
 def _json_scalar(value: object) -> str:
@@ -107,6 +114,124 @@ def increment_rollups(deltas: Mapping[tuple, Mapping[str, int]], fields: tuple[s
         ("bigint", "text", "text", "date", "bigint", *(["bigint"] * len(fields))), rows,
         f"ON CONFLICT (endpoint_id, app, bucket, day, generation) DO UPDATE SET {updates}",
     )
+
+
+def day_totals_sql(rollups: str, totals: str, keys: str | None, cap: int) -> str:
+    """INSERT … SELECT recomputing ToolCallDayTotal rows from rollups (one statement).
+
+    For each (endpoint, day, generation g) present in `rollups` — restricted, when `keys`
+    names a CTE `k(endpoint_id, day, min_gen)`, to those keys and to g >= min_gen — the
+    sums over apps of every row of that endpoint and day with generation <= g, raw and
+    capped: each app-day scaled by min(1, cap / its requests of generations <= g) (§4).
+    The cap is written into the statement (an integer setting): no parameters of its own.
+    Plain SQL for PostgreSQL and SQLite (the migration's backfill uses it too)."""
+    key_join = (f"JOIN {keys} k ON k.endpoint_id = r.endpoint_id AND k.day = r.day "
+                "AND r.generation >= k.min_gen") if keys else ""
+    columns = ", ".join((*ROLLUP_COUNTS, *(f"capped_{f}" for f in ROLLUP_COUNTS)))
+    raw = ", ".join(f"SUM(x.{f})" for f in ROLLUP_COUNTS)
+    cap = int(cap)
+    factor = f"CASE WHEN x.app_requests > {cap} THEN {cap} * 1.0 / x.app_requests ELSE 1.0 END"
+    capped = ", ".join(f"SUM(x.{f} * {factor})" for f in ROLLUP_COUNTS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in ("cap", *columns.split(", ")))
+    # The app-day's requests come from a window function, not a join back: no plan for it
+    # can degrade into comparing every row with every other.
+    return f"""
+        cuts AS (SELECT DISTINCT r.endpoint_id, r.day, r.generation AS cut
+                 FROM {rollups} r {key_join}),
+        x AS (SELECT c.cut, r.*,
+                     SUM(r.requests_with_tools) OVER (
+                         PARTITION BY r.endpoint_id, r.day, c.cut, r.app) AS app_requests
+              FROM cuts c JOIN {rollups} r ON r.endpoint_id = c.endpoint_id
+              AND r.day = c.day AND r.generation <= c.cut)
+        INSERT INTO {totals} (endpoint_id, day, bucket, generation, cap, {columns})
+        SELECT x.endpoint_id, x.day, x.bucket, x.cut, {cap}, {raw}, {capped}
+        FROM x WHERE 1 = 1
+        GROUP BY x.endpoint_id, x.day, x.bucket, x.cut
+        ON CONFLICT (endpoint_id, day, bucket, generation) DO UPDATE SET {updates}
+    """  # noqa: S608 - identifiers are ours
+
+
+def next_generation_sql(totals: str, keys: str | None) -> str:
+    """UPDATE setting each daily total's `next_generation` (the next cut of its endpoint and
+    day, NULL for the newest) where it changed — restricted to the endpoint-days of `keys`
+    (a CTE `k(endpoint_id, day, …)`) when given. No parameters."""
+    key_join = f"JOIN {keys} k ON k.endpoint_id = t.endpoint_id AND k.day = t.day" if keys else ""
+    return f"""
+        UPDATE {totals} SET next_generation = n.next
+        FROM (SELECT endpoint_id, day, generation,
+                     LEAD(generation) OVER (PARTITION BY endpoint_id, day
+                                            ORDER BY generation) AS next
+              FROM (SELECT DISTINCT t.endpoint_id, t.day, t.generation
+                    FROM {totals} t {key_join}) AS cuts) AS n
+        WHERE {totals}.endpoint_id = n.endpoint_id AND {totals}.day = n.day
+          AND {totals}.generation = n.generation
+          AND (({totals}.next_generation IS NULL) <> (n.next IS NULL)
+               OR {totals}.next_generation <> n.next)
+    """  # noqa: S608 - identifiers are ours
+
+
+def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
+    """Recomputes the daily totals of (endpoint_id, day) from generation `min_gen` up, in
+    one statement, after rollups of those keys were written at generations >= min_gen.
+
+    Ingestion writes `publication + 1`, the newest generation, so it rewrites one
+    cumulative row per key and bucket. On PostgreSQL concurrent batches of an endpoint
+    serialise on a transaction-scoped advisory lock taken here, after their own rollup
+    upserts: the statement then runs after any earlier batch of that endpoint committed, so
+    it sums that batch's rows too (a batch that commits later recomputes after us; READ
+    COMMITTED takes a snapshot per statement). The lock is held only from here to commit,
+    so call this last in the transaction; SQLite serialises writers anyway."""
+    merged: dict[tuple[int, date], int] = {}
+    for endpoint_id, day, generation in keys:
+        key = (endpoint_id, day)
+        merged[key] = min(generation, merged.get(key, generation))
+    if not merged:
+        return
+    ordered = sorted(merged)
+    cap = settings.EXACTO_APP_DAILY_CAP
+    rollups, totals = ToolCallRollup._meta.db_table, ToolCallDayTotal._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids = [k[0] for k in ordered]
+            days = [k[1] for k in ordered]
+            # Per endpoint slot, not per key: a bounded number of locks per transaction
+            # (they share PostgreSQL's lock table), at the price of rare false sharing.
+            slots = sorted({endpoint_id % TOTALS_LOCK_SLOTS for endpoint_id in ids})
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, slot) FROM unnest(%s::int[]) slot",
+                           [TOTALS_LOCK_SPACE, slots])
+            keys = ("WITH k(endpoint_id, day, min_gen) AS (SELECT * FROM unnest("
+                    "%s::bigint[], %s::date[], %s::bigint[]))")
+            generations = [merged[k] for k in ordered]
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k", cap),
+                           [ids, days, generations])
+            cursor.execute(keys + " " + next_generation_sql(totals, "k"),
+                           [ids, days, generations])
+            return
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            keys = f"WITH k(endpoint_id, day, min_gen) AS (VALUES {values})"
+            params = [v for key in chunk for v in (key[0], key[1], merged[key])]
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k", cap), params)
+            cursor.execute(keys + " " + next_generation_sql(totals, "k"), params)
+
+
+def rebuild_day_totals(endpoint_ids: Iterable[int] | None = None) -> None:
+    """Rewrites every daily total (of the given endpoints) from the rollups: for rollups
+    written outside ingestion (bulk loads, fixtures, repairs) and after deleting rollups."""
+    rollups, totals = ToolCallRollup._meta.db_table, ToolCallDayTotal._meta.db_table
+    removed = ToolCallDayTotal.objects.all()
+    keys = None
+    if endpoint_ids is not None:
+        ids = sorted(set(endpoint_ids))
+        removed = removed.filter(endpoint_id__in=ids)
+        keys = (f"(SELECT DISTINCT endpoint_id, day, 0 AS min_gen FROM {rollups} "  # noqa: S608
+                f"WHERE endpoint_id IN ({', '.join(map(str, map(int, ids))) or 'NULL'}))")
+    removed.delete()
+    cap = settings.EXACTO_APP_DAILY_CAP
+    with connection.cursor() as cursor:
+        cursor.execute("WITH " + day_totals_sql(rollups, totals, keys, cap))
+        cursor.execute(next_generation_sql(totals, keys))
 
 
 def _add_counts(table: str, key: tuple[str, ...], key_types: tuple[str, ...],

@@ -23,6 +23,7 @@ from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.pools import recompute_model
 from metrics.services.published_pools import record_published_pool
 from metrics.services.rotation import evaluate_rotation
+from metrics.services.upserts import rebuild_day_totals
 from providers.models import ApiToken, ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 from tests.metrics.api.helpers import event, now_iso, tool_call
@@ -87,6 +88,7 @@ def planted(db):
             propensity_requests=calls, propensity_requests_with_calls=calls, calls=calls,
             valid=calls - bad, schema_mismatch=bad,
         )
+    rebuild_day_totals()  # rollups written outside ingestion
     # B's unpublished day also failed often: its uptime figures are as private (§8, §10).
     AvailabilityRollup.objects.create(endpoint=b, day=today - timedelta(days=1), ok=100,
                                       errors=SECRET_ERRORS)

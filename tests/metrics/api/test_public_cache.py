@@ -21,6 +21,7 @@ from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.pools import recompute_model
 from metrics.services.publication import publish
 from metrics.services.rotation import set_rotation
+from metrics.services.upserts import rebuild_day_totals
 from metrics.services.user_hash import hash_user
 from providers.models import ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
@@ -35,6 +36,7 @@ def add_rollup(endpoint, day, *, calls=300, valid=290, requests=200, app="app"):
         endpoint=endpoint, app=app, bucket="simple", day=day, requests_with_tools=requests,
         propensity_requests=requests, propensity_requests_with_calls=requests // 2,
         calls=calls, valid=valid, schema_mismatch=calls - valid)
+    rebuild_day_totals()  # rollups written outside ingestion
 
 
 @pytest.fixture
@@ -106,6 +108,7 @@ def test_a_recompute_changes_the_next_route_even_when_no_verdict_changed(model, 
     assert route(anon_client)["computed_at"] == later.isoformat()
     # New figures drop gamma from the pool: the next read says so.
     ToolCallRollup.objects.filter(endpoint__provider__slug="c-gamma").update(valid=150)
+    rebuild_day_totals()
     recompute_model(model, trigger="command")
     assert [p["provider"] for p in route(anon_client)["providers"]] == ["c-alpha", "c-beta"]
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from metrics.models import PoolVerdict, ToolCallRollup
 from metrics.services.pools import recompute_model
 from metrics.services.rotation import set_rotation
+from metrics.services.upserts import rebuild_day_totals
 from providers.models import Endpoint, LLMModel
 from tests.metrics.api.helpers import MODEL, good, post_events, register
 
@@ -22,6 +23,7 @@ def rollup(provider, *, calls, correct, prop_requests, prop_with_calls, model=MO
         propensity_requests=prop_requests, propensity_requests_with_calls=prop_with_calls,
         calls=calls, valid=correct, invalid_json=calls - correct,
     )
+    rebuild_day_totals()  # rollups written outside ingestion
     return endpoint
 
 
@@ -148,6 +150,7 @@ def test_pool_reflects_window(ingest_client, anon_client):
     endpoint = rollup("stale", calls=1000, correct=990, prop_requests=500, prop_with_calls=250)
     ToolCallRollup.objects.filter(endpoint=endpoint).update(
         day=timezone.now().date() - timedelta(days=30))
+    rebuild_day_totals()
     recompute_model(LLMModel.objects.get(slug=MODEL), trigger="command")
     body = route(anon_client, f"{MODEL}:exacto")
     # No calls in the window: no accuracy bound, no "best"; API.md 1.1 still lists every

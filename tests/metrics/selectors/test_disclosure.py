@@ -13,6 +13,7 @@ from django.utils import timezone
 from metrics.models import Benchmark, BenchmarkRun, ToolCallRollup
 from metrics.services.pools import recompute_model
 from metrics.services.rotation import evaluate_rotation
+from metrics.services.upserts import rebuild_day_totals
 from providers.models import ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
@@ -43,6 +44,7 @@ def judged(db):
             endpoint=endpoint, app="a", bucket="simple", day=day, requests_with_tools=300,
             propensity_requests=300, propensity_requests_with_calls=with_calls, calls=300,
             valid=300, generation=1)
+    rebuild_day_totals()  # rollups written outside ingestion
     recompute_model(model, trigger="command")
     user = get_user_model().objects.create_user("b-team", password="pw-123456-x")
     ProviderUser.objects.create(user=user, provider=b.provider)

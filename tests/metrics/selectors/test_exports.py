@@ -14,6 +14,7 @@ from django.utils import timezone
 from metrics.models import ToolCallRollup
 from metrics.selectors.exports import TABLES
 from metrics.services.publication import publish
+from metrics.services.upserts import rebuild_day_totals
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,7 @@ def model_with_days():
                     requests_with_tools=calls, errored_requests=bad, propensity_requests=calls,
                     propensity_requests_with_calls=calls - 1, calls=calls, valid=calls - bad,
                     invalid_json=bad)
+    rebuild_day_totals()  # rollups written outside ingestion
     publish(endpoints, through=today - timedelta(days=3))
     return {"model": model, "endpoints": endpoints, "today": today}
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from metrics.models import Benchmark, BenchmarkRun, FailureSample, ToolCallRollup
 from metrics.services.pools import recompute_model
+from metrics.services.upserts import rebuild_day_totals
 from providers.models import ProviderResponse, ProviderUser
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 
@@ -40,6 +41,7 @@ def add_endpoints(model, bench, start: int, count: int, days: int = DAYS):
                            invalid_json=2, unknown_tool=1, schema_mismatch=2 + i % 5)
             for d in range(1, days + 1) for bucket in ("simple", "medium")
         ])
+        rebuild_day_totals([endpoint.pk])  # rollups written outside ingestion
         BenchmarkRun.objects.bulk_create([
             BenchmarkRun(external_id=f"q-{i}-{d}", endpoint=endpoint, benchmark=bench,
                          score=80 + i % 7, run_at=now - timedelta(days=d), published_at=now,

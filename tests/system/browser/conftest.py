@@ -42,12 +42,14 @@ def plant_schema_mix_skew():
     """Gives groq's Kimi K2 endpoint many complex-schema calls on a published day, so its
     complexity mix differs from the model's (METHODOLOGY §3 flag) and the pages must show it."""
     from metrics.models import ToolCallRollup
+    from metrics.services.upserts import rebuild_day_totals
     from providers.models import Endpoint
 
     endpoint = Endpoint.objects.get(model__slug=SKEWED[0], provider__slug=SKEWED[1])
     ToolCallRollup.objects.create(
         endpoint=endpoint, app="complex-agent", bucket="complex", day=endpoint.published_until,
         requests_with_tools=600, propensity_requests=0, calls=600, valid=570, schema_mismatch=30)
+    rebuild_day_totals()  # rollups written outside ingestion
 
 
 @pytest.fixture(scope="module")

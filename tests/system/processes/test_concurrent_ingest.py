@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from metrics.models import EventKey, ToolCallRollup
+from metrics.models import EventKey, ToolCallDayTotal, ToolCallRollup
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from tests.factories import EndpointFactory
 
@@ -86,3 +86,9 @@ def test_overlapping_batches_from_many_threads_count_each_event_once(transaction
     invalid = sum(1 for i in range(DISTINCT) if i % 3 == 0)
     assert totals == {"calls": DISTINCT, "valid": DISTINCT - invalid, "invalid": invalid,
                       "requests": DISTINCT}
+    # The daily totals (one statement per batch, serialised per endpoint-day) missed nothing.
+    day_totals = ToolCallDayTotal.objects.filter(
+        endpoint__model__slug="testauthor/ingest-model").aggregate(
+        calls=Sum("calls"), valid=Sum("valid"), invalid=Sum("invalid_json"),
+        requests=Sum("requests_with_tools"))
+    assert day_totals == totals

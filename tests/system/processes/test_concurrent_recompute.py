@@ -3,11 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from metrics.models import PoolSnapshot, ToolCallRollup
 from metrics.services.pools import recompute_model
+from metrics.services.upserts import refresh_day_totals
 from tests.factories import EndpointFactory
 from tests.system.processes import processes
 
@@ -27,8 +28,11 @@ def test_threads_recomputing_one_model_get_distinct_consecutive_sequences(transa
     def run(i: int):
         try:
             # Each thread brings new figures, so recomputes that see them write snapshots.
-            ToolCallRollup.objects.create(endpoint=endpoint, app=f"app-{i}", bucket="simple",
-                                          day=timezone.now().date(), calls=10 + i, valid=10)
+            with transaction.atomic():
+                ToolCallRollup.objects.create(endpoint=endpoint, app=f"app-{i}", bucket="simple",
+                                              day=timezone.now().date(), calls=10 + i, valid=10)
+                # Written outside ingestion: refreshed as ingestion does (safe concurrently).
+                refresh_day_totals([(endpoint.pk, timezone.now().date(), 0)])
             barrier.wait(timeout=10)
             sequences.append(recompute_model(model, trigger="api").sequence)
         except BaseException as exc:  # collected and re-raised in the main thread

@@ -1,0 +1,63 @@
+"""Monthly partitions of the tool-call rollups, on PostgreSQL only (docs/operations.md).
+
+Migration 0010 makes `metrics_toolcallrollup` a table partitioned by range of `day`, one
+partition a month plus a DEFAULT one, so no row is ever refused. Django still sees the same
+model: the primary key is `(id, day)` in the database (a partitioned table's keys contain the
+partition key) and `id` alone in the ORM, which never looks rollups up by id; the unique key
+of ingestion's `ON CONFLICT` already contains `day`. SQLite keeps the plain table.
+"""
+
+from datetime import date
+
+from django.db import connection
+from django.utils import timezone
+
+TABLE = "metrics_toolcallrollup"
+# Partitions are created this far ahead: a month's partition cannot be created once the
+# DEFAULT partition holds rows of that month, and events are never dated this far ahead (§9).
+MONTHS_AHEAD = 2
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def months(first: date, last: date) -> list[date]:
+    """The first days of every month from `first`'s to `last`'s."""
+    month, out = first.replace(day=1), []
+    while month <= last:
+        out.append(month)
+        month = next_month(month)
+    return out
+
+
+def partition_sql(month: date) -> str:
+    return (f"CREATE TABLE IF NOT EXISTS {TABLE}_{month:%Y%m} PARTITION OF {TABLE} "
+            f"FOR VALUES FROM ('{month.isoformat()}') TO ('{next_month(month).isoformat()}')")
+
+
+def is_partitioned(cursor) -> bool:
+    cursor.execute("SELECT relkind FROM pg_class WHERE relname = %s", [TABLE])
+    row = cursor.fetchone()
+    return row is not None and row[0] == "p"
+
+
+def ensure_rollup_partitions(today: date | None = None) -> int:
+    """Creates this month's partition and the next MONTHS_AHEAD ones where missing (the daily
+    retention task calls it); returns how many were created. No-op on SQLite."""
+    if connection.vendor != "postgresql":
+        return 0
+    today = today or timezone.now().date()
+    wanted = months(today, date(today.year + (today.month + MONTHS_AHEAD - 1) // 12,
+                                (today.month + MONTHS_AHEAD - 1) % 12 + 1, 1))
+    created = 0
+    with connection.cursor() as cursor:
+        if not is_partitioned(cursor):
+            return 0
+        for month in wanted:
+            cursor.execute("SELECT 1 FROM pg_class WHERE relname = %s",
+                           [f"{TABLE}_{month:%Y%m}"])
+            if cursor.fetchone() is None:
+                cursor.execute(partition_sql(month))
+                created += 1
+    return created
