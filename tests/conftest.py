@@ -1,7 +1,8 @@
 """Shared fixtures, and the rule for tests that need real PostgreSQL, Redis and Celery.
 
 Integration tests run when DATABASE_URL names PostgreSQL and CELERY_BROKER_URL is set
-(as `.ci/run` does); otherwise they are deselected, with a note. When configured,
+(as `.ci/run` does), `postgresql` tests (PostgreSQL-only features) when DATABASE_URL names
+PostgreSQL; otherwise they are deselected, with a note. When configured,
 an unreachable service is a failure, never a skip.
 """
 
@@ -22,16 +23,22 @@ def services_configured() -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    if services_configured():
-        return
-    deselected = [item for item in items if item.get_closest_marker("integration")]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("integration")]
-        config._exacto_note = (
-            f"{len(deselected)} integration tests deselected: set DATABASE_URL (PostgreSQL) "
-            "and CELERY_BROKER_URL (Redis) to run them, as .ci/run does."
-        )
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    notes = []
+    for marker, runs, needs in (
+        ("integration", services_configured(),
+         "set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)"),
+        ("postgresql", on_postgres, "set DATABASE_URL (PostgreSQL)"),
+    ):
+        if runs:
+            continue
+        deselected = [item for item in items if item.get_closest_marker(marker)]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if not item.get_closest_marker(marker)]
+            notes.append(f"{len(deselected)} {marker} tests deselected: {needs} to run them, "
+                         "as .ci/run does.")
+    config._exacto_note = " ".join(notes)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
