@@ -16,20 +16,28 @@ def visible_runs(viewer: Viewer):
 
 
 def endpoint_label(endpoint) -> str:
-    quant = f" ({endpoint.quantization})" if endpoint.quantization else ""
-    return f"{endpoint.provider.slug}{quant}"
+    return label_of(endpoint.provider.slug, endpoint.quantization)
+
+
+def label_of(provider: str, quantization: str) -> str:
+    return f"{provider} ({quantization})" if quantization else provider
 
 
 def burn_in(model: LLMModel, viewer: Viewer) -> dict[str, dict[str, list[dict]]]:
     """{benchmark slug: {endpoint label: [points]}}, each point a run against days since the
     model's release (METHODOLOGY §6 burn-in)."""
     out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for run in visible_runs(viewer).filter(endpoint__model=model).order_by("run_at", "id"):
-        days = (run.run_at.date() - model.released).days if model.released else None
-        out[run.benchmark.slug][endpoint_label(run.endpoint)].append({
-            "days_since_release": days, "run_at": run.run_at.isoformat(), "score": run.score,
-            "stderr": run.stderr, "samples": run.samples, "source": run.source,
-            "published": run.published_at is not None,
+    # Plain rows, not model instances: a model page reads every run of every endpoint.
+    rows = (viewer.benchmark_runs(BenchmarkRun.objects.filter(endpoint__model=model))
+            .order_by("run_at", "id")
+            .values_list("benchmark__slug", "endpoint__provider__slug", "endpoint__quantization",
+                         "run_at", "score", "stderr", "samples", "source", "published_at"))
+    for slug, provider, quant, run_at, score, stderr, samples, source, published_at in rows:
+        days = (run_at.date() - model.released).days if model.released else None
+        out[slug][label_of(provider, quant)].append({
+            "days_since_release": days, "run_at": run_at.isoformat(), "score": score,
+            "stderr": stderr, "samples": samples, "source": source,
+            "published": published_at is not None,
         })
     return {slug: dict(series) for slug, series in out.items()}
 

@@ -191,3 +191,24 @@ def test_no_email_when_rotation_does_not_change(
     with django_capture_on_commit_callbacks(execute=True):
         post_runs(ingest_client, [run(REF, 80.0, hours_ago=5), run(HOST, 79.0, hours_ago=4)])
     assert mail.outbox == []
+
+
+def test_burn_in_answers_each_visible_run_as_a_point_by_benchmark_and_endpoint(
+        admin_client_api, endpoints):
+    """GET /burn-in/: {benchmark: {"provider (quantization)": [points in run order]}}."""
+    post_runs(admin_client_api, [run(HOST, 70.5, stderr=1.5, samples=30, hours_ago=48),
+                                 run(HOST, 71.0, hours_ago=24), run(REF, 90.0, hours_ago=2)])
+    endpoints[HOST].model.__class__.objects.filter(slug=MODEL).update(released=None)
+    body = admin_client_api.get("/api/v1/burn-in/", {"model": MODEL}).json()
+    runs = {r.score: r for r in BenchmarkRun.objects.all()}
+    # Registered without a quantization: the label is the provider alone.
+    assert endpoints[HOST].quantization == endpoints[REF].quantization == ""
+
+    def point(score, stderr=None, samples=None):
+        return {"days_since_release": None, "run_at": runs[score].run_at.isoformat(),
+                "score": score, "stderr": stderr, "samples": samples, "source": "internal",
+                "published": False}  # posted runs wait for publication; admins see them
+
+    assert body["benchmarks"] == {"aime25": {
+        HOST: [point(70.5, 1.5, 30), point(71.0)], REF: [point(90.0)],
+    }}
