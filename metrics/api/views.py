@@ -10,12 +10,13 @@ from rest_framework.views import APIView
 from metrics.api import serializers as s
 from metrics.api.schema import batch_request
 from metrics.events import has_surrogates
+from metrics.schema_validation.guards import gc_paused
 from metrics.selectors.benchmarks import burn_in, visible_runs
 from metrics.selectors.endpoints import endpoint_rows, home_cards, model_endpoints
 from metrics.selectors.routing import EXACTO, parse_route_model, route
 from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
-from metrics.services.ingest_tool_calls import gc_paused, ingest_tool_calls
+from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.rotation import set_reference
 from providers.api.permissions import (
     AdminOnlyFields,

@@ -37,6 +37,7 @@ from metrics.schema_validation.guards import (
     UnsupportedRegex,
     clock,
     deadline,
+    gc_paused,
     regex,
     with_deadline,
 )
@@ -275,6 +276,11 @@ def compile_safe(schema: object, base: type) -> tuple[Any, str]:
     safe, and format_checker=None keeps Python's `re` from compiling user patterns
     ("format": "regex" in the metaschemas).
     """
+    with gc_paused():  # a collection's pause is not the schema's cost
+        return _compile_within_budget(schema, base)
+
+
+def _compile_within_budget(schema: object, base: type) -> tuple[Any, str]:
     previous = deadline.at
     deadline.at = clock() + COMPILE_BUDGET_MS / 1000
     try:
@@ -300,6 +306,11 @@ def compile_safe(schema: object, base: type) -> tuple[Any, str]:
 
 def check_safe(validator: Any, arguments: object, budget_ms: float) -> CheckResult:
     """The safe validator's verdict on ``arguments`` within ``budget_ms``."""
+    with gc_paused():  # as in compile_safe: a collection's pause is not the schema's cost
+        return _check_within_budget(validator, arguments, budget_ms)
+
+
+def _check_within_budget(validator: Any, arguments: object, budget_ms: float) -> CheckResult:
     previous = deadline.at
     deadline.at = clock() + max(budget_ms, 0.0) / 1000
     try:

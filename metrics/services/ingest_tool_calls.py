@@ -5,11 +5,9 @@ per-user activity and the sampled failures, so a batch is either counted whole
 or not at all, and a resent batch changes nothing.
 """
 
-import gc
 import re
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -26,6 +24,7 @@ from metrics.events import (
 )
 from metrics.models import ROLLUP_COUNTS, FailureSample, IngestBatch
 from metrics.schema_validation import ValidatorCache
+from metrics.schema_validation.guards import gc_paused
 from metrics.services.ingest_names import name_mapper
 from metrics.services.speed_rollups import SpeedDeltas
 from metrics.services.upserts import (
@@ -99,19 +98,6 @@ def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
         with transaction.atomic():
             _store(ready, result, source=source, id_scope=id_scope)
     return result
-
-
-@contextmanager
-def gc_paused():
-    """The cyclic GC off for a block (as it was when the block ends). Parsed JSON and the
-    records made from it hold no reference cycles: the GC would only rescan them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse_items(items: list, now: datetime, result: BatchResult

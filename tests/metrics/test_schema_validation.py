@@ -1,5 +1,6 @@
 """Safe JSON Schema validation of tool arguments (METHODOLOGY.md §1)."""
 
+import math
 import socket
 import threading
 import time
@@ -472,3 +473,36 @@ def test_native_path_refuses_what_it_cannot_take(cache):
     assert result == CheckResult(VALID, "")
     result = cache.check({"type": "string", "maxLength": 0}, "\ud800", arguments_size=8)
     assert result.status == MISMATCH
+
+
+
+def test_a_garbage_collection_is_not_charged_to_a_schema_s_budget():
+    """CI saw a cheap 2020-12 schema cached as over its 500 ms compile budget: a full
+    collection of the test process's heap ran inside the check. Here a collection that
+    pauses 0.6 s is made likely on every allocation; compiling still fits the budget."""
+    import gc
+
+    from jsonschema import Draft202012Validator
+
+    from metrics.schema_validation.guards import deadline
+    from metrics.schema_validation.safe import compile_safe
+
+    schema = {"unevaluatedProperties": {"type": "string"},
+              "properties": {"a": {"type": "integer"}}}
+    paused = []
+
+    def slow_collection(phase, info):
+        if phase == "start" and deadline.at != math.inf and not paused:  # inside a check
+            paused.append(info["generation"])
+            time.sleep(0.6)
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1, 1, 1)
+    gc.callbacks.append(slow_collection)
+    try:
+        validator, reason = compile_safe(schema, Draft202012Validator)
+    finally:
+        gc.callbacks.remove(slow_collection)
+        gc.set_threshold(*thresholds)
+    assert (paused, reason) == ([], "")  # no collection ran inside the check
+    assert validator is not None
