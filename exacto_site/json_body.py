@@ -1,6 +1,5 @@
 """Request bodies for the API: size-bounded, depth-bounded JSON (API.md "Errors")."""
 
-import gc
 import json
 import re
 from itertools import accumulate
@@ -9,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
+
+from metrics.schema_validation.guards import gc_paused
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -60,34 +61,50 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     return _exact_depth_exceeds(text, limit)
 
 
+def read_body(stream) -> bytes:
+    """The whole body, or 413 when it is over EXACTO_MAX_BODY_BYTES."""
+    try:
+        raw = stream.read() if stream is not None else b""
+    except RequestDataTooBig as exc:
+        raise PayloadTooLarge() from exc
+    if len(raw) > settings.EXACTO_MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    return raw
+
+
+def utf8_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise exceptions.ParseError("Body is not UTF-8.") from exc
+
+
+class TooDeep(ValueError):
+    pass
+
+
+def bounded_loads(text: str) -> object:
+    """`json.loads`, refusing (TooDeep) JSON that nests deeper than EXACTO_MAX_JSON_DEPTH.
+    Parsed JSON holds no reference cycles, so the cyclic GC is paused while a large body
+    allocates its ~10^5 objects: left on, it would rescan the whole heap."""
+    limit = settings.EXACTO_MAX_JSON_DEPTH
+    # Cheap pre-check: only scan when the body holds enough brackets to matter.
+    if text.count("{") + text.count("[") > limit and json_depth_exceeds(text, limit):
+        raise TooDeep(f"JSON nests deeper than {limit} levels.")
+    with gc_paused():
+        return json.loads(text)
+
+
 class BoundedJSONParser(JSONParser):
     """JSON parser that answers 413 for oversized and 400 for too-deep bodies."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            raw = stream.read() if stream is not None else b""
-        except RequestDataTooBig as exc:
-            raise PayloadTooLarge() from exc
-        if len(raw) > settings.EXACTO_MAX_BODY_BYTES:
-            raise PayloadTooLarge()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise exceptions.ParseError("Body is not UTF-8.") from exc
+        text = utf8_text(read_body(stream))
         if not text.strip():
             raise exceptions.ParseError("Empty body; a JSON object is required.")
-        # Cheap pre-check: only scan when the body holds enough brackets to matter.
-        limit = settings.EXACTO_MAX_JSON_DEPTH
-        if text.count("{") + text.count("[") > limit and json_depth_exceeds(text, limit):
-            raise exceptions.ParseError(f"JSON nests deeper than {limit} levels.")
-        # Parsed JSON holds no reference cycles, so the cyclic GC has nothing to find here;
-        # left on, it rescans the whole heap while a batch allocates its ~10^5 objects.
-        was_enabled = gc.isenabled()
-        gc.disable()
         try:
-            return json.loads(text)
+            return bounded_loads(text)
+        except TooDeep as exc:
+            raise exceptions.ParseError(str(exc)) from exc
         except (ValueError, RecursionError) as exc:
             raise exceptions.ParseError(f"Body is not valid JSON: {exc}") from exc
-        finally:
-            if was_enabled:
-                gc.enable()

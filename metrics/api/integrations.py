@@ -4,7 +4,6 @@ Thin: parse the body, hand the items to metrics/services/integrations.py, render
 """
 
 import base64
-import json
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,37 +11,12 @@ from rest_framework import exceptions, parsers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exacto_site.json_body import BoundedJSONParser, PayloadTooLarge, json_depth_exceeds
+from exacto_site.json_body import BoundedJSONParser, bounded_loads, read_body, utf8_text
 from metrics.api import serializers as s
 from metrics.api.views import ERRORS, id_scope_of, source_of
-from metrics.services.integrations import ingest_litellm, ingest_otlp
+from metrics.services.integrations import UnparsableLine, ingest_litellm, ingest_otlp
 from metrics.wire import otlp
 from metrics.wire.litellm import OVERRIDES
-
-
-class _Unparsable:
-    """An NDJSON line that is not JSON: rejected by its index, the other lines stored."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-def _read(stream) -> str:
-    raw = stream.read() if stream is not None else b""
-    if len(raw) > settings.EXACTO_MAX_BODY_BYTES:
-        raise PayloadTooLarge()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise exceptions.ParseError("Body is not UTF-8.") from exc
-
-
-def _loads(text: str) -> object:
-    limit = settings.EXACTO_MAX_JSON_DEPTH
-    if text.count("{") + text.count("[") > limit and json_depth_exceeds(text, limit):
-        raise ValueError(f"JSON nests deeper than {limit} levels.")
-    return json.loads(text)
-
 
 _NOT_JSON = object()
 
@@ -53,11 +27,11 @@ class JSONOrNDJSONParser(parsers.BaseParser):
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        text = _read(stream)
+        text = utf8_text(read_body(stream))
         if not text.strip():
             raise exceptions.ParseError("Empty body; a JSON array or NDJSON is required.")
         try:
-            whole = _loads(text)
+            whole = bounded_loads(text)
         except (ValueError, RecursionError):
             whole = _NOT_JSON
         if isinstance(whole, list):
@@ -71,9 +45,9 @@ class JSONOrNDJSONParser(parsers.BaseParser):
             if not line.strip():
                 continue
             try:
-                items.append(_loads(line))
+                items.append(bounded_loads(line))
             except (ValueError, RecursionError) as exc:
-                items.append(_Unparsable(f"line is not JSON: {str(exc)[:200]}"))
+                items.append(UnparsableLine(f"line is not JSON: {str(exc)[:200]}"))
         return items
 
 
@@ -87,9 +61,7 @@ class OTLPProtobufParser(parsers.BaseParser):
     media_type = "application/x-protobuf"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read() if stream is not None else b""
-        if len(raw) > settings.EXACTO_MAX_BODY_BYTES:
-            raise PayloadTooLarge()
+        raw = read_body(stream)
         try:
             return otlp_json_from_protobuf(raw)
         except ValueError as exc:
@@ -159,14 +131,8 @@ class LiteLLMView(APIView):
         if len(items) > limit:
             raise exceptions.ValidationError({"body": f"At most {limit} payloads per batch, "
                                                       f"got {len(items)}."})
-        bad = {i: item.reason for i, item in enumerate(items) if isinstance(item, _Unparsable)}
-        good = [None if i in bad else item for i, item in enumerate(items)]
-        result = ingest_litellm(good, _defaults(request), source=source_of(request),
+        result = ingest_litellm(items, _defaults(request), source=source_of(request),
                                 id_scope=id_scope_of(request))
-        for index, reason in bad.items():
-            result.rejected = [r for r in result.rejected if r["index"] != index]
-            result.reject(index, None, reason)
-        result.rejected.sort(key=lambda entry: entry["index"])
         return Response(s.BatchResultOut(result.as_dict()).data)
 
 

@@ -30,11 +30,24 @@ def _ingest(converted: list[tuple[int, object, dict]], result: BatchResult, sour
     result.rejected.sort(key=lambda entry: entry["index"])
 
 
+class UnparsableLine:
+    """An NDJSON line that is not JSON, kept in its place: refused by its index with
+    `reason`, the other lines stored."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
 def ingest_litellm(payloads: list, defaults: Mapping[str, str], *, source: str,
                    id_scope: str) -> BatchResult:
     result = BatchResult()
-    events = result.sift(payloads, enumerate(payloads),
-                         lambda _, payload: litellm.event_from_payload(payload, defaults))
+
+    def convert(_, payload) -> dict:
+        if isinstance(payload, UnparsableLine):
+            raise ValueError(payload.reason)
+        return litellm.event_from_payload(payload, defaults)
+
+    events = result.sift(payloads, enumerate(payloads), convert)
     _ingest([(index, payloads[index], event) for index, event in events], result, source, id_scope)
     return result
 
