@@ -11,6 +11,8 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from pytest_django.live_server_helper import LiveServer
 from rest_framework.test import APIClient
 
 from providers.models import ApiToken
@@ -114,3 +116,30 @@ def eager_tasks(settings):
 
 
 __all__ = ["settings"]
+
+
+def _assert_test_database():
+    """Never seed or flush a real database: only pytest-django's test database."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert name.startswith("test_") or "memorydb" in name or "mode=memory" in name, (
+        f"refusing to seed/flush {name!r}: not a test database (mark the tests django_db)")
+
+
+@contextlib.contextmanager
+def seeded_live_server(django_db_blocker, seed):
+    """pytest-django's LiveServer over rows `seed()` commits outside any test transaction
+    (a module's pages or verifier read them from another thread), flushed at the end."""
+    with django_db_blocker.unblock():
+        _assert_test_database()
+        seed()
+        server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield server
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            _assert_test_database()
+            call_command("flush", interactive=False, verbosity=0)

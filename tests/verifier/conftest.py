@@ -4,34 +4,25 @@ Same approach as tests/system/browser/conftest.py: pytest-django's LiveServer he
 committed outside any test transaction, flushed when the module ends.
 """
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from pytest_django.live_server_helper import LiveServer
+
+from tests.conftest import seeded_live_server
 
 VERIFIER_DIR = Path(__file__).resolve().parents[2] / "verifier"
 
 
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        name = str(connection.settings_dict["NAME"])
-        assert name.startswith("test_") or "memory" in name, name
+    def seed():
         call_command("seed_demo", "--admin-password", "pw", "--days", "8",
                      "--requests-per-day", "40", verbosity=0)
-        server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield server
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
-            call_command("flush", interactive=False, verbosity=0)
+
+    with seeded_live_server(django_db_blocker, seed) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

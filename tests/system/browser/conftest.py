@@ -17,22 +17,14 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from pytest_django.live_server_helper import LiveServer
+
+from tests.conftest import seeded_live_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-
-
-def _assert_test_database():
-    """Never seed or flush a real database: only pytest-django's test database."""
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    assert name.startswith("test_") or "memorydb" in name or "mode=memory" in name, (
-        f"refusing to seed/flush {name!r}: not a test database (mark the tests django_db)")
 
 
 SKEWED = ("moonshotai/kimi-k2-0905", "groq")
@@ -54,20 +46,13 @@ def plant_schema_mix_skew():
 
 @pytest.fixture(scope="module")
 def demo_server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        _assert_test_database()
+    def seed():
         call_command("seed_demo", "--admin-password", "pw", "--days", "10",
                      "--requests-per-day", "40", verbosity=0)
         plant_schema_mix_skew()
-        server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            yield server
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
-            _assert_test_database()
-            call_command("flush", interactive=False, verbosity=0)
+
+    with seeded_live_server(django_db_blocker, seed) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
