@@ -60,6 +60,12 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+def _documented(field: type) -> type:
+    """The slug field's JSON Schema, from the fragment and length it checks with."""
+    return extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(field.fragment),
+                                "maxLength": field.max_length_of})(field)
+
+
 class _SlugField(StrictCharField):
     """A slug of providers/slugs.py: checked with `fullmatch`, shown as a JSON Schema pattern."""
 
@@ -77,15 +83,13 @@ class _SlugField(StrictCharField):
         return value
 
 
-@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.MODEL),
-                      "maxLength": slugs.MODEL_MAX_LENGTH})
+@_documented
 class ModelSlugField(_SlugField):
     fragment, max_length_of = slugs.MODEL, slugs.MODEL_MAX_LENGTH
     message = "Model slugs look like author/name."
 
 
-@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.MODEL_BASE),
-                      "maxLength": slugs.MODEL_MAX_LENGTH})
+@_documented
 class ModelBaseSlugField(ModelSlugField):
     """A model without a routing variant: what registration takes (API.md 1.1)."""
 
@@ -102,15 +106,13 @@ class ModelBaseSlugField(ModelSlugField):
         return value
 
 
-@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.BENCHMARK),
-                      "maxLength": slugs.BENCHMARK_MAX_LENGTH})
+@_documented
 class BenchmarkSlugField(_SlugField):
     fragment, max_length_of = slugs.BENCHMARK, slugs.BENCHMARK_MAX_LENGTH
     message = "Benchmark slugs are lowercase letters, digits, '_' and '-'."
 
 
-@extend_schema_field({"type": "string", "pattern": slugs.schema_pattern(slugs.PROVIDER),
-                      "maxLength": slugs.PROVIDER_MAX_LENGTH})
+@_documented
 class ProviderSlugField(_SlugField):
     fragment, max_length_of = slugs.PROVIDER, slugs.PROVIDER_MAX_LENGTH
     message = "Provider slugs are lowercase letters, digits and hyphens."
