@@ -228,18 +228,25 @@ def accuracy_rule(
     return RuleVerdict(Rule.ACCURACY, passed, reason, figures)
 
 
+def propensity_sources(endpoints: Sequence[EndpointFigures], settings: PoolSettings
+                       ) -> list[tuple[EndpointFigures, float]]:
+    """(endpoint, propensity) of the endpoints §7 rule 4's range rests on: enough data and
+    requests where the model may choose."""
+    return [
+        (e, p)
+        for e in endpoints
+        if has_enough_data(e, settings)
+        and (p := rate(e.propensity_with_calls, e.propensity_requests)) is not None
+    ]
+
+
 def propensity_range(endpoints: Sequence[EndpointFigures], settings: PoolSettings) -> Range | None:
     """§7 rule 4's normal range, from endpoints with enough data.
 
     Centred on the reference endpoint's propensity when a reference endpoint
     has enough data, else on the median. None when no endpoint qualifies.
     """
-    qualified = [
-        (e, p)
-        for e in endpoints
-        if has_enough_data(e, settings)
-        and (p := rate(e.propensity_with_calls, e.propensity_requests)) is not None
-    ]
+    qualified = propensity_sources(endpoints, settings)
     references = sorted((e.key, p) for e, p in qualified if e.is_reference)
     # A model should have one reference; the smallest key keeps the choice
     # stable if data ever says otherwise.

@@ -21,8 +21,8 @@ from metrics.pools import (
     PoolResult,
     PoolSettings,
     diff_pools,
-    has_enough_data,
     judge_pool,
+    propensity_sources,
     verdict_to_dict,
 )
 from metrics.public_cache import bump
@@ -91,7 +91,6 @@ def model_figures(
 
 def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
     band = result.propensity_range
-    settings_ = pool_settings()
     return {
         "best_lower_bound": result.best_lower_bound,
         "best_endpoint": result.best_endpoint,
@@ -102,8 +101,8 @@ def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
         # threshold's value only when all of them are its own endpoints.
         "sources": {
             "accuracy": [result.best_endpoint] if result.best_endpoint else [],
-            "propensity": [f.key for f in figures if has_enough_data(f, settings_)
-                           and f.propensity_requests > 0] if band else [],
+            "propensity": [f.key for f, _ in propensity_sources(figures, pool_settings())]
+                          if band else [],
             "ignores": [f.key for f in figures if f.ignore_rate is not None],
         },
     }
