@@ -291,7 +291,7 @@ class AliasInline(admin.TabularInline):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "website", "endpoint_count", "status")
+    list_display = ("slug", "name", "routing_name", "website", "endpoint_count", "status")
     list_filter = ("status",)
     search_fields = ("slug", "name", "aliases__alias")
     inlines = [AliasInline]

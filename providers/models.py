@@ -37,6 +37,11 @@ class Provider(models.Model):
                             validators=[provider_slug_validator])
     name = models.CharField(max_length=128, blank=True)
     website = models.URLField(blank=True)
+    routing_name = models.CharField(
+        max_length=128, blank=True,
+        help_text="How routers name this provider in an OpenRouter-style `provider` object "
+        "(the route's provider_preferences, API.md 1.1); empty means the slug.",
+    )
     status = models.CharField(
         max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.APPROVED,
         db_default=ApprovalStatus.APPROVED,
@@ -58,6 +63,10 @@ class Provider(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.slug
+
+    @property
+    def routing(self) -> str:
+        return self.routing_name or self.slug
 
 
 class ProviderAlias(models.Model):

@@ -399,6 +399,9 @@ class ErrorOut(serializers.Serializer):
 
 class RouteProviderOut(serializers.Serializer):
     provider = serializers.CharField()
+    routing_name = serializers.CharField(
+        help_text="The provider's name for routers (admin-editable, default the slug): what "
+        "`provider_preferences` lists.")
     quantization = serializers.CharField()
     tier = serializers.ChoiceField(choices=Tier.choices, allow_null=True,
                                    help_text="Null outside a computed pool.")
@@ -428,11 +431,11 @@ class RouteOut(serializers.Serializer):
     excluded = RouteExcludedOut(many=True)
     provider_preferences = serializers.SerializerMethodField(
         help_text="The route as an OpenRouter-style `provider` object (API.md 1.1); a "
-        "provider's routing name is its slug.")
+        "provider appears by its routing name (admin-editable, default the slug).")
 
     @extend_schema_field(ProviderPreferencesOut)
     def get_provider_preferences(self, route) -> dict:
-        names = list(dict.fromkeys(get_attribute(entry, ["provider"])
+        names = list(dict.fromkeys(get_attribute(entry, ["routing_name"])
                                    for entry in get_attribute(route, ["providers"])))
         return ProviderPreferencesOut(
             {"order": names, "only": names, "allow_fallbacks": False}).data

@@ -28,13 +28,13 @@ def route(model: LLMModel, variant: str | None) -> dict:
     )
     return {
         "model": model.slug, "variant": None, "computed_at": None, "fallback": False,
-        "providers": [
-            {"provider": e.provider.slug, "quantization": e.quantization, "tier": None,
-             "forced": False}
-            for e in endpoints
-        ],
-        "excluded": [],
+        "providers": [_entry(e) for e in endpoints], "excluded": [],
     }
+
+
+def _entry(endpoint: Endpoint, tier: str | None = None, forced: bool = False) -> dict:
+    return {"provider": endpoint.provider.slug, "routing_name": endpoint.provider.routing,
+            "quantization": endpoint.quantization, "tier": tier, "forced": forced}
 
 
 def _exacto_route(model: LLMModel) -> dict:
@@ -45,8 +45,7 @@ def _exacto_route(model: LLMModel) -> dict:
         in_rotation = (Endpoint.objects.filter(model=model, rotation_status=RotationStatus.ACTIVE)
                        .approved()
                        .select_related("provider").order_by("provider__slug", "quantization"))
-        providers = [{"provider": e.provider.slug, "quantization": e.quantization,
-                      "tier": None, "forced": False} for e in in_rotation]
+        providers = [_entry(e) for e in in_rotation]
         return {"model": model.slug, "variant": EXACTO, "computed_at": None,
                 "fallback": bool(providers), "providers": providers, "excluded": []}
     verdicts = list(snapshot.verdicts.select_related("endpoint__provider"))
@@ -57,11 +56,8 @@ def _exacto_route(model: LLMModel) -> dict:
         "variant": EXACTO,
         "computed_at": snapshot.checked_at.isoformat(),  # the last recompute (API.md 1.1)
         "fallback": snapshot.fallback,
-        "providers": [
-            {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
-             "tier": v.tier, "forced": v.forced == OverrideAction.FORCE_IN}
-            for v in members
-        ],
+        "providers": [_entry(v.endpoint, v.tier, v.forced == OverrideAction.FORCE_IN)
+                      for v in members],
         "excluded": [
             {"provider": v.endpoint.provider.slug, "quantization": v.endpoint.quantization,
              "tier": v.tier, "failed": v.failed or (["override"] if v.forced else []),

@@ -3,13 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from metrics.models import PoolVerdict, ToolCallRollup
 from metrics.services.pools import recompute_model
 from metrics.services.rotation import set_rotation
 from metrics.services.upserts import rebuild_day_totals
-from providers.models import Endpoint, LLMModel
+from providers.models import Endpoint, LLMModel, Provider
 from tests.metrics.api.helpers import MODEL, good, post_events, register
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +86,27 @@ def test_provider_preferences_paste_the_pool_into_an_openrouter_provider_object(
     assert body["provider_preferences"] == {
         "order": ["alpha", "gamma", "beta"], "only": ["alpha", "gamma", "beta"],
         "allow_fallbacks": False}
+
+
+def test_an_admin_renames_a_providers_routing_name_and_the_next_route_answer_uses_it(
+        anon_client, scenario):
+    before = route(anon_client, f"{MODEL}:exacto")  # now in the public cache
+    assert [p["routing_name"] for p in before["providers"]] == ["alpha", "gamma", "beta"]
+    staff = get_user_model().objects.create_superuser("root", "r@example.com", "pw-123456-x")
+    admin = Client()
+    admin.force_login(staff)
+    gamma = Provider.objects.get(slug="gamma")
+    form = admin.get(f"/admin/providers/provider/{gamma.pk}/change/")
+    assert b'name="routing_name"' in form.content
+    response = admin.post(f"/admin/providers/provider/{gamma.pk}/change/", {
+        "slug": "gamma", "name": "", "routing_name": "Gamma-Cloud", "website": "",
+        "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0"})
+    assert response.status_code == 302, response.content[:2000]
+    body = route(anon_client, f"{MODEL}:exacto")
+    assert [p["provider"] for p in body["providers"]] == ["alpha", "gamma", "beta"]
+    assert [p["routing_name"] for p in body["providers"]] == ["alpha", "Gamma-Cloud", "beta"]
+    assert body["provider_preferences"]["order"] == ["alpha", "Gamma-Cloud", "beta"]
+    assert body["provider_preferences"]["only"] == ["alpha", "Gamma-Cloud", "beta"]
 
 
 def test_excluded_endpoints_name_their_failed_rule_and_tier(anon_client, scenario):
