@@ -174,3 +174,26 @@ def test_partitions_before_the_cutoff_are_dropped_the_straddling_one_trimmed(ret
     assert expire_old_rollups(TODAY)["rollups"] == 0
     _rollup(endpoint, date(2031, 3, 8), 1)
     assert _partition_of(date(2031, 3, 8)) == f"{TABLE}_203103"
+
+
+@pytest.mark.postgresql
+def test_a_run_waits_for_one_in_progress(retention):
+    """A run holding the retention lock (another worker's transaction) makes a second wait:
+    here it gives up after lock_timeout instead, and has removed nothing."""
+    import psycopg
+    from django.db.utils import OperationalError
+
+    from metrics.services.retention import RETENTION_LOCK
+
+    endpoint = EndpointFactory()
+    _rollup(endpoint, date(2001, 1, 1), 1)
+    _constraints_checked()
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"],
+                         password=db["PASSWORD"], dbname=db["NAME"], autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", RETENTION_LOCK)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '300ms'")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            expire_old_rollups(TODAY)
+    assert ToolCallRollup.objects.filter(day=date(2001, 1, 1)).exists()
