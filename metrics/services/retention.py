@@ -61,9 +61,11 @@ def _expire_rollups_postgresql(cutoff: date) -> tuple[int, int]:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(name)} "  # noqa: S608
                            "WHERE day < %s", [cutoff])
             rows += cursor.rowcount
-        for name in drop:  # counted before DETACH locks the table; no batch writes there
+        counts = {}
+        for name in drop:  # counted before the first DETACH locks the table (no batch writes there)
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(name)}")  # noqa: S608
-            count = cursor.fetchone()[0]
+            counts[name] = cursor.fetchone()[0]
+        for name, count in counts.items():
             partitions.drop_partition(cursor, name)
             logger.info("rollup retention: dropped partition %s (%d rows, cutoff %s)",
                         name, count, cutoff)
