@@ -258,9 +258,14 @@ EXACTO_WINDOW_DAYS = env.int("EXACTO_WINDOW_DAYS", default=7)
 EXACTO_APP_DAILY_CAP = env.int("EXACTO_APP_DAILY_CAP", default=1000)
 # Failing calls kept per endpoint × day × outcome for providers to debug.
 EXACTO_FAILURE_SAMPLES_PER_DAY = env.int("EXACTO_FAILURE_SAMPLES_PER_DAY", default=20)
-# Retention of raw rows, expired daily by a periodic task (rollups are kept).
+# Retention, expired daily by a periodic task (metrics/services/retention.py).
 EXACTO_FAILURE_SAMPLE_RETENTION_DAYS = env.int("EXACTO_FAILURE_SAMPLE_RETENTION_DAYS", default=90)
 EXACTO_EVENT_KEY_RETENTION_DAYS = env.int("EXACTO_EVENT_KEY_RETENTION_DAYS", default=30)
+# Rollups, daily totals, speed and availability rollups: the longest read is 366 days (`days`
+# of /data/ and the API) back from an endpoint's last published day, which an embargo of up to
+# 365 days leaves behind today: 731 keeps every such window. Never less than
+# EXACTO_EVENT_MAX_AGE_DAYS + 1 (days ingestion still writes to are never expired).
+EXACTO_ROLLUP_RETENTION_DAYS = env.int("EXACTO_ROLLUP_RETENTION_DAYS", default=731)
 # §6 default tolerance of a new benchmark (points).
 EXACTO_DEFAULT_TOLERANCE = env.float("EXACTO_DEFAULT_TOLERANCE", default=3.0)
 # §11 active probes: the default suite, the default schedule of an endpoint, how often beat

@@ -9,7 +9,7 @@ from metrics.services.partitions import ensure_rollup_partitions
 from metrics.services.pools import recompute_all, recompute_models
 from metrics.services.probes import claim_due_probes, probe_with_settings, run_claimed
 from metrics.services.publication import end_embargoes
-from metrics.services.retention import expire_old_rows
+from metrics.services.retention import expire_old_rollups, expire_old_rows
 from providers.choices import ApprovalStatus
 from providers.models import LLMModel
 
@@ -50,8 +50,10 @@ def publish_due_results() -> int:
 
 @shared_task(name="metrics.expire_old_rows")
 def expire_rows() -> dict:
-    ensure_rollup_partitions()  # next months' rollup partitions, ahead of their data
-    return expire_old_rows()
+    """Daily: creates the next months' rollup partitions ahead of their data, expires raw
+    rows, then rollups past their retention; returns the rows removed, by kind."""
+    ensure_rollup_partitions()
+    return {**expire_old_rows(), **expire_old_rollups()}
 
 
 @shared_task(name="metrics.run_due_probes")

@@ -10,6 +10,8 @@ Pure module: no Django.
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,14 @@ from metrics.schema_validation.fast import (
 )
 from metrics.schema_validation.native import MAX_NATIVE_ARGUMENTS, compile_native
 from metrics.schema_validation.safe import check_safe, compile_safe, draft_of, scan
+
+# safe.py's reason for a compile past COMPILE_BUDGET_MS: it may be a stall of this process,
+# not the schema's cost, so such a schema is compiled again after a back-off that doubles from
+# RETRY_FIRST_SECONDS to RETRY_MAX_SECONDS while it keeps exceeding (each attempt under the
+# same budget; unchecked in between). Other unusable reasons are the schema's own: kept.
+OVER_BUDGET = "schema check exceeded its time budget"
+RETRY_FIRST_SECONDS = 60.0
+RETRY_MAX_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +85,14 @@ class ValidatorCache:
     immutable and the deadline is thread-local.
     """
 
-    def __init__(self, maxsize: int = 1024) -> None:
+    def __init__(self, maxsize: int = 1024, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.maxsize = maxsize
         self._entries: LRU[bytes, Compiled] = LRU(maxsize)
+        # Schemas whose compile ran over its budget: key -> (entry, retry at, back-off).
+        # Not in _entries, so every read of those (hits included) finds them only here.
+        self._over_budget: dict[bytes, tuple[Compiled, float, float]] = {}
+        self._clock = clock
         # Canonical text -> digest: tool tables keep their canonical strings,
         # whose hash Python caches, so a hit skips re-hashing with sha256.
         self._digests: dict[str, bytes] = {}
@@ -85,7 +100,7 @@ class ValidatorCache:
         self.misses = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._over_budget)
 
     def compiled(self, schema: object, canonical: str) -> Compiled:
         """The compiled form of ``schema`` whose canonical JSON is ``canonical``."""
@@ -99,10 +114,28 @@ class ValidatorCache:
         if entry is not None:
             self.hits += 1
             return entry
+        backoff = 0.0
+        over = self._over_budget.get(key)
+        if over is not None:
+            entry, retry_at, backoff = over
+            now = self._clock()
+            if now < retry_at:
+                self.hits += 1
+                return entry
+            # Claimed: other threads keep the entry until this attempt ends.
+            self._over_budget[key] = (entry, now + backoff, backoff)
         self.misses += 1
         # Compiled outside any lock: another thread may compile the same schema
         # concurrently, which only costs time.
         entry = compile_schema(schema)
+        if entry.unusable == OVER_BUDGET:
+            backoff = min(2 * backoff, RETRY_MAX_SECONDS) if backoff else RETRY_FIRST_SECONDS
+            if over is None and len(self._over_budget) >= self.maxsize:
+                self._over_budget.clear()
+            self._over_budget[key] = (entry, self._clock() + backoff, backoff)
+            return entry
+        if over is not None:
+            self._over_budget.pop(key, None)
         self._entries.put(key, entry)
         return entry
 

@@ -506,3 +506,78 @@ def test_a_garbage_collection_is_not_charged_to_a_schema_s_budget():
         gc.set_threshold(*thresholds)
     assert (paused, reason) == ([], "")  # no collection ran inside the check
     assert validator is not None
+
+
+# --- a compile over its budget is retried (cache.py OVER_BUDGET) ---------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _stall(monkeypatch, stalled: bool) -> None:
+    """A stalled process, for real: every compile's deadline (safe.py reads its budget at each
+    compile) has passed before it starts; then the documented budget again."""
+    from metrics.schema_validation import safe
+    from metrics.schema_validation.common import COMPILE_BUDGET_MS
+
+    monkeypatch.setattr(safe, "COMPILE_BUDGET_MS", -1.0 if stalled else COMPILE_BUDGET_MS)
+
+
+def test_a_compile_over_its_budget_is_retried_after_a_doubling_back_off(monkeypatch):
+    from metrics.schema_validation.cache import OVER_BUDGET, RETRY_FIRST_SECONDS
+
+    clock = _Clock()
+    cache = ValidatorCache(clock=clock)
+    _stall(monkeypatch, True)
+    assert cache.check(WEATHER, {"city": "a"}) == CheckResult(UNCHECKED, OVER_BUDGET)
+    compiles = 1
+    for backoff in (RETRY_FIRST_SECONDS, 2 * RETRY_FIRST_SECONDS):
+        clock.now += backoff - 1
+        assert cache.check(WEATHER, {"city": "a"}).status == UNCHECKED
+        assert cache.misses == compiles  # not compiled again before its time
+        clock.now += 1
+        assert cache.check(WEATHER, {"city": "a"}).status == UNCHECKED  # retried, still over
+        compiles += 1
+        assert cache.misses == compiles
+    _stall(monkeypatch, False)
+    clock.now += 4 * RETRY_FIRST_SECONDS - 1
+    assert cache.check(WEATHER, {"city": "a"}).status == UNCHECKED
+    clock.now += 1
+    assert cache.check(WEATHER, {"city": "a"}).status == VALID  # healed
+    assert cache.check(WEATHER, {"city": 1}).status == MISMATCH
+    assert (cache.misses, len(cache)) == (compiles + 1, 1)
+
+
+def test_the_back_off_stops_doubling_at_its_cap(monkeypatch):
+    from metrics.schema_validation.cache import RETRY_MAX_SECONDS
+
+    clock = _Clock()
+    cache = ValidatorCache(clock=clock)
+    _stall(monkeypatch, True)
+    gaps, last = [], clock.now
+    cache.check(WEATHER, {})
+    for _ in range(20_000):  # seconds: 60 + 120 + … + 1920, then the cap three times
+        if len(gaps) == 9:
+            break
+        clock.now += 1
+        misses = cache.misses
+        cache.check(WEATHER, {})
+        if cache.misses > misses:
+            gaps.append(clock.now - last)
+            last = clock.now
+    assert gaps == [60, 120, 240, 480, 960, 1920, *[RETRY_MAX_SECONDS] * 3]
+
+
+def test_a_schema_unusable_for_its_own_reasons_is_not_compiled_again():
+    clock = _Clock()
+    cache = ValidatorCache(clock=clock)
+    dialect = {"$schema": "https://example.com/mine", "type": "object"}
+    assert cache.check(dialect, {}).status == UNCHECKED
+    clock.now += 10 ** 7
+    assert cache.check(dialect, {}).status == UNCHECKED
+    assert (cache.misses, cache.hits) == (1, 1)

@@ -1,4 +1,5 @@
-"""Raw rows expire; rollups stay (docs/design.md scale-out)."""
+"""Raw rows expire after their own retentions; rollups keep theirs, which is longer
+(docs/design.md scale-out; tests/metrics/services/test_rollup_retention.py)."""
 
 from datetime import timedelta
 
@@ -12,9 +13,10 @@ from tests.factories import EndpointFactory
 
 
 @pytest.mark.django_db
-def test_old_samples_and_keys_expire_and_rollups_stay(settings):
+def test_old_samples_and_keys_expire_and_rollups_within_their_retention_stay(settings):
     settings.EXACTO_FAILURE_SAMPLE_RETENTION_DAYS = 90
     settings.EXACTO_EVENT_KEY_RETENTION_DAYS = 30
+    settings.EXACTO_ROLLUP_RETENTION_DAYS = 731
     endpoint = EndpointFactory()
     today = timezone.now().date()
     for days, event_id in ((91, "old"), (89, "recent")):
@@ -29,4 +31,6 @@ def test_old_samples_and_keys_expire_and_rollups_stay(settings):
     assert list(FailureSample.objects.values_list("event_id", flat=True)) == ["recent"]
     assert list(EventKey.objects.values_list("key", flat=True)) == ["k-new"]
     assert ToolCallRollup.objects.count() == 1
-    assert expire_rows() == {"failure_samples": 0, "event_keys": 0}
+    result = expire_rows()
+    assert (result["failure_samples"], result["event_keys"], result["rollups"]) == (0, 0, 0)
+    assert ToolCallRollup.objects.count() == 1
