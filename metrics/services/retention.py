@@ -2,8 +2,9 @@
 
 Failure samples and idempotency keys are not needed forever: a sample older than the
 retention has been seen, and a gateway resends a batch within minutes, not months (an event
-id resent after its key expired would count again). Rollups, their daily totals and the speed
-and availability rollups are kept `EXACTO_ROLLUP_RETENTION_DAYS`, longer than any read of
+id resent after its key expired would count again). Rollups, their daily totals, the speed
+and availability rollups and the daily user activity (ignore rates' denominators, §5, read
+over the same windows) are kept `EXACTO_ROLLUP_RETENTION_DAYS`, longer than any read of
 them reaches back; on PostgreSQL whole monthly rollup partitions are dropped.
 """
 
@@ -21,6 +22,7 @@ from metrics.models import (
     SpeedRollup,
     ToolCallDayTotal,
     ToolCallRollup,
+    UserActivity,
 )
 from metrics.services import partitions
 from metrics.services.upserts import TOTALS_LOCK_SLOTS, TOTALS_LOCK_SPACE
@@ -76,8 +78,9 @@ def _expire_rollups_postgresql(cutoff: date) -> tuple[int, int]:
 @transaction.atomic
 def expire_old_rollups(today: date | None = None) -> dict[str, int]:
     """Removes the rollups of days before the cutoff and, in the same transaction, those
-    days' daily totals (no total outlives its rollups: docs/decisions.md "Daily totals") and
-    speed and availability rollups. Idempotent; concurrent runs queue on an advisory lock."""
+    days' daily totals (no total outlives its rollups: docs/decisions.md "Daily totals"),
+    speed and availability rollups and user activity. Idempotent; concurrent runs queue on
+    an advisory lock."""
     cutoff = rollup_cutoff(today or timezone.now().date())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # a second run waits, then finds nothing left
@@ -86,12 +89,14 @@ def expire_old_rollups(today: date | None = None) -> dict[str, int]:
     totals, _ = ToolCallDayTotal.objects.filter(**before).delete()
     speed, _ = SpeedRollup.objects.filter(**before).delete()
     availability, _ = AvailabilityRollup.objects.filter(**before).delete()
+    activity, _ = UserActivity.objects.filter(**before).delete()
     if connection.vendor == "postgresql":
         rollups, dropped = _expire_rollups_postgresql(cutoff)  # last: DETACH locks the table
     else:
         (rollups, _), dropped = ToolCallRollup.objects.filter(**before).delete(), 0
     result = {"rollups": rollups, "rollup_partitions": dropped, "day_totals": totals,
-              "speed_rollups": speed, "availability_rollups": availability}
+              "speed_rollups": speed, "availability_rollups": availability,
+              "user_activity": activity}
     if any(result.values()):
         logger.info("rollup retention before %s: %s", cutoff, result)
     return result

@@ -9,7 +9,13 @@ from django.db import connection
 
 from metrics.api.admin_views import ShareIn
 from metrics.api.serializers import EndpointsQueryIn
-from metrics.models import AvailabilityRollup, SpeedRollup, ToolCallDayTotal, ToolCallRollup
+from metrics.models import (
+    AvailabilityRollup,
+    SpeedRollup,
+    ToolCallDayTotal,
+    ToolCallRollup,
+    UserActivity,
+)
 from metrics.selectors.exports import export_scope
 from metrics.services.partitions import TABLE, partition_sql
 from metrics.services.retention import expire_old_rollups, rollup_cutoff
@@ -37,6 +43,7 @@ def _rollup(endpoint, day, calls, app=""):
     SpeedRollup.objects.get_or_create(endpoint=endpoint, day=day, bucket=3,
                                       defaults={"latency": calls})
     AvailabilityRollup.objects.get_or_create(endpoint=endpoint, day=day, defaults={"ok": calls})
+    UserActivity.objects.get_or_create(model_id=endpoint.model_id, user_hash="u" * 64, day=day)
 
 
 def _rows(model, since: date | None = None) -> set:
@@ -78,25 +85,29 @@ def test_rows_before_the_cutoff_go_with_their_totals(retention):
             _rollup(endpoint, day, 9, app="b")
     rebuild_day_totals()
     kept = {model: _rows(model, retention)
-            for model in (ToolCallRollup, ToolCallDayTotal, SpeedRollup, AvailabilityRollup)}
+            for model in (ToolCallRollup, ToolCallDayTotal, SpeedRollup, AvailabilityRollup,
+                          UserActivity)}
     _constraints_checked()
 
     result = expire_old_rollups(TODAY)
 
     assert (result["rollups"], result["day_totals"]) == (8, 4)  # 2 endpoints × 2 days × apps
     assert (result["speed_rollups"], result["availability_rollups"]) == (4, 4)
+    assert result["user_activity"] == 4  # 2 models × 2 days
     for model, rows in kept.items():
         assert _rows(model) == rows, model.__name__
     assert sorted(set(ToolCallRollup.objects.values_list("day", flat=True))) == [retention, TODAY]
     _totals_are_the_rollups_sums()
     assert expire_old_rollups(TODAY) == {"rollups": 0, "rollup_partitions": 0, "day_totals": 0,
-                                         "speed_rollups": 0, "availability_rollups": 0}
+                                         "speed_rollups": 0, "availability_rollups": 0,
+                                         "user_activity": 0}
 
 
 def test_the_daily_task_reports_raw_rows_and_rollups(settings):
     result = expire_rows()
     assert set(result) == {"failure_samples", "event_keys", "rollups", "rollup_partitions",
-                           "day_totals", "speed_rollups", "availability_rollups"}
+                           "day_totals", "speed_rollups", "availability_rollups",
+                           "user_activity"}
 
 
 # --- PostgreSQL: monthly partitions ----------------------------------------------------------
@@ -152,7 +163,8 @@ def test_partitions_before_the_cutoff_are_dropped_the_straddling_one_trimmed(ret
     assert {day: _partition_of(day) for day in days} == days
     rebuild_day_totals()
     kept = {model: _rows(model, retention)
-            for model in (ToolCallRollup, ToolCallDayTotal, SpeedRollup, AvailabilityRollup)}
+            for model in (ToolCallRollup, ToolCallDayTotal, SpeedRollup, AvailabilityRollup,
+                          UserActivity)}
     # The test database's own partitions (the months around the day it was migrated) are
     # before 2031's cutoff as well: they go too, and are counted.
     older = {name for name in _partitions() if name[-6:].isdigit() and name[-6:] < "203101"}
@@ -162,7 +174,7 @@ def test_partitions_before_the_cutoff_are_dropped_the_straddling_one_trimmed(ret
 
     gone = {f"{TABLE}_203101", f"{TABLE}_203102", *older}
     assert result == {"rollups": 8, "rollup_partitions": len(gone), "day_totals": 4,
-                      "speed_rollups": 4, "availability_rollups": 4}
+                      "speed_rollups": 4, "availability_rollups": 4, "user_activity": 4}
     assert not gone & _tables()  # detached and dropped, not left behind as plain tables
     assert {f"{TABLE}_203103", f"{TABLE}_203104", f"{TABLE}_default"} <= _partitions()
     for model, rows in kept.items():
