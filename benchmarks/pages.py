@@ -30,18 +30,14 @@ REPEATS = 10
 APPS = [f"app-{i:02d}" for i in range(20)]
 
 
-def main() -> None:
-    c.setup_django()
-    c.reset_data()
-    from django.test import Client
+def load() -> tuple:
+    """The data set: returns (the 1x model, the 10x-apps model, the 10x-history model)."""
     from django.utils import timezone
 
     from metrics.models import Benchmark, BenchmarkRun
-    from metrics.public_cache import bump
     from metrics.services.pools import recompute_all
-    from providers.models import Endpoint, LLMModel
+    from providers.models import LLMModel
 
-    c.log(f"== pages benchmark ({c.machine()}, {date.today()}) ==")
     started = time.perf_counter()
     by_model = syn.create_catalogue(5, 10, prefix="pages", published=True)
     endpoint_ids = [pk for pks in by_model.values() for pk in pks]
@@ -70,8 +66,20 @@ def main() -> None:
           f"speed histograms ({speed_rows:,} rows), pools, in {time.perf_counter() - started:.1f}s")
 
     model = LLMModel.objects.filter(slug__startswith="pages-").order_by("slug").first()
-    wide_model = LLMModel.objects.get(pk=next(iter(wide)))
-    long_model = LLMModel.objects.get(pk=next(iter(long)))
+    return (model, LLMModel.objects.get(pk=next(iter(wide))),
+            LLMModel.objects.get(pk=next(iter(long))))
+
+
+def main() -> None:
+    c.setup_django()
+    c.reset_data()
+    from django.test import Client
+
+    from metrics.public_cache import bump
+    from providers.models import Endpoint
+
+    c.log(f"== pages benchmark ({c.machine()}, {date.today()}) ==")
+    model, wide_model, long_model = load()
     provider = Endpoint.objects.select_related("provider").first().provider
     pages = [
         ("/", "/", None),

@@ -1,0 +1,81 @@
+"""§4's app-matched accuracy per model, stored for published-only readers (AppMatchedFigures).
+
+Of a model page's figures only this one reads a row per app (endpoint × app × day in the
+window). What it is computed from, for a reader who sees published figures only, is fixed
+by few values: each endpoint's window, its publication (rows of published generations are
+never rewritten: ingestion adds later counts to the next generation) and the cap. Those
+values, hashed, are the stored row's key; a reader with the same key reads the stored
+figures, any other reader computes them (and a published-only reader stores them).
+
+A publication that commits between reading the endpoints and the rollups leaves newer
+figures under the older key, read only by readers who still hold the older publication —
+never older figures under the newer key.
+"""
+
+import hashlib
+import json
+from datetime import date
+
+from django.conf import settings
+from django.utils import timezone
+
+from metrics.models import AppMatchedFigures
+from providers.models import Endpoint
+
+# Bumped when the computation changes, so that stored figures of older code are not read.
+FORMULA = 1
+
+Window = tuple[date, date, bool]  # first day, last day, published rows only
+
+
+def group_key(endpoints: list[Endpoint], windows: dict[int, Window]) -> str | None:
+    """The key of one model's figures as read through `windows`; None when a window
+    includes unpublished days (such figures change with every ingested batch)."""
+    inputs = []
+    for endpoint in sorted(endpoints, key=lambda e: e.pk):
+        window = windows.get(endpoint.pk)
+        if window is None:
+            continue  # no window: no rows, no figure, and no influence on the others'
+        start, end, published_only = window
+        if not published_only:
+            return None
+        inputs.append([endpoint.pk, endpoint.publication, start.isoformat(), end.isoformat()])
+    text = json.dumps([FORMULA, settings.EXACTO_APP_DAILY_CAP, inputs], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored(keys: dict[int, str | None]) -> dict[int, dict[int, dict]]:
+    """Per model whose stored key equals the one given: app-matched figures by endpoint id.
+    One query (none when no key may be stored)."""
+    wanted = {model_id: key for model_id, key in keys.items() if key is not None}
+    if not wanted:
+        return {}
+    rows = AppMatchedFigures.objects.filter(model_id__in=list(wanted)).values_list(
+        "model_id", "key", "figures")
+    return {model_id: {int(pk): figures for pk, figures in found.items()}
+            for model_id, key, found in rows if wanted[model_id] == key}
+
+
+def store(figures: dict[int, tuple[str, dict[int, dict]]]) -> None:
+    """Replaces each model's stored figures (model id: (key, figures by endpoint id)), in
+    one statement."""
+    if not figures:
+        return
+    now = timezone.now()
+    AppMatchedFigures.objects.bulk_create(
+        [AppMatchedFigures(model_id=model_id, key=key, computed_at=now,
+                           figures={str(pk): value for pk, value in found.items()})
+         for model_id, (key, found) in sorted(figures.items())],
+        update_conflicts=True, unique_fields=["model"],
+        update_fields=["key", "figures", "computed_at"],
+    )
+
+
+def forget(endpoint_ids=None) -> None:
+    """Drops the stored figures of these endpoints' models (all, without ids): for rollups
+    written or deleted outside ingestion, which may change published rows."""
+    rows = AppMatchedFigures.objects.all()
+    if endpoint_ids is not None:
+        rows = rows.filter(model_id__in=Endpoint.objects.filter(pk__in=list(endpoint_ids))
+                           .values("model_id"))
+    rows.delete()
