@@ -14,13 +14,17 @@ never older figures under the newer key.
 
 import hashlib
 import json
+import logging
 from datetime import date
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from metrics.models import AppMatchedFigures
 from providers.models import Endpoint
+
+logger = logging.getLogger(__name__)
 
 # Bumped when the computation changes, so that stored figures of older code are not read.
 FORMULA = 1
@@ -58,17 +62,29 @@ def stored(keys: dict[int, str | None]) -> dict[int, dict[int, dict]]:
 
 def store(figures: dict[int, tuple[str, dict[int, dict]]]) -> None:
     """Replaces each model's stored figures (model id: (key, figures by endpoint id)), in
-    one statement."""
+    one statement. Storing only saves later work: when it fails in a request (a locked
+    SQLite database, a model deleted meanwhile) the reader still gets the figures just
+    computed. Inside a caller's transaction a failure is the caller's, as any query's."""
     if not figures:
         return
     now = timezone.now()
-    AppMatchedFigures.objects.bulk_create(
-        [AppMatchedFigures(model_id=model_id, key=key, computed_at=now,
-                           figures={str(pk): value for pk, value in found.items()})
-         for model_id, (key, found) in sorted(figures.items())],
-        update_conflicts=True, unique_fields=["model"],
-        update_fields=["key", "figures", "computed_at"],
-    )
+    rows = [AppMatchedFigures(model_id=model_id, key=key, computed_at=now,
+                              figures={str(pk): value for pk, value in found.items()})
+            for model_id, (key, found) in sorted(figures.items())]
+
+    def write():
+        AppMatchedFigures.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["model"],
+            update_fields=["key", "figures", "computed_at"])
+
+    if connection.in_atomic_block:
+        write()
+        return
+    try:
+        write()  # its own transaction, rolled back whole on failure
+    except DatabaseError:
+        logger.warning("app-matched figures not stored; computed again next time",
+                       exc_info=True)
 
 
 def forget(endpoint_ids=None) -> None:
