@@ -3,9 +3,10 @@
 import functools
 
 from django import template
+from django.conf import settings
 from django.template.base import render_value_in_context
 from django.utils import timezone
-from django.utils.html import json_script
+from django.utils.html import conditional_escape, json_script
 from django.utils.safestring import mark_safe
 
 from metrics.charts import table_of
@@ -106,6 +107,13 @@ def plotly_spec(figure):
 
 
 def _value(value, context) -> str:
+    """`{{ value }}`: render_value_in_context, whose localisation leaves a plain string or
+    an integer as it is (without thousand separators) — those two skip it."""
+    kind = type(value)
+    if kind is str:
+        return conditional_escape(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return render_value_in_context(value, context)
 
 
