@@ -8,7 +8,6 @@ from the merged buckets in one pass. The publication filter is the tool-call one
 rows of a generation already published (late arrivals wait for the next publication, §8).
 """
 
-from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
@@ -106,39 +105,16 @@ def daily_throughput(
 ) -> dict[int, list[tuple[date, float]]]:
     """Per endpoint, (day, p50 throughput) for each day with throughput data, one query.
 
-    The database sums each endpoint × day × bucket (a hash aggregate: ~70 buckets a day);
-    the median is read here, nearest rank as histogram.quantile: the first bucket whose
-    running count reaches half the day's count. (Running sums in SQL took two window
-    passes over a sort of every row, the model page's slowest statement.)
+    The median is found in SQL (a running sum over each day's buckets, window functions
+    on both PostgreSQL and SQLite): a month of a model's histograms never leaves the
+    database, only one bucket per endpoint and day. Nearest rank, as histogram.quantile:
+    the first bucket whose running count reaches half the day's count.
     """
     today = today or timezone.now().date()
     windows = viewer_windows(endpoints, viewer, days, today)
     out: dict[int, list[tuple[date, float]]] = {e.pk: [] for e in endpoints}
     if not windows:
         return out
-    where, params = window_conditions(windows)
-    table = SpeedRollup._meta.db_table
-    endpoints = Endpoint._meta.db_table
-    sql = f"""
-        SELECT r.endpoint_id, r.day, r.bucket, SUM(r.throughput)
-        FROM {table} r JOIN {endpoints} e ON e.id = r.endpoint_id
-        WHERE r.throughput > 0 AND ({where})
-        GROUP BY r.endpoint_id, r.day, r.bucket
-    """  # noqa: S608 - identifiers are ours; values are parameters
-    by_day: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for endpoint_id, day, bucket, n in cursor.fetchall():
-            by_day[endpoint_id, _day(day)].append((bucket, n))
-    for (endpoint_id, day), counts in sorted(by_day.items()):
-        counts.sort()
-        total, running = sum(n for _, n in counts), 0
-        for bucket, n in counts:
-            running += n
-            if 2 * running >= total:
-                out[endpoint_id].append((day, round(value_of(bucket), 3)))
-                break
-    return out
     where, params = window_conditions(windows)
     table = SpeedRollup._meta.db_table
     endpoints = Endpoint._meta.db_table
