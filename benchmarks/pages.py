@@ -13,7 +13,8 @@ Django's test Client (DEBUG off), as an anonymous reader:
   instead of 20) and of one with 10x the history (300 days instead of 30), each against the
   1x model (goal <= 1.2x);
 
-the model pages include the speed histograms of their requests (METHODOLOGY §10);
+the 1x model pages include the speed histograms of their requests (METHODOLOGY §10), the
+10x ones do not: the last lines give the 10x ratios with speed histograms on no page;
 
 all against /healthz measured in the same run.
 """
@@ -140,6 +141,13 @@ def main() -> None:
     without_speed, _ = median(f"/models/{model.slug}/", model)
     c.log(f"RESULT page /models/<slug>/ (cold) speed section: {one:.1f} ms with the speed "
           f"histograms, {without_speed:.1f} ms without them ({one / without_speed:.2f}x)")
+    # The 10x models have no speed histograms: the same ratios, the 1x page without them too
+    # (measured right after it, so that the three see the same load).
+    wide_again, _ = median(f"/models/{wide_model.slug}/", wide_model)
+    long_again, _ = median(f"/models/{long_model.slug}/", long_model)
+    c.log(f"RESULT without speed histograms on any page: 10x apps {wide_again:.1f} / "
+          f"{without_speed:.1f} ms = {wide_again / without_speed:.2f}x, 10x history "
+          f"{long_again:.1f} / {without_speed:.1f} ms = {long_again / without_speed:.2f}x")
 
 
 if __name__ == "__main__":
