@@ -2,10 +2,12 @@
 
 Of a model page's figures only this one reads a row per app (endpoint × app × day in the
 window). What it is computed from, for a reader who sees published figures only, is fixed
-by few values: each endpoint's window, its publication (rows of published generations are
-never rewritten: ingestion adds later counts to the next generation) and the cap. Those
-values, hashed, are the stored row's key; a reader with the same key reads the stored
-figures, any other reader computes them (and a published-only reader stores them).
+by few values: each endpoint's window, its publication and the cap. Rows of published
+generations are never rewritten: ingestion adds later counts to the next generation,
+repairs go through rebuild_day_totals (which forgets the stored rows) and retention never
+reaches a recent window. Those values, hashed, are the stored row's key; a reader with the
+same key reads the stored figures, any other reader computes them (and a published-only
+reader stores them).
 
 A publication that commits between reading the endpoints and the rollups leaves newer
 figures under the older key, read only by readers who still hold the older publication —
@@ -15,7 +17,7 @@ never older figures under the newer key.
 import hashlib
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -32,16 +34,22 @@ FORMULA = 1
 Window = tuple[date, date, bool]  # first day, last day, published rows only
 
 
-def group_key(endpoints: list[Endpoint], windows: dict[int, Window]) -> str | None:
+def group_key(endpoints: list[Endpoint], windows: dict[int, Window], today: date
+              ) -> str | None:
     """The key of one model's figures as read through `windows`; None when a window
-    includes unpublished days (such figures change with every ingested batch)."""
+    includes unpublished days (such figures change with every ingested batch) or days that
+    rollup retention may delete (then they change without a new key)."""
+    # Retention never deletes a day ingestion may still write to (its cutoff is at least
+    # EXACTO_EVENT_MAX_AGE_DAYS + 1 days back, metrics.services.retention): windows that
+    # start on or after that day keep every row they were computed from.
+    kept_from = today - timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS + 1)
     inputs = []
     for endpoint in sorted(endpoints, key=lambda e: e.pk):
         window = windows.get(endpoint.pk)
         if window is None:
             continue  # no window: no rows, no figure, and no influence on the others'
         start, end, published_only = window
-        if not published_only:
+        if not published_only or start < kept_from:
             return None
         inputs.append([endpoint.pk, endpoint.publication, start.isoformat(), end.isoformat()])
     text = json.dumps([FORMULA, settings.EXACTO_APP_DAILY_CAP, inputs], separators=(",", ":"))

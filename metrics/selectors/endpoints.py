@@ -178,7 +178,8 @@ def _compared(endpoints: list[Endpoint], peers: list[Endpoint], viewer: Viewer, 
     groups: dict[int, list[Endpoint]] = defaultdict(list)
     for endpoint in everyone:
         groups[endpoint.model_id].append(endpoint)
-    keys = {model_id: app_matched.group_key(group, windows) for model_id, group in groups.items()}
+    keys = {model_id: app_matched.group_key(group, windows, today)
+            for model_id, group in groups.items()}
     found = app_matched.stored(keys)
     stats = stats_in_windows(everyone, windows, apps={
         e.pk for model_id, group in groups.items() if model_id not in found for e in group})

@@ -139,3 +139,19 @@ def test_a_public_reader_and_a_newly_known_endpoint(setup):
     assert {k: now[k] for k in before} == before
     assert now[third.pk] == {"accuracy_delta": None, "apps": 0, "weight": 0.0}
     assert now == computed(model, public)
+
+
+def test_windows_that_retention_may_reach_are_never_stored(settings):
+    """Rollup retention deletes old days without a new publication; a window reaching back
+    to days it may delete is computed every time."""
+    model = LLMModelFactory(slug="am/old")
+    endpoints = [EndpointFactory(model=model, provider=ProviderFactory(slug=slug))
+                 for slug in ("am-old-1", "am-old-2")]
+    old = settings.EXACTO_EVENT_MAX_AGE_DAYS + 10
+    for endpoint in endpoints:
+        add_calls(endpoint, "app-a", 80, 20, days_ago=old)
+    publish(endpoints, through=timezone.now().date() - timedelta(days=old - 5))
+    public = Viewer.public()
+    assert served(model, public) == computed(model, public)
+    assert served(model, public)[endpoints[0].pk]["apps"] == 1
+    assert not AppMatchedFigures.objects.filter(model=model).exists()
