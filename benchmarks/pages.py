@@ -13,7 +13,8 @@ Django's test Client (DEBUG off), as an anonymous reader:
   instead of 20) and of one with 10x the history (300 days instead of 30), each against the
   1x model (goal <= 1.2x);
 
-the model pages include the speed histograms of their requests (METHODOLOGY §10);
+the 1x model pages include the speed histograms of their requests (METHODOLOGY §10), the
+10x ones do not: the last lines give the 10x ratios with speed histograms on no page;
 
 all against /healthz measured in the same run.
 """
@@ -30,18 +31,14 @@ REPEATS = 10
 APPS = [f"app-{i:02d}" for i in range(20)]
 
 
-def main() -> None:
-    c.setup_django()
-    c.reset_data()
-    from django.test import Client
+def load() -> tuple:
+    """The data set: returns (the 1x model, the 10x-apps model, the 10x-history model)."""
     from django.utils import timezone
 
     from metrics.models import Benchmark, BenchmarkRun
-    from metrics.public_cache import bump
     from metrics.services.pools import recompute_all
-    from providers.models import Endpoint, LLMModel
+    from providers.models import LLMModel
 
-    c.log(f"== pages benchmark ({c.machine()}, {date.today()}) ==")
     started = time.perf_counter()
     by_model = syn.create_catalogue(5, 10, prefix="pages", published=True)
     endpoint_ids = [pk for pks in by_model.values() for pk in pks]
@@ -70,8 +67,20 @@ def main() -> None:
           f"speed histograms ({speed_rows:,} rows), pools, in {time.perf_counter() - started:.1f}s")
 
     model = LLMModel.objects.filter(slug__startswith="pages-").order_by("slug").first()
-    wide_model = LLMModel.objects.get(pk=next(iter(wide)))
-    long_model = LLMModel.objects.get(pk=next(iter(long)))
+    return (model, LLMModel.objects.get(pk=next(iter(wide))),
+            LLMModel.objects.get(pk=next(iter(long))))
+
+
+def main() -> None:
+    c.setup_django()
+    c.reset_data()
+    from django.test import Client
+
+    from metrics.public_cache import bump
+    from providers.models import Endpoint
+
+    c.log(f"== pages benchmark ({c.machine()}, {date.today()}) ==")
+    model, wide_model, long_model = load()
     provider = Endpoint.objects.select_related("provider").first().provider
     pages = [
         ("/", "/", None),
@@ -132,6 +141,13 @@ def main() -> None:
     without_speed, _ = median(f"/models/{model.slug}/", model)
     c.log(f"RESULT page /models/<slug>/ (cold) speed section: {one:.1f} ms with the speed "
           f"histograms, {without_speed:.1f} ms without them ({one / without_speed:.2f}x)")
+    # The 10x models have no speed histograms: the same ratios, the 1x page without them too
+    # (measured right after it, so that the three see the same load).
+    wide_again, _ = median(f"/models/{wide_model.slug}/", wide_model)
+    long_again, _ = median(f"/models/{long_model.slug}/", long_model)
+    c.log(f"RESULT without speed histograms on any page: 10x apps {wide_again:.1f} / "
+          f"{without_speed:.1f} ms = {wide_again / without_speed:.2f}x, 10x history "
+          f"{long_again:.1f} / {without_speed:.1f} ms = {long_again / without_speed:.2f}x")
 
 
 if __name__ == "__main__":

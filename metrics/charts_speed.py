@@ -5,7 +5,8 @@ Pure: takes the endpoint rows of the selectors (their `performance` object, and 
 takeaway and a table per chart. Providers are listed on the y axis (horizontal, sorted best
 first, names never rotated), the p90 drawn as a whisker from the p50 bar, colours by tier as
 in every other chart. Each figure follows metrics/charts.py's shape (takeaway, legend and
-table beside data and layout, labels escaped for Plotly) so templates/dashboard/_figure.html draws it.
+table beside data and layout, labels escaped for Plotly) so the chart_card tag
+(metrics/templatetags/exacto.py) draws it.
 """
 
 from __future__ import annotations

@@ -596,3 +596,26 @@ class PublishedPool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.slug} published pool #{self.sequence} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class AppMatchedFigures(models.Model):
+    """§4's app-matched accuracy of one model's endpoints as published-only readers see it,
+    stored with the key of everything it is computed from (metrics.selectors.app_matched).
+
+    The figure reads a row per endpoint × app × day, the only part of a model page that
+    grows with apps. Its inputs — each endpoint's published window and publication, the cap
+    — are few, and the rows they select never change: ingestion writes only generations not
+    yet published (ToolCallRollup). So a reader whose key equals the stored one reads the
+    figures here; any other key (a publication, a day later, another cap or set of
+    endpoints) computes them afresh and replaces the row. Readers who see unpublished days
+    always compute.
+    """
+
+    model = models.OneToOneField(LLMModel, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="+")
+    key = models.CharField(max_length=64)
+    figures = models.JSONField(default=dict, help_text="Per endpoint id: delta, apps, weight.")
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"app-matched figures of model {self.model_id} ({self.key[:8]})"

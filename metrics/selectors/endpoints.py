@@ -13,13 +13,17 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from metrics.models import PoolSnapshot, PoolVerdict
+from metrics.selectors import app_matched
 from metrics.selectors.ignores import ignore_rates_of_models
 from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import (
     EndpointStats,
+    app_matched_figures,
     bucket_figures,
     endpoint_stats,
     model_comparisons,
+    stats_in_windows,
+    viewer_windows,
 )
 from providers.models import Endpoint, LLMModel, Provider
 from providers.visibility import Viewer
@@ -140,9 +144,10 @@ def endpoint_rows(
     endpoints, not listed), each row carries the §3/§4 comparisons with its model's others."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
-    # Per-app figures only where rows are compared (§4's app-matched accuracy): they cost
-    # a row per app.
-    stats = endpoint_stats(endpoints, viewer, days=days, today=today, apps=peers is not None)
+    if peers is None:
+        stats, comparisons = endpoint_stats(endpoints, viewer, days=days, today=today), {}
+    else:
+        stats, comparisons = _compared(endpoints, peers, viewer, days, today)
     by_model: dict[int, list[Endpoint]] = defaultdict(list)
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
@@ -154,8 +159,6 @@ def endpoint_rows(
     snapshots = latest_snapshots(by_model)
     verdicts = {v.endpoint_id: v for s in snapshots.values() for v in s.verdicts.all()}
     performance = endpoint_performance(endpoints, viewer, days=days, today=today)
-    comparisons = ({} if peers is None
-                   else _comparisons(endpoints, stats, peers, viewer, days, today))
     rows = [
         _row(e, stats[e.pk], days, ignores[e.pk], verdicts.get(e.pk), viewer, performance[e.pk],
              comparisons.get(e.pk))
@@ -164,19 +167,34 @@ def endpoint_rows(
     return Rows(rows, endpoints, verdicts, snapshots)
 
 
-def _comparisons(endpoints: list[Endpoint], stats: dict[int, EndpointStats],
-                 peers: list[Endpoint], viewer: Viewer, days: int, today: date
-                 ) -> dict[int, dict]:
-    peer_stats = endpoint_stats(peers, viewer, days=days, today=today, apps=True) if peers else {}
-    by_model: dict[int, dict[int, EndpointStats]] = defaultdict(dict)
-    for endpoint in endpoints:
-        by_model[endpoint.model_id][endpoint.pk] = stats[endpoint.pk]
-    for endpoint in peers:
-        by_model[endpoint.model_id][endpoint.pk] = peer_stats[endpoint.pk]
+def _compared(endpoints: list[Endpoint], peers: list[Endpoint], viewer: Viewer, days: int,
+              today: date) -> tuple[dict[int, EndpointStats], dict[int, dict]]:
+    """Stats of `endpoints` and, per endpoint, its §3/§4 comparisons with its model's other
+    endpoints (listed or among `peers`). The figures of endpoints and peers come from one
+    query; the per-app rows of §4 only for models whose app-matched figures are not stored
+    under this reader's key (metrics.selectors.app_matched)."""
+    everyone = [*endpoints, *peers]
+    windows = viewer_windows(everyone, viewer, days, today)
+    groups: dict[int, list[Endpoint]] = defaultdict(list)
+    for endpoint in everyone:
+        groups[endpoint.model_id].append(endpoint)
+    keys = {model_id: app_matched.group_key(group, windows, today)
+            for model_id, group in groups.items()}
+    found = app_matched.stored(keys)
+    stats = stats_in_windows(everyone, windows, apps={
+        e.pk for model_id, group in groups.items() if model_id not in found for e in group})
     comparisons: dict[int, dict] = {}
-    for group in by_model.values():
-        comparisons.update(model_comparisons(group))
-    return comparisons
+    computed = {}
+    for model_id, group in groups.items():
+        group_stats = {e.pk: stats[e.pk] for e in group}
+        matched = found.get(model_id)
+        if matched is None:
+            matched = app_matched_figures(group_stats)
+            if keys[model_id] is not None:
+                computed[model_id] = (keys[model_id], matched)
+        comparisons.update(model_comparisons(group_stats, matched))
+    app_matched.store(computed)
+    return stats, comparisons
 
 
 def model_endpoints(

@@ -26,7 +26,7 @@ from metrics.selectors.benchmarks import (
 from metrics.selectors.disclosure import Disclosure
 from metrics.selectors.endpoints import EndpointRow, Rows, model_endpoints, provider_endpoints
 from metrics.selectors.speed_stats import daily_throughput
-from metrics.selectors.toolcall_stats import daily_figures
+from metrics.selectors.toolcall_stats import daily_accuracy
 from metrics.services.pools import pool_settings
 from metrics.stats import Range
 from providers.choices import OPEN_FEEDBACK_STATUSES
@@ -135,10 +135,10 @@ def model_page(model: LLMModel, viewer: Viewer) -> ModelPage:
     position = {pk: v.position for pk, v in found.verdicts.items()}
     pool = sorted((r for r in rows if (r.exacto or {}).get("member")),
                   key=lambda r: (position[r.endpoint_id] is None, position[r.endpoint_id] or 0))
-    daily = daily_figures(endpoints, viewer, days=30)
+    daily = daily_accuracy(endpoints, viewer, days=30)
     labels = {e.pk: endpoint_label(e) for e in endpoints}
-    over_time = {labels[e.pk]: [(d.isoformat(), charts._pct(f["accuracy"])) for d, f in daily[e.pk]
-                                if f["accuracy"] is not None]
+    over_time = {labels[e.pk]: [(d.isoformat(), charts._pct(a)) for d, a in daily[e.pk]
+                                if a is not None]
                  for e in endpoints}
     return ModelPage(
         model=model, rows=[r for r in rows if r.tool_calls["calls"]],

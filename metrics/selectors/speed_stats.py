@@ -4,7 +4,7 @@
 Each function is a fixed number of queries whatever the number of endpoints or days:
 rows are summed per endpoint × bucket (× day) by the database, and quantiles are read
 from the merged buckets in one pass. The publication filter is the tool-call one
-(`toolcall_stats._windows`): a public reader sees published days only, and of those only
+(`toolcall_stats.viewer_windows`): a public reader sees published days only, and of those only
 rows of a generation already published (late arrivals wait for the next publication, §8).
 """
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 from metrics.choices import RequestStatus
 from metrics.histogram import value_of
 from metrics.models import AvailabilityRollup, SpeedRollup
-from metrics.selectors.toolcall_stats import _windows, window_conditions
+from metrics.selectors.toolcall_stats import viewer_windows, window_conditions
 from metrics.speed import Metric, performance
 from providers.models import Endpoint
 from providers.visibility import Viewer
@@ -51,7 +51,7 @@ def endpoint_performance(
     """API.md `performance` per endpoint over the viewer's window, in two queries."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
-    windows = _windows(endpoints, viewer, days, today)
+    windows = viewer_windows(endpoints, viewer, days, today)
     hists: dict[int, dict] = {e.pk: {m: {} for m in METRICS} for e in endpoints}
     statuses: dict[int, dict] = {e.pk: {} for e in endpoints}
     if windows:
@@ -72,7 +72,7 @@ def daily_performance(
 ) -> dict[int, dict[date, dict]]:
     """Per endpoint and day with speed data, that day's `performance` (window_days 1)."""
     today = today or timezone.now().date()
-    windows = _windows(endpoints, viewer, days, today)
+    windows = viewer_windows(endpoints, viewer, days, today)
     hists: dict[int, dict] = {e.pk: {} for e in endpoints}
     statuses: dict[int, dict] = {e.pk: {} for e in endpoints}
     if windows:
@@ -111,7 +111,7 @@ def daily_throughput(
     the first bucket whose running count reaches half the day's count.
     """
     today = today or timezone.now().date()
-    windows = _windows(endpoints, viewer, days, today)
+    windows = viewer_windows(endpoints, viewer, days, today)
     out: dict[int, list[tuple[date, float]]] = {e.pk: [] for e in endpoints}
     if not windows:
         return out

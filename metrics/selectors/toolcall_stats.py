@@ -6,6 +6,7 @@ filter (providers.visibility) is applied here and nowhere else.
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -86,8 +87,8 @@ class EndpointStats:
         return self.total.capped["valid"] + self.total.capped["unchecked"]
 
 
-def _windows(endpoints, viewer: Viewer, days: int, today: date
-             ) -> dict[int, tuple[date, date, bool]]:
+def viewer_windows(endpoints, viewer: Viewer, days: int, today: date
+                   ) -> dict[int, tuple[date, date, bool]]:
     """Per endpoint: (first day, last day, published rows only)."""
     windows = {}
     for endpoint in endpoints:
@@ -100,14 +101,23 @@ def _windows(endpoints, viewer: Viewer, days: int, today: date
 
 def endpoint_stats(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int | None = None,
-    today: date | None = None, apps: bool = False, buckets: bool = True,
+    today: date | None = None, apps: bool | Collection[int] = False, buckets: bool = True,
 ) -> dict[int, EndpointStats]:
     """Windowed, capped figures per endpoint, per bucket (unless `buckets` is false: the
-    pools judge totals only) and per app when `apps` (only §4's app-matched comparison needs
-    them; they cost a row per app) — in one query."""
+    pools judge totals only) and per app when `apps` (true, or the ids of the endpoints that
+    need them: only §4's app-matched comparison does; they cost a row per app) — in one
+    query."""
     days = days or settings.EXACTO_WINDOW_DAYS
     today = today or timezone.now().date()
-    windows = _windows(endpoints, viewer, days, today)
+    return stats_in_windows(endpoints, viewer_windows(endpoints, viewer, days, today),
+                            apps=apps, buckets=buckets)
+
+
+def stats_in_windows(
+    endpoints: list[Endpoint], windows: dict[int, tuple[date, date, bool]], *,
+    apps: bool | Collection[int] = False, buckets: bool = True,
+) -> dict[int, EndpointStats]:
+    """endpoint_stats over windows already found (viewer_windows)."""
     result = {
         e.pk: EndpointStats(e.pk, *windows.get(e.pk, (None, None, True))[:2]) for e in endpoints
     }
@@ -115,7 +125,9 @@ def endpoint_stats(
         return result
     n = len(ROLLUP_COUNTS)
     by = ("bucket",) if buckets else ()
-    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by, apps=apps):
+    app_windows = (windows if apps is True
+                   else {pk: w for pk, w in windows.items() if pk in apps} if apps else {})
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=by, app_windows=app_windows):
         kind, endpoint_id = row[0], row[1]
         values = row[2 + len(by):] if kind == "total" else row[3:]
         raw = dict(zip(ROLLUP_COUNTS, values[:n], strict=True))
@@ -164,15 +176,15 @@ def window_conditions(windows: dict[int, tuple[date, date, bool]], *,
 
 
 def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str, ...],
-           apps: bool = False) -> list[tuple]:
+           app_windows: dict[int, tuple[date, date, bool]] | None = None) -> list[tuple]:
     """Rows (kind, endpoint_id, *by, raw sums…, capped sums…) of the window figures.
 
     Sums come from the daily totals (ToolCallDayTotal: one row per endpoint × day × bucket,
     whatever the number of apps), the one cumulative row per day the reader may see (a
     published-only window stops at `publication`, §8). An endpoint with a day whose totals
     were computed under another cap setting is summed from its rollups instead (a second
-    query, only then), so figures always follow the current cap. With `apps`, rows of kind
-    "app" add the sums per endpoint × app from the rollups (§4's app-matched figure)."""
+    query, only then), so figures always follow the current cap. Rows of kind "app" add the
+    sums per endpoint × app from the rollups (§4's app-matched figure) of `app_windows`."""
     totals, endpoints = ToolCallDayTotal._meta.db_table, Endpoint._meta.db_table
     conditions, window_params = window_conditions(windows, cumulative=True)
     sums = ", ".join([*(f"CAST(SUM(r.{f}) AS BIGINT)" for f in ROLLUP_COUNTS),
@@ -183,17 +195,19 @@ def _query(windows: dict[int, tuple[date, date, bool]], cap: int, by: tuple[str,
            f"FROM {totals} r JOIN {endpoints} e ON e.id = r.endpoint_id WHERE {conditions} "
            f"GROUP BY r.endpoint_id{group}")
     params = [cap, *window_params]
-    if apps:
+    if app_windows:
         # §4's app-matched figure needs each app's capped correct and calls only: summed per
         # app-day first (the cap factor applies to an app-day's sums alike), then per app, in
         # floating point (numeric arithmetic and a join back cost more than reading rows).
         rollups = ToolCallRollup._meta.db_table
-        rollup_conditions, rollup_params = window_conditions(windows)
+        rollup_conditions, rollup_params = window_conditions(app_windows)
         day_sums = ", ".join(f"SUM(r.{name}) AS {name}" for name in APP_COUNTS)
         raw_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
         capped_by_app = dict.fromkeys(ROLLUP_COUNTS, "0")
         for name in APP_COUNTS:
-            raw_by_app[name] = f"SUM({name})"
+            # BIGINT as in the totals' branch: the union's column type is the raw counts' type
+            # (else PostgreSQL's NUMERIC, and the charts' JSON wrote the counts as strings).
+            raw_by_app[name] = f"CAST(SUM({name}) AS BIGINT)"
             capped_by_app[name] = f"SUM({name} * factor)"
         app_sums = ", ".join([*raw_by_app.values(), *capped_by_app.values()])
         sql = f"""WITH wa AS (
@@ -248,32 +262,41 @@ def bucket_mix(stats: EndpointStats) -> dict[str, float]:
     return {bucket: counts.capped["calls"] for bucket, counts in stats.buckets.items()}
 
 
-def model_comparisons(stats_by_endpoint: dict[int, EndpointStats]) -> dict[int, dict]:
-    """Extra figures that compare an endpoint with its model's others (§3, §4)."""
-    model_mix: dict[str, float] = defaultdict(float)
-    for stats in stats_by_endpoint.values():
-        for bucket, calls in bucket_mix(stats).items():
-            model_mix[bucket] += calls
+def app_matched_figures(stats_by_endpoint: dict[int, EndpointStats]) -> dict[int, dict]:
+    """§4's app-matched accuracy of each of one model's endpoints (API.md `app_matched`),
+    from their per-app figures; endpoints without one are left out."""
     per_app = {
-        endpoint_id: {
+        str(endpoint_id): {
             app: (c.capped["valid"] + c.capped["unchecked"], c.capped["calls"])
             for app, c in stats.apps.items() if c.capped["calls"] > 0
         }
         for endpoint_id, stats in stats_by_endpoint.items()
     }
-    matched = app_matched_delta({str(k): v for k, v in per_app.items()})
+    return {int(endpoint_id): {"accuracy_delta": m.delta, "apps": m.apps, "weight": m.weight}
+            for endpoint_id, m in app_matched_delta(per_app).items()}
+
+
+# What app_matched_delta gives an endpoint without shared apps.
+NO_APP_MATCHED = {"accuracy_delta": None, "apps": 0, "weight": 0.0}
+
+
+def model_comparisons(stats_by_endpoint: dict[int, EndpointStats],
+                      app_matched: dict[int, dict]) -> dict[int, dict]:
+    """Extra figures that compare an endpoint with its model's others (§3, §4);
+    `app_matched`: app_matched_figures of the same endpoints (or stored ones)."""
+    model_mix: dict[str, float] = defaultdict(float)
+    for stats in stats_by_endpoint.values():
+        for bucket, calls in bucket_mix(stats).items():
+            model_mix[bucket] += calls
     out = {}
     for endpoint_id, stats in stats_by_endpoint.items():
         tvd = total_variation(bucket_mix(stats), model_mix) if stats.total.raw["calls"] else None
-        m = matched.get(str(endpoint_id))
+        matched = app_matched.get(endpoint_id, NO_APP_MATCHED)
         out[endpoint_id] = {
             "bucket_mix_tvd": tvd,
             "bucket_mix_flag": tvd is not None and tvd > settings.EXACTO_BUCKET_MIX_TVD_FLAG,
-            "app_matched": {
-                "accuracy_delta": m.delta if m else None,
-                "apps": m.apps if m else 0,
-                "weight": m.weight if m else 0,
-            },
+            # In API.md's key order (stored figures come back in jsonb's).
+            "app_matched": {name: matched[name] for name in NO_APP_MATCHED},
         }
     return out
 
@@ -296,7 +319,7 @@ def daily_counts(
     over a window gives the public figures exactly as served.
     """
     today = today or timezone.now().date()
-    windows = _windows(endpoints, viewer, days, today)
+    windows = viewer_windows(endpoints, viewer, days, today)
     out: dict[int, list] = {e.pk: [] for e in endpoints}
     if not windows:
         return out
@@ -314,11 +337,25 @@ def daily_counts(
     return out
 
 
-def daily_figures(
+def daily_accuracy(
     endpoints: list[Endpoint], viewer: Viewer, *, days: int = 30, today: date | None = None
-) -> dict[int, list[tuple[date, dict]]]:
-    """Per endpoint, (day, figures) for each day with data: accuracy over time."""
-    return {
-        endpoint_id: [(day, counts.figures()) for day, counts in series]
-        for endpoint_id, series in daily_counts(endpoints, viewer, days=days, today=today).items()
-    }
+) -> dict[int, list[tuple[date, float | None]]]:
+    """Per endpoint, (day, accuracy) for each day with data: accuracy over time, the one
+    daily figure the pages draw (Counts.figures' accuracy, without the other figures and
+    intervals it computes)."""
+    today = today or timezone.now().date()
+    windows = viewer_windows(endpoints, viewer, days, today)
+    out: dict[int, list] = {e.pk: [] for e in endpoints}
+    if not windows:
+        return out
+    # Rows are (kind, endpoint_id, day, raw sums…, capped sums…).
+    capped = 3 + len(ROLLUP_COUNTS)
+    calls, valid, unchecked = (capped + ROLLUP_COUNTS.index(name)
+                               for name in ("calls", "valid", "unchecked"))
+    for row in _query(windows, settings.EXACTO_APP_DAILY_CAP, by=("day",)):
+        day = row[2] if isinstance(row[2], date) else date.fromisoformat(str(row[2]))
+        out[row[1]].append(
+            (day, rate(float(row[valid]) + float(row[unchecked]), float(row[calls]))))
+    for series in out.values():
+        series.sort(key=lambda item: item[0])
+    return out

@@ -28,6 +28,7 @@ from metrics.models import (
     ToolCallRollup,
     UserActivity,
 )
+from metrics.selectors import app_matched
 from providers.models import Endpoint
 
 # Rows per VALUES statement on SQLite: keeps parameter counts under its limit.
@@ -232,6 +233,9 @@ def rebuild_day_totals(endpoint_ids: Iterable[int] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("WITH " + day_totals_sql(rollups, totals, keys, cap))
         cursor.execute(next_generation_sql(totals, keys))
+    # Rollups changed outside ingestion may be published ones: stored figures read from them
+    # are no longer known to hold.
+    app_matched.forget(None if endpoint_ids is None else ids)
 
 
 def _add_counts(table: str, key: tuple[str, ...], key_types: tuple[str, ...],
