@@ -28,7 +28,7 @@ from metrics.schema_validation import (
     ValidatorCache,
     canonical_json,
 )
-from metrics.wire.types import Exchange, WireCall
+from metrics.wire.types import Exchange
 
 __all__ = [
     "CallOutcome", "RequestOutcome", "WorkBoundExceeded", "classify", "classify_exchange",
@@ -82,6 +82,8 @@ class _ToolTable:
 
 
 _EMPTY_TABLE = _ToolTable({}, Bucket.SIMPLE)
+# The longest exact key cached; a longer one (a huge tools list) is built per call.
+MAX_KEY_BYTES = 256 * 1024
 
 
 def _function_of(entry: object) -> dict | None:
@@ -102,29 +104,46 @@ class _ToolInfo:
 
 
 class _ExactCache:
-    """LRU of values computed from parsed JSON, keyed by its exact ``marshal`` encoding.
+    """LRU of values computed from parsed JSON, under an exact key: equal keys, equal data.
 
-    ``marshal`` is a fast, exact encoding of parsed JSON: equal bytes mean equal data.
-    Values that cannot be encoded, or whose encoding is too large, are computed uncached.
+    By default the key is the data's ``marshal`` encoding, a fast, exact encoding of parsed
+    JSON (``==`` is not exact for JSON: ``true == 1 == 1.0``). A caller that still has the
+    raw bytes the data was parsed from may pass them (tagged with their wire format) as the
+    key instead and spare the encoding: the caller guarantees the key is an injective
+    function of the parsed data, which raw bytes are (the same bytes parse to the same
+    value). Such keys live in a table of their own, never compared with ``marshal`` keys.
+    Data that cannot be encoded, or whose key is too large, is computed uncached.
     """
 
-    def __init__(self, build, maxsize: int, max_key_bytes: int = 256 * 1024) -> None:
+    def __init__(self, build, maxsize: int, max_key_bytes: int = MAX_KEY_BYTES) -> None:
         self._build = build
         self._values: LRU[bytes, object] = LRU(maxsize)
+        self._keyed: LRU[bytes, object] = LRU(maxsize)
         self._max_key_bytes = max_key_bytes
+        self.builds = 0  # values computed, cached or not (tests read it)
 
-    def get(self, data: object):
+    def get(self, data: object, key: bytes | None = None):
+        if key is not None and type(key) is bytes and len(key) <= self._max_key_bytes:
+            value = self._keyed.get(key)
+            if value is None:
+                value = self._compute(data)
+                self._keyed.put(key, value)
+            return value
         try:
             key = marshal.dumps(data)
         except (ValueError, TypeError, RecursionError):  # not plain data, or too deep
-            return self._build(data)
+            return self._compute(data)
         if len(key) > self._max_key_bytes:
-            return self._build(data)
+            return self._compute(data)
         value = self._values.get(key)
         if value is None:
-            value = self._build(data)
+            value = self._compute(data)
             self._values.put(key, value)
         return value
+
+    def _compute(self, data: object):
+        self.builds += 1
+        return self._build(data)
 
 
 def _tool_info(parameters: object) -> _ToolInfo:
@@ -183,11 +202,15 @@ def is_propensity_eligible(offered_tools: bool, tool_choice: object) -> bool:
     return offered_tools and (tool_choice is None or tool_choice == "auto")
 
 
-_ABSENT_CALL = WireCall(name=None, arguments=None, present=False)
+# A call is a WireCall's fields (name, arguments, present, decoded), or in a plain tuple when
+# walked here: built six times faster, and unpacked alike.
+_ABSENT_CALL = (None, None, False, False)
 _NO_ARGUMENTS = object()
+# Named tuples built by tuple.__new__ skip their Python-level __new__: half the cost per call.
+_new = tuple.__new__
 
 
-def _wire_calls(response: object) -> list[WireCall]:
+def _wire_calls(response: object) -> list[tuple]:
     """Every entry of ``choices[*].message.tool_calls`` (§1), whatever its shape, as a judged
     call (an entry without a `function` object has no arguments)."""
     if not isinstance(response, dict):
@@ -195,7 +218,7 @@ def _wire_calls(response: object) -> list[WireCall]:
     choices = response.get("choices")
     if not isinstance(choices, list):
         return []
-    calls: list[WireCall] = []
+    calls: list[tuple] = []
     for choice in choices:
         message = choice.get("message") if isinstance(choice, dict) else None
         tool_calls = message.get("tool_calls") if isinstance(message, dict) else None
@@ -207,9 +230,9 @@ def _wire_calls(response: object) -> list[WireCall]:
                 calls.append(_ABSENT_CALL)
                 continue
             arguments = function.get("arguments", _NO_ARGUMENTS)
-            calls.append(WireCall(function.get("name"), arguments, True)
+            calls.append((function.get("name"), arguments, True, False)
                          if arguments is not _NO_ARGUMENTS
-                         else WireCall(function.get("name"), None, False))
+                         else (function.get("name"), None, False, False))
     return calls
 
 
@@ -221,22 +244,6 @@ def _reject_constant(name: str) -> object:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _scan_once = _DECODER.scan_once
 _JSON_SPACE = " \t\n\r"
-
-
-def _decode(raw: str) -> object:
-    """``_DECODER.decode(raw)``, minus its Python frames when the text is plain JSON.
-
-    The same C scanner parses the text; anything unusual (leading whitespace, an
-    error to describe) goes through ``decode`` itself, so values and messages are
-    exactly ``json``'s.
-    """
-    try:
-        value, end = _scan_once(raw, 0)
-    except StopIteration:
-        return _DECODER.decode(raw)
-    if end != len(raw) and raw[end:].strip(_JSON_SPACE):
-        return _DECODER.decode(raw)  # raises "Extra data" with its position
-    return value
 
 
 def _stored_arguments(raw: object, present: bool) -> str:
@@ -261,12 +268,24 @@ _TOO_DEEP = object()
 
 def _parsed(raw: object, present: bool) -> tuple[object, str]:
     """(the arguments as a JSON value, "") or (None, why they are invalid_json) — §1 step 1;
-    the value is _TOO_DEEP when Python's parser gave up on the nesting."""
+    the value is _TOO_DEEP when Python's parser gave up on the nesting.
+
+    The text is parsed as ``_DECODER.decode(raw)`` would, minus its Python frames when it is
+    plain JSON: the same C scanner parses it, and anything unusual (leading whitespace, an
+    error to describe) goes through ``decode`` itself, so values and messages are exactly
+    ``json``'s.
+    """
     if not isinstance(raw, str):
         kind = "absent" if not present else f"a {type(raw).__name__}, not a string"
         return None, f"arguments are {kind}"
     try:
-        return _decode(raw), ""
+        try:
+            value, end = _scan_once(raw, 0)
+        except StopIteration:
+            return _DECODER.decode(raw), ""
+        if end != len(raw) and raw[end:].strip(_JSON_SPACE):
+            _DECODER.decode(raw)  # raises "Extra data" with its position
+        return value, ""
     except RecursionError:
         # Python's parser gives up on deep nesting before knowing whether the
         # text is JSON, so the call can be neither invalid_json nor checked.
@@ -276,7 +295,7 @@ def _parsed(raw: object, present: bool) -> tuple[object, str]:
 
 
 def _classify_call(
-    call: WireCall,
+    call: tuple,
     tools: list,
     table: _ToolTable,
     cache: ValidatorCache,
@@ -302,10 +321,11 @@ def _classify_call(
         # 1. invalid_json
         arguments, error = _parsed(raw, present)
         if error:
-            return CallOutcome(Outcome.INVALID_JSON, tool_name, bucket, error, stored, parameters)
+            return _new(CallOutcome, (
+                Outcome.INVALID_JSON, tool_name, bucket, error, stored, parameters))
         size = len(raw)
     kind, message = _judge_parsed(tool, tool_name, arguments, parameters, cache, budget_ms, size)
-    return CallOutcome(kind, tool_name, bucket, message, stored, parameters)
+    return _new(CallOutcome, (kind, tool_name, bucket, message, stored, parameters))
 
 
 def _judge_parsed(
@@ -323,9 +343,10 @@ def _judge_parsed(
         return Outcome.UNCHECKED, "the tool has no parameters"
     if tool.canonical is None:
         return Outcome.UNCHECKED, "parameters are not JSON data"
-    result = cache.check(
-        parameters, arguments, budget_ms, canonical=tool.canonical, arguments_size=size
-    )
+    if size is None:
+        result = cache.check(parameters, arguments, budget_ms, canonical=tool.canonical)
+    else:
+        result = cache.check_decoded(parameters, tool.canonical, arguments, size, budget_ms)
     return _JUDGED.get(result.status, Outcome.UNCHECKED), result.message
 
 
@@ -334,6 +355,7 @@ def classify(
     tool_choice: object,
     response: object,
     *,
+    tools_key: bytes | None = None,
     cache: ValidatorCache | None = None,
     budget_ms: float = 50,
     max_calls: int | None = None,
@@ -347,10 +369,17 @@ def classify(
     exception is ``WorkBoundExceeded``: more than ``max_calls`` calls, or the
     ``deadline`` (a ``time.monotonic()`` value, the batch's budget) passed
     before every call was judged. Each judged call still had its own budget.
+
+    ``tools_key``: an exact key of ``tools`` from whoever parsed them, e.g. a wire format
+    tag and the raw bytes of the request's ``tools`` (see ``Exchange.tools_key``). The
+    caller guarantees it is an injective function of the parsed ``tools``: two calls with
+    the same key must have equal tools, exactly (``true`` is not ``1``). With it the
+    tools table is found without encoding ``tools``; without it (or when it is longer
+    than ``MAX_KEY_BYTES``), ``tools`` are encoded with ``marshal`` for the key.
     """
     return _classify(
         tools if isinstance(tools, list) else [], tool_choice,
-        _wire_calls(response), 0, False, cache, budget_ms,
+        _wire_calls(response), 0, False, tools_key, cache, budget_ms,
         max_calls, deadline, bucket_bounds,
     )
 
@@ -366,11 +395,13 @@ def classify_exchange(
 ) -> RequestOutcome:
     """Classify one normalised request/response pair of any wire format (§1, §2, §3).
 
-    Raises ``WorkBoundExceeded`` exactly as ``classify`` does.
+    Raises ``WorkBoundExceeded`` exactly as ``classify`` does. ``exchange.tools_key``, when
+    the parser set it, is the exact key of the tools (``classify``'s ``tools_key``).
     """
     return _classify(
         exchange.tools, exchange.tool_choice, exchange.calls, exchange.other_calls,
-        exchange.offered_other, cache, budget_ms, max_calls, deadline, bucket_bounds,
+        exchange.offered_other, exchange.tools_key, cache, budget_ms, max_calls, deadline,
+        bucket_bounds,
     )
 
 
@@ -380,6 +411,7 @@ def _classify(
     wire_calls,
     other: int,
     offered_other: bool,
+    tools_key: bytes | None,
     cache: ValidatorCache | None,
     budget_ms: float,
     max_calls: int | None,
@@ -392,7 +424,7 @@ def _classify(
             f"the event holds {found} tool calls, more than the {max_calls} allowed per "
             "event; split it and resend it."
         )
-    table = _tables_for(bucket_bounds).get(tool_list) if tool_list else _EMPTY_TABLE
+    table = _tables_for(bucket_bounds).get(tool_list, tools_key) if tool_list else _EMPTY_TABLE
     # A request offering only non-function tools (hosted search, custom) still offered tools:
     # whether the model used one counts for propensity (§2); such calls are never judged.
     offered = bool(table.by_name) or offered_other
@@ -409,7 +441,7 @@ def _classify(
         judged = _classify_call(call, tool_list, table, validator_cache, budget_ms)
         errored = errored or judged.outcome not in OK_OUTCOMES
         calls.append(judged)
-    return RequestOutcome(
+    return _new(RequestOutcome, (
         offered,
         offered and (tool_choice is None or tool_choice == "auto"),  # is_propensity_eligible
         bool(calls) or other > 0,
@@ -417,4 +449,4 @@ def _classify(
         table.bucket,
         tuple(calls),
         other,
-    )
+    ))

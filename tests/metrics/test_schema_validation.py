@@ -1,5 +1,6 @@
 """Safe JSON Schema validation of tool arguments (METHODOLOGY.md §1)."""
 
+import json
 import math
 import socket
 import threading
@@ -351,6 +352,28 @@ def test_cache_reuses_compiled_validators_for_equal_schemas(cache):
     reordered = dict(reversed(list(WEATHER.items())))
     cache.check(reordered, {"city": "b"})
     assert (cache.misses, cache.hits, len(cache)) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(("schema", "text"), [
+    (WEATHER, '{"city": "a"}'),  # native path: valid
+    (WEATHER, '{"city": 3}'),  # native says no: jsonschema decides and writes the message
+    ({"type": "object", "properties": {"s": {"pattern": "^a+$"}}}, '{"s": "b"}'),  # re2
+    ({"$ref": "https://example.com/s.json"}, "{}"),  # unusable
+    ({"type": "integer"}, "1.0"),
+    ({"const": True}, "1"),
+    ({"type": "array"}, "[" + "0," * 600_000 + "0]"),  # arguments over MAX_ARGUMENTS_BYTES
+    ({"type": "object", "description": "d" * schema_validation.MAX_SCHEMA_BYTES}, "{}"),
+    (["not", "a", "schema"], "{}"),
+])
+def test_check_decoded_agrees_with_check_when_missing_and_cached(schema, text):
+    arguments = json.loads(text)
+    reference = ValidatorCache().check(schema, arguments, arguments_size=len(text))
+    cache = ValidatorCache()
+    canonical = canonical_json(schema)
+    first = cache.check_decoded(schema, canonical, arguments, len(text))  # compiles
+    second = cache.check_decoded(schema, canonical, arguments, len(text))  # cached
+    assert first == second == reference
+    assert (cache.misses, cache.hits) == ((1, 1) if len(cache) else (0, 0))
 
 
 def test_cache_is_bounded_and_evicts_least_recently_used():

@@ -1,15 +1,22 @@
 """Tool-call outcome of one response (METHODOLOGY.md §1, §2, §3)."""
 
 import json
+import marshal
 import time
+import uuid
+from collections import Counter
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metrics import toolcalls
 from metrics.choices import Bucket, Outcome
+from metrics.demo import MODELS, generate_tool_call_events
 from metrics.schema_validation import ValidatorCache
-from metrics.toolcalls import CallOutcome, RequestOutcome, classify
+from metrics.toolcalls import CallOutcome, RequestOutcome, classify, classify_exchange
+from metrics.wire.types import Exchange, WireCall, WireFormat
 
 WEATHER_PARAMS = {
     "type": "object",
@@ -347,3 +354,146 @@ def test_classify_never_raises_and_counts_every_call(tools, tool_choice, body):
         assert isinstance(c.outcome, Outcome)
         assert isinstance(c.tool_name, str)
         assert len(c.arguments) <= 4000
+
+
+# --- the parser's exact key of the tools (issue 17) ---------------------------
+
+
+def key_of(tools) -> bytes:
+    """What a batch parser passes: a format tag and the tools' raw JSON bytes."""
+    return b"openai.chat:" + json.dumps(tools).encode("utf-8", "surrogatepass")
+
+
+def fresh_tools(label, description="d"):
+    """A tools list no other test built a table for, as a parser would make it."""
+    unique = f"{label}_{uuid.uuid4().hex}"
+    tools = [tool(unique, WEATHER_PARAMS), tool("ping")]
+    tools[0]["function"]["description"] = description
+    return json.loads(json.dumps(tools)), unique
+
+
+# Tools whose marshal encoding is too long to be a key: without a caller's key, every call
+# builds their table, so a reused table shows the caller's key was used.
+HUGE = "d" * toolcalls.MAX_KEY_BYTES
+
+
+def test_keyed_calls_give_the_unkeyed_outcomes_on_demo_events():
+    events = list(generate_tool_call_events(MODELS, end=date(2025, 11, 20), days=3,
+                                            requests_per_day=10))
+    assert len(events) > 500
+    outcomes = Counter()
+    for event in events:
+        tools, choice = event["request"].get("tools"), event["request"].get("tool_choice")
+        unkeyed = classify(tools, choice, event["response"])
+        keyed = classify(tools, choice, event["response"], tools_key=key_of(tools))
+        assert keyed == unkeyed
+        outcomes.update(c.outcome for c in keyed.calls)
+    assert set(outcomes) == set(Outcome) - {Outcome.OTHER}  # every judged outcome compared
+
+
+M, U, V = Outcome.SCHEMA_MISMATCH, Outcome.UNCHECKED, Outcome.VALID
+HOSTILE_CASES = [  # tools, arguments, budget (ms; far from it, or far past it), first outcome
+    ([tool("t", {"type": "object", "properties": {
+        "s": {"type": "string", "pattern": "^(a+)+$"}}})], json.dumps({"s": "a" * 50 + "!"}),
+     5000, M),
+    ([tool("t", {"type": "object"})], "[" * 5000 + "]" * 5000, 5000, U),
+    ([tool("t", {"$ref": "https://example.com/s.json"})], "{}", 5000, U),
+    ([tool("t", {"type": "array", "items": {"$ref": "#/definitions/x"},
+                 "definitions": {"x": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}})],
+     json.dumps(list(range(20_000))), 0.01, U),
+    ([tool("t", {"type": "object", "properties": {"a": {"type": "integer"}}})], '{"a": true}',
+     5000, M),
+    ([tool("t", {"type": "object", "properties": {"a": {"const": True}}})], '{"a": 1}', 5000, M),
+    ([tool("t", {"type": "object", "properties": {f"p{i}": {} for i in range(2000)}})],
+     json.dumps({f"p{i}": {} for i in range(3000)}), 5000, V),
+    ([tool("t", {"type": "string"})], '"\\ud800"', 5000, V),
+    (TOOLS, '{"city": NaN}', 5000, Outcome.INVALID_JSON),
+    ([tool("t", {"type": "object"}), tool("t", {"type": "string"}), "x", {"type": "retrieval"}],
+     "{}", 5000, V),
+]
+
+
+@pytest.mark.parametrize(("tools", "arguments", "budget_ms", "expected"), HOSTILE_CASES)
+def test_keyed_calls_give_the_unkeyed_outcomes_on_hostile_inputs(
+        tools, arguments, budget_ms, expected):
+    body = response(call("t", arguments), call("get_weather", arguments))
+    unkeyed = classify(tools, None, body, cache=ValidatorCache(), budget_ms=budget_ms)
+    keyed = classify(tools, None, body, cache=ValidatorCache(), budget_ms=budget_ms,
+                     tools_key=key_of(tools))
+    assert keyed == unkeyed
+    assert keyed.calls[0].outcome is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(tools=tools_strategy, tool_choice=json_data, body=responses)
+def test_keyed_classify_equals_unkeyed_on_any_json(tools, tool_choice, body):
+    assert classify(tools, tool_choice, body, tools_key=key_of(tools)) == (
+        classify(tools, tool_choice, body))
+
+
+def test_different_keys_never_share_a_table():
+    first, first_name = fresh_tools("first")
+    second, second_name = fresh_tools("second")
+    builds = toolcalls._tables.builds
+    one = classify(first, None, response(call(first_name, "{}")), tools_key=key_of(first))
+    two = classify(second, None, response(call(first_name, "{}")), tools_key=key_of(second))
+    assert toolcalls._tables.builds == builds + 2
+    assert one.calls[0].outcome is Outcome.SCHEMA_MISMATCH  # city is required
+    assert two.calls[0].outcome is Outcome.UNKNOWN_TOOL  # the second list has no such tool
+    assert classify(second, None, response(call(second_name, '{"city": "a"}')),
+                    tools_key=key_of(second)).calls[0].outcome is Outcome.VALID
+
+
+def test_the_same_key_reuses_the_table():
+    tools, name = fresh_tools("same", HUGE)
+    key = b"test:" + name.encode()  # unique to these tools
+    body = response(call(name, '{"city": "a"}'))
+    builds = toolcalls._tables.builds
+    unkeyed = classify(tools, None, body)
+    assert classify(tools, None, body) == unkeyed
+    assert toolcalls._tables.builds == builds + 2  # no marshal key: built every time
+    first = classify(tools, None, body, tools_key=key)
+    # A fresh parse of the same bytes: other objects, the same key.
+    second = classify(json.loads(json.dumps(tools)), None, body, tools_key=key)
+    assert toolcalls._tables.builds == builds + 3
+    assert first == second == unkeyed
+    assert first.calls[0].outcome is Outcome.VALID
+
+
+def test_keyed_and_marshal_keys_live_apart():
+    first, first_name = fresh_tools("marshal")
+    second, _ = fresh_tools("other")
+    # The encoding first's table is cached under (taken before the table holds first's
+    # strings: marshal marks objects referenced twice).
+    marshal_key = marshal.dumps(first)
+    builds = toolcalls._tables.builds
+    classify(first, None, {})
+    assert toolcalls._tables.builds == builds + 1
+    # A caller key equal to that encoding names another table.
+    result = classify(second, None, response(call(first_name, "{}")), tools_key=marshal_key)
+    assert result.calls[0].outcome is Outcome.UNKNOWN_TOOL
+
+
+@pytest.mark.parametrize("bad_key", [b"k" * (toolcalls.MAX_KEY_BYTES + 1), "a str", 3])
+def test_a_key_too_long_or_not_bytes_is_ignored(bad_key):
+    first, first_name = fresh_tools("long")
+    second, second_name = fresh_tools("long")
+    # The same unusable key for two different lists: each is judged by its own tools.
+    one = classify(first, None, response(call(first_name, "{}")), tools_key=bad_key)
+    two = classify(second, None, response(call(first_name, "{}"), call(second_name, "{}")),
+                   tools_key=bad_key)
+    assert one.calls[0].outcome is Outcome.SCHEMA_MISMATCH
+    assert [c.outcome for c in two.calls] == [Outcome.UNKNOWN_TOOL, Outcome.SCHEMA_MISMATCH]
+    assert one == classify(first, None, response(call(first_name, "{}")))
+
+
+def test_classify_exchange_uses_the_exchanges_tools_key():
+    tools, name = fresh_tools("exchange", HUGE)
+    exchange = Exchange(WireFormat.OPENAI_CHAT, tools, "auto",
+                        (WireCall(name, '{"city": 3}'),), tools_key=b"test:" + name.encode())
+    builds = toolcalls._tables.builds
+    first = classify_exchange(exchange)
+    second = classify_exchange(exchange._replace(tools=json.loads(json.dumps(tools))))
+    assert toolcalls._tables.builds == builds + 1
+    assert first == second == classify_exchange(exchange._replace(tools_key=None))
+    assert first.calls[0].outcome is Outcome.SCHEMA_MISMATCH
