@@ -69,7 +69,10 @@ class RequestOutcome(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class _Tool:
-    index: int  # position in the request's tools list
+    # The tool's parameters, from the first request this table (or schema) was built for:
+    # exactly equal to every later request's, as the table's key is exact. Read from here,
+    # a call touches none of its own request's tools objects.
+    parameters: object
     has_parameters: bool
     canonical: str | None  # canonical JSON of parameters; None if not JSON data
     bucket: Bucket
@@ -98,6 +101,7 @@ def _function_of(entry: object) -> dict | None:
 
 @dataclass(frozen=True, slots=True)
 class _ToolInfo:
+    parameters: object
     has_parameters: bool
     canonical: str | None
     score: int
@@ -148,6 +152,7 @@ class _ExactCache:
 
 def _tool_info(parameters: object) -> _ToolInfo:
     return _ToolInfo(
+        parameters=parameters,
         has_parameters=parameters is not None,
         canonical=canonical_json(parameters) if parameters is not None else None,
         score=complexity_score(parameters),
@@ -163,14 +168,14 @@ def _build_table(tools: list, bounds: tuple[int, int] = DEFAULT_BUCKET_BOUNDS) -
     """Name -> tool for the request's function tools; the first of duplicate names wins."""
     by_name: dict[str, _Tool] = {}
     top_score = 0
-    for index, entry in enumerate(tools):
+    for entry in tools:
         function = _function_of(entry)
         if function is None or function["name"] in by_name:
             continue
         info = _infos.get(function.get("parameters"))
         top_score = max(top_score, info.score)
         by_name[function["name"]] = _Tool(
-            index=index,
+            parameters=info.parameters,
             has_parameters=info.has_parameters,
             canonical=info.canonical,
             bucket=bucket_for(info.score, simple_max=bounds[0], medium_max=bounds[1]),
@@ -296,7 +301,6 @@ def _parsed(raw: object, present: bool) -> tuple[object, str]:
 
 def _classify_call(
     call: tuple,
-    tools: list,
     table: _ToolTable,
     cache: ValidatorCache,
     budget_ms: float,
@@ -311,7 +315,7 @@ def _classify_call(
     if tool is None:
         bucket, parameters = table.bucket, None
     else:
-        bucket, parameters = tool.bucket, tools[tool.index]["function"].get("parameters")
+        bucket, parameters = tool.bucket, tool.parameters
     stored = raw[:MAX_STORED_ARGUMENTS] if present and type(raw) is str else (
         _stored_arguments(raw, present))
     if decoded:
@@ -438,7 +442,7 @@ def _classify(
                 "nothing of it was stored: resend it in a later or smaller batch (an event "
                 "that alone needs longer must split its tool calls over several events)."
             )
-        judged = _classify_call(call, tool_list, table, validator_cache, budget_ms)
+        judged = _classify_call(call, table, validator_cache, budget_ms)
         errored = errored or judged.outcome not in OK_OUTCOMES
         calls.append(judged)
     return _new(RequestOutcome, (
