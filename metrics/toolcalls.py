@@ -111,12 +111,15 @@ class _ExactCache:
     """LRU of values computed from parsed JSON, under an exact key: equal keys, equal data.
 
     By default the key is the data's ``marshal`` encoding, a fast, exact encoding of parsed
-    JSON (``==`` is not exact for JSON: ``true == 1 == 1.0``). A caller that still has the
-    raw bytes the data was parsed from may pass them (tagged with their wire format) as the
-    key instead and spare the encoding: the caller guarantees the key is an injective
-    function of the parsed data, which raw bytes are (the same bytes parse to the same
-    value). Such keys live in a table of their own, never compared with ``marshal`` keys.
-    Data that cannot be encoded, or whose key is too large, is computed uncached.
+    JSON (``==`` is not exact for JSON: ``true == 1 == 1.0``); it is not canonical (marshal
+    marks objects referenced elsewhere), so equal data may miss but never share a wrong value.
+
+    A caller that still has the raw bytes the data was parsed from may pass them (tagged
+    with their wire format) as the key instead and spare the encoding: the caller guarantees
+    the key is an injective function of the parsed data, which raw bytes are (the same bytes
+    parse to the same value). Such keys live in a table of their own, never compared with
+    ``marshal`` keys; one that is not ``bytes`` or is too large is ignored. Data that cannot
+    be encoded, or whose key is too large, is computed uncached.
     """
 
     def __init__(self, build, maxsize: int, max_key_bytes: int = MAX_KEY_BYTES) -> None:
@@ -378,8 +381,8 @@ def classify(
     tag and the raw bytes of the request's ``tools`` (see ``Exchange.tools_key``). The
     caller guarantees it is an injective function of the parsed ``tools``: two calls with
     the same key must have equal tools, exactly (``true`` is not ``1``). With it the
-    tools table is found without encoding ``tools``; without it (or when it is longer
-    than ``MAX_KEY_BYTES``), ``tools`` are encoded with ``marshal`` for the key.
+    tools table is found without encoding ``tools``; without it (or when it is not
+    ``bytes`` or is longer than ``MAX_KEY_BYTES``), ``tools`` are encoded with ``marshal``.
     """
     return _classify(
         tools if isinstance(tools, list) else [], tool_choice,
