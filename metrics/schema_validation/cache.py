@@ -172,7 +172,8 @@ class ValidatorCache:
         """``check(parameters, arguments, budget_ms, canonical=canonical,
         arguments_size=arguments_size)``, the per-call path of classification: when the
         schema is compiled already, the same tests in one frame instead of four (the result
-        is the same; anything else goes through ``check``)."""
+        is the same; anything else, over-budget schemas waiting for their retry included,
+        goes through ``check``)."""
         key = self._digests.get(canonical)
         entry = self._entries.get(key) if key is not None else None
         if (entry is None or not isinstance(parameters, (dict, bool))

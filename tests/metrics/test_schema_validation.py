@@ -604,3 +604,25 @@ def test_a_schema_unusable_for_its_own_reasons_is_not_compiled_again():
     clock.now += 10 ** 7
     assert cache.check(dialect, {}).status == UNCHECKED
     assert (cache.misses, cache.hits) == (1, 1)
+
+
+def test_check_decoded_keeps_the_back_off_of_a_compile_over_its_budget(monkeypatch):
+    # classify's per-call path: an over-budget schema is never in the LRU it reads first
+    from metrics.schema_validation.cache import OVER_BUDGET, RETRY_FIRST_SECONDS
+
+    clock = _Clock()
+    cache = ValidatorCache(clock=clock)
+    canonical, text = canonical_json(WEATHER), '{"city": "a"}'
+
+    def check() -> CheckResult:
+        return cache.check_decoded(WEATHER, canonical, json.loads(text), len(text))
+
+    _stall(monkeypatch, True)
+    assert check() == CheckResult(UNCHECKED, OVER_BUDGET)
+    _stall(monkeypatch, False)
+    clock.now += RETRY_FIRST_SECONDS - 1
+    assert check() == CheckResult(UNCHECKED, OVER_BUDGET)
+    assert cache.misses == 1  # not compiled again before its time
+    clock.now += 1
+    assert check().status == VALID  # retried, healed
+    assert (check().status, cache.misses, cache.hits) == (VALID, 2, 2)
