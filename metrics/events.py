@@ -246,8 +246,10 @@ def unix_time(value: object, field: str) -> object:
 
 def parse_tool_call_event(item: object, now: datetime, *,
                           max_future: timedelta = FUTURE_SLACK,
-                          max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS)
-                          ) -> ToolCallEvent:
+                          max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS),
+                          tools_raw: bytes | None = None) -> ToolCallEvent:
+    """`tools_raw`: the raw JSON of the request's tools, when the batch parser kept it
+    (metrics/tool_call_batch.py); the classifier's exact key of them."""
     if not isinstance(item, dict):
         raise ItemError("event must be a JSON object.")
     try:
@@ -265,7 +267,7 @@ def parse_tool_call_event(item: object, now: datetime, *,
             raise ItemError("response is required: the response body (or stream) as the "
                             "client received it.")
         try:
-            exchange = normalise(request, item["response"], item.get("format"))
+            exchange = normalise(request, item["response"], item.get("format"), tools_raw)
         except WireError as exc:
             raise ItemError(str(exc)) from None
     return ToolCallEvent(

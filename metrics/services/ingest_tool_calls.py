@@ -8,6 +8,7 @@ or not at all, and a resent batch changes nothing.
 import re
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -86,29 +87,33 @@ def _row(rollups: dict, key: tuple) -> Counter:
 
 
 def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
-                      now: datetime | None = None) -> BatchResult:
-    """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
+                      now: datetime | None = None,
+                      tools_raw: Sequence[bytes | None] | None = None) -> BatchResult:
+    """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys.
+    `tools_raw`, per item, the raw JSON of its request's tools when the body's parser kept it
+    (metrics/tool_call_batch.py): the classifier's exact key of the tools."""
     now = now or timezone.now()
     result = BatchResult()
     # A batch allocates ~10^5 objects and creates no reference cycles worth finding: left on,
     # the cyclic GC rescans the whole heap several times per batch (a third of its time).
     with gc_paused():
-        parsed = _parse_items(items, now, result)
+        parsed = _parse_items(items, now, result, tools_raw)
         ready = _classify_items(items, parsed, result)
         with transaction.atomic():
             _store(ready, result, source=source, id_scope=id_scope)
     return result
 
 
-def _parse_items(items: list, now: datetime, result: BatchResult
-                 ) -> list[tuple[int, ToolCallEvent]]:
+def _parse_items(items: list, now: datetime, result: BatchResult,
+                 tools_raw: Sequence[bytes | None] | None) -> list[tuple[int, ToolCallEvent]]:
     """Each item as an event with its names mapped through the alias tables, or rejected."""
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     names = name_mapper() if items else None
 
     def parse(index, item) -> ToolCallEvent:
-        event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
+        event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age,
+                                      tools_raw=tools_raw[index] if tools_raw else None)
         provider, provider_note = names.provider(event.provider)
         model, model_note = names.model(event.model, provider)
         for note in (model_note, provider_note):

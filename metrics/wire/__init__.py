@@ -70,8 +70,15 @@ def _responses_stream(response: object) -> object:
     return response
 
 
-def normalise(request: dict, response: object, format: object = None) -> Exchange:
-    """The Exchange of one request/response pair; WireError when the shape is not recognised."""
+# The tag before the raw tools in Exchange.tools_key: formats never share a key.
+_TAGS = {kind: kind.value.encode() + b":" for kind in WireFormat}
+
+
+def normalise(request: dict, response: object, format: object = None,
+              tools_raw: bytes | None = None) -> Exchange:
+    """The Exchange of one request/response pair; WireError when the shape is not recognised.
+    `tools_raw`: the raw JSON of `request["tools"]` when the parser kept it; it becomes the
+    Exchange's tools_key unless the tools had to be rewritten into chat shape."""
     response = _responses_stream(response)
     if format is None:
         kind = detect_format(response)
@@ -108,4 +115,6 @@ def normalise(request: dict, response: object, format: object = None) -> Exchang
         other_calls=other,
         offered_other=offered_other,
         completion_tokens=tokens,
+        tools_key=_TAGS[kind] + tools_raw if tools_raw is not None and function_tools is tools
+        else None,
     )

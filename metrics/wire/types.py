@@ -46,6 +46,9 @@ class Exchange(NamedTuple):
     (``{"type": "function", "function": {"name", "parameters"}}``); ``tool_choice`` is
     ``None``, ``"auto"``, ``"none"``, ``"required"`` or a named function (§2 meaning);
     ``other_calls`` counts calls of non-function tools (custom, hosted), never judged.
+    ``tools_key``, set by a parser that saw the raw request, is an exact key of ``tools``:
+    the wire format's tag and the raw bytes of the request's tools, so equal keys mean
+    equal tools (``metrics.toolcalls.classify``'s ``tools_key``); None when not known.
     """
 
     format: WireFormat
@@ -55,3 +58,4 @@ class Exchange(NamedTuple):
     other_calls: int = 0
     offered_other: bool = False
     completion_tokens: int | None = None
+    tools_key: bytes | None = None
