@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
@@ -201,14 +202,13 @@ def _store_failure_samples(failures: list) -> None:
     keys = {(endpoint.pk, day) for endpoint, day, _, _ in failures}
     endpoints = {k[0] for k in keys}
     days = {k[1] for k in keys}
-    taken = Counter()
-    rows = (
-        FailureSample.objects.filter(endpoint_id__in=endpoints, day__in=days)
-        .values_list("endpoint_id", "day", "outcome")
-    )
-    # Counting in Python keeps this one indexed query; samples are few per day by design.
-    for endpoint_id, day, outcome in rows:
-        taken[(endpoint_id, day, outcome)] += 1
+    # Counted by the database: one row per endpoint × day × outcome, not one per sample.
+    taken = Counter({
+        (endpoint_id, day, outcome): n for endpoint_id, day, outcome, n in
+        FailureSample.objects.filter(endpoint_id__in=endpoints, day__in=days).order_by()
+        .values("endpoint_id", "day", "outcome").annotate(n=Count("id"))
+        .values_list("endpoint_id", "day", "outcome", "n")
+    })
     new = []
     for endpoint, day, event, call in failures:
         key = (endpoint.pk, day, str(call.outcome))
