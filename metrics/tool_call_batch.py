@@ -6,9 +6,10 @@ request: ingest reads only its ``tools`` and ``tool_choice`` (metrics/events.py,
 metrics/wire), so its other members (``messages``, usually the bulk of a real request) are
 checked as JSON and skipped, never built, and ``tools`` is kept as raw bytes. Those bytes,
 behind the wire format's tag, are the exact key of the tools for the classifier's tool
-table (``Exchange.tools_key``: equal bytes parse to equal tools). Each entry of the list is
-decoded once per process and shared after that (``_ENTRIES``): nothing downstream changes
-a tools list, and a shared entry is neither built nor freed again.
+table (``Exchange.tools_key``: equal bytes parse to equal tools). A tools list, and each
+tool definition in it, is decoded once per process and shared after that (``_LISTS``,
+``_ENTRIES``): nothing downstream changes a tools list, and a shared one is neither built
+nor freed again.
 
 ``decode_batch`` returns None whenever the body is not that plain shape (not an object,
 ``events`` not a list of objects, a request neither an object nor null, ``tools`` not a
@@ -22,39 +23,40 @@ Pure: no Django.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
-from msgspec import UNSET, Raw
+from msgspec import Raw
 
 from metrics.events import TOOL_CALL_EVENT_SCHEMA
-from metrics.lru import LRU
 
 # The members of an event that parse_tool_call_event reads: those its schema documents
 # (a test checks that the parser reads no other).
 EVENT_FIELDS = tuple(TOOL_CALL_EVENT_SCHEMA["properties"])
-# Distinct tool definitions kept decoded per process, and the largest one kept (bytes):
-# at most ~16 MiB of JSON; a gateway's tools are a few dozen definitions of ~1 KiB.
-MAX_ENTRIES = 2048
-MAX_ENTRY_BYTES = 8 * 1024
+# Tools lists and tool definitions kept decoded per process, and the largest kept (bytes of
+# JSON): at most 8 MiB of lists' keys (their entries are shared) and 4 MiB of definitions.
+# A gateway's tools are a few dozen definitions of ~1 KiB, sent in a few lists.
+MAX_LISTS, MAX_LIST_BYTES = 512, 16 * 1024
+MAX_ENTRIES, MAX_ENTRY_BYTES = 1024, 4 * 1024
 
 
-class _Request(msgspec.Struct, gc=False):
-    tools: Raw = UNSET
-    tool_choice: Any = UNSET
-
-
-_Event = msgspec.defstruct(
-    "_Event", [(name, (_Request | None) if name == "request" else Any, UNSET)
-               for name in EVENT_FIELDS], gc=False)
-_Batch = msgspec.defstruct("_Batch", [("events", list[_Event])], gc=False)
+# Typed dicts: msgspec builds plain dicts of the members present (the last of duplicate
+# keys, as json.loads), skipping every member not named here.
+class _Request(TypedDict, total=False):
+    tools: Raw
+    tool_choice: Any
+_Event = TypedDict("_Event", {name: (_Request | None) if name == "request" else Any
+                              for name in EVENT_FIELDS}, total=False)
+class _Batch(TypedDict):
+    events: list[_Event]
 
 _BATCH = msgspec.json.Decoder(_Batch)
 _LIST = msgspec.json.Decoder(list[Raw] | None)
 _ANY = msgspec.json.Decoder()
-_REQUEST_AT = EVENT_FIELDS.index("request")
 _ERRORS = (msgspec.DecodeError, RecursionError, UnicodeDecodeError)  # ValidationError included
-_ENTRIES: LRU[bytes, object] = LRU(MAX_ENTRIES)
+# Plain dicts, emptied when full: a lookup is one C call (a miss only costs a decode).
+_LISTS: dict[bytes, list] = {}
+_ENTRIES: dict[bytes, object] = {}
 
 # Digits stay `0`, every other byte becomes a space: a run of zeros is a run of digits.
 _DIGIT_RUNS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
@@ -72,12 +74,8 @@ def decode_batch(raw: bytes) -> DecodedBatch | None:
     if _has_long_integer(raw):
         return None
     try:
-        events = _BATCH.decode(raw).events
-        items, tools_raw = [], []
-        for event in events:
-            item, tools = _item(event)
-            items.append(item)
-            tools_raw.append(tools)
+        items = _BATCH.decode(raw)["events"]
+        tools_raw = [_take_tools(item.get("request")) for item in items]
     except _ERRORS:
         return None
     batch = DecodedBatch(events=items)
@@ -85,41 +83,43 @@ def decode_batch(raw: bytes) -> DecodedBatch | None:
     return batch
 
 
-def _item(event) -> tuple[dict, bytes | None]:
-    values = msgspec.structs.astuple(event)
-    item = {name: value for name, value in zip(EVENT_FIELDS, values, strict=True)
-            if value is not UNSET}
-    request = values[_REQUEST_AT]
-    if request is None or request is UNSET:
-        return item, None
-    fields: dict = {}
-    tools = None
-    if request.tools is not UNSET:
-        tools = bytes(request.tools)
-        fields["tools"] = _tools(tools)
-        if fields["tools"] is None:  # `"tools": null`, read as no tools: no bytes of a list
-            tools = None
-    if request.tool_choice is not UNSET:
-        fields["tool_choice"] = request.tool_choice
-    item["request"] = fields
-    return item, tools
+def _take_tools(request: dict | None) -> bytes | None:
+    """Replaces the request's raw `tools` by the decoded list; returns the raw bytes."""
+    if request is None or (found := request.get("tools")) is None:
+        return None
+    raw = bytes(found)
+    tools = request["tools"] = _tools(raw)
+    return None if tools is None else raw  # `"tools": null` reads as no tools: no key
 
 
 def _tools(raw: bytes) -> list | None:
-    """The tools list of `raw`, its entries shared with earlier events that sent the same."""
+    """The tools list of `raw`, shared with earlier events that sent the same bytes, or
+    built of the definitions (entries) earlier events sent."""
+    tools = _LISTS.get(raw)
+    if tools is not None:
+        return tools
     entries = _LIST.decode(raw)
     if entries is None:
         return None
-    tools = []
-    for entry in entries:
-        key = bytes(entry)
-        value = _ENTRIES.get(key)
-        if value is None:
-            value = _ANY.decode(key)
-            if len(key) <= MAX_ENTRY_BYTES and value is not None:
-                _ENTRIES.put(key, value)
-        tools.append(value)
+    tools = [_entry(bytes(entry)) for entry in entries]
+    _keep(_LISTS, raw, tools, MAX_LISTS, MAX_LIST_BYTES)
     return tools
+
+
+def _entry(raw: bytes) -> object:
+    value = _ENTRIES.get(raw)
+    if value is None:
+        value = _ANY.decode(raw)
+        if value is not None:
+            _keep(_ENTRIES, raw, value, MAX_ENTRIES, MAX_ENTRY_BYTES)
+    return value
+
+
+def _keep(cache: dict, key: bytes, value: object, entries: int, largest: int) -> None:
+    if len(key) <= largest:
+        if len(cache) >= entries:
+            cache.clear()
+        cache[key] = value
 
 
 def _has_long_integer(raw: bytes) -> bool:
