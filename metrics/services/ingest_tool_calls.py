@@ -32,6 +32,7 @@ from metrics.services.speed_rollups import SpeedDeltas
 from metrics.services.upserts import (
     claim_event_keys,
     increment_rollups,
+    insert_failure_samples,
     lock_publications,
     record_user_activity,
     refresh_day_totals,
@@ -210,20 +211,19 @@ def _store_failure_samples(failures: list) -> None:
         .values_list("endpoint_id", "day", "outcome", "n")
     })
     new = []
+    now = timezone.now()
     for endpoint, day, event, call in failures:
         key = (endpoint.pk, day, str(call.outcome))
         if taken[key] >= limit:
             continue
         taken[key] += 1
-        new.append(
-            FailureSample(
-                endpoint=endpoint, day=day, outcome=str(call.outcome), event_id=event.id,
-                app=event.app, tool_name=_evidence(call.tool_name)[:200],
-                parameters=_bounded_json(call.parameters), arguments=_evidence(call.arguments),
-                message=_evidence(call.message)[:2000],
-            )
-        )
-    FailureSample.objects.bulk_create(new)
+        new.append({
+            "endpoint_id": endpoint.pk, "day": day, "outcome": str(call.outcome),
+            "event_id": event.id, "app": event.app, "tool_name": _evidence(call.tool_name)[:200],
+            "parameters": _bounded_json(call.parameters), "arguments": _evidence(call.arguments),
+            "message": _evidence(call.message)[:2000], "created_at": now,
+        })
+    insert_failure_samples(new)
 
 
 def _bounded_json(value: object) -> object:

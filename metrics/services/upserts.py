@@ -22,6 +22,7 @@ from metrics.models import (
     ROLLUP_COUNTS,
     AvailabilityRollup,
     EventKey,
+    FailureSample,
     IgnoreState,
     SpeedRollup,
     ToolCallDayTotal,
@@ -45,6 +46,13 @@ def _json_scalar(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
+def _pick(index: int, pg_type: str) -> str:
+    """Column `index` of a JSON row as `pg_type`: text as such, JSON as JSON (null: NULL)."""
+    if pg_type == "jsonb":
+        return f"NULLIF((r->{index})::jsonb, 'null')"
+    return f"(r->>{index})::{pg_type}"
+
+
 def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: list[tuple],
             suffix: str, *, returning: bool = False) -> list[tuple]:
     """INSERT many rows with an ON CONFLICT `suffix`; returns RETURNING rows if asked."""
@@ -54,7 +62,7 @@ def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: l
         if connection.vendor == "postgresql":
             # One JSON document of rows: psycopg adapts array parameters element by element
             # in Python (a third of a batch's database time), json.dumps is C.
-            picks = ", ".join(f"(r->>{i})::{t}" for i, t in enumerate(pg_types))
+            picks = ", ".join(_pick(i, t) for i, t in enumerate(pg_types))
             cursor.execute(
                 f"INSERT INTO {table} ({column_list}) "  # noqa: S608 - identifiers are ours
                 f"SELECT {picks} FROM json_array_elements(%s::json) AS r {suffix}",
@@ -293,6 +301,21 @@ def increment_availability(deltas: Mapping[tuple, Sequence[int]]) -> None:
     """Adds (ok, errors, timeouts) counts to rows keyed by (endpoint_id, day, generation)."""
     _add_counts(AvailabilityRollup._meta.db_table, ("endpoint_id", "day", "generation"),
                 ("bigint", "date", "bigint"), ("ok", "errors", "timeouts"), deltas)
+
+
+def insert_failure_samples(rows: list[dict]) -> None:
+    """Stores FailureSample rows (field name -> value, the same fields in each): on
+    PostgreSQL in one statement of JSON rows, skipping the ORM's per-value adaptation."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        FailureSample.objects.bulk_create([FailureSample(**row) for row in rows])
+        return
+    columns = tuple(rows[0])
+    types = {field.attname: ("jsonb" if field.get_internal_type() == "JSONField"
+                             else field.db_type(connection)) for field in FailureSample._meta.fields}
+    _insert(FailureSample._meta.db_table, columns, [types[c] for c in columns],
+            [tuple(row.values()) for row in rows], "")
 
 
 def lock_publications(endpoint_ids: Iterable[int]) -> dict[int, int]:
