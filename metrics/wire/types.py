@@ -46,9 +46,10 @@ class Exchange(NamedTuple):
     (``{"type": "function", "function": {"name", "parameters"}}``); ``tool_choice`` is
     ``None``, ``"auto"``, ``"none"``, ``"required"`` or a named function (§2 meaning);
     ``other_calls`` counts calls of non-function tools (custom, hosted), never judged.
-    ``tools_key``, set by a parser that saw the raw request, is an exact key of ``tools``:
-    the wire format's tag and the raw bytes of the request's tools, so equal keys mean
-    equal tools (``metrics.toolcalls.classify``'s ``tools_key``); None when not known.
+    ``tools_key``, set by a parser that saw the raw request, is an exact key of ``tools``
+    (``metrics.toolcalls.classify``'s ``tools_key``): the wire format's tag and the raw
+    bytes of the request's tools, which ``tools`` are normalised from and nothing else, so
+    equal keys mean equal ``tools``; None when not known.
     """
 
     format: WireFormat
