@@ -34,9 +34,10 @@ from metrics.events import TOOL_CALL_EVENT_SCHEMA
 # (a test checks that the parser reads no other).
 EVENT_FIELDS = tuple(TOOL_CALL_EVENT_SCHEMA["properties"])
 # Tools lists and tool definitions kept decoded per process, and the largest kept (bytes of
-# JSON): at most 8 MiB of lists' keys (their entries are shared) and 4 MiB of definitions.
-# A gateway's tools are a few dozen definitions of ~1 KiB, sent in a few lists.
-MAX_LISTS, MAX_LIST_BYTES = 512, 16 * 1024
+# JSON): at most 4 MiB of lists (their entries are shared) and 4 MiB of definitions, a few
+# tens of MB of objects per worker at worst. A gateway's tools are a few dozen definitions
+# of ~1 KiB, sent in a few lists.
+MAX_LISTS, MAX_LIST_BYTES = 512, 8 * 1024
 MAX_ENTRIES, MAX_ENTRY_BYTES = 1024, 4 * 1024
 
 

@@ -72,9 +72,10 @@ def _responses_stream(response: object) -> object:
 
 # The tag before the raw tools in Exchange.tools_key: formats never share a key.
 _TAGS = {kind: kind.value.encode() + b":" for kind in WireFormat}
-# normalise_tools of raw tools already seen: equal bytes, equal tools (emptied when full).
+# normalise_tools of raw tools already seen: equal bytes, equal tools (emptied when full;
+# at most 512 keys of at most 8 KiB, mostly the very objects metrics/tool_call_batch.py keeps).
 _NORMALISED: dict[bytes, tuple] = {}
-_MAX_NORMALISED = 512
+_MAX_NORMALISED, _MAX_NORMALISED_BYTES = 512, 8 * 1024
 
 
 def _normalised_tools(tools: list, tools_raw: bytes | None
@@ -84,7 +85,7 @@ def _normalised_tools(tools: list, tools_raw: bytes | None
     if found is None:
         function_tools, other_names, offered_other = normalise_tools(tools)
         found = function_tools, other_names, offered_other, function_tools is not tools
-        if tools_raw is not None:
+        if tools_raw is not None and len(tools_raw) <= _MAX_NORMALISED_BYTES:
             if len(_NORMALISED) >= _MAX_NORMALISED:
                 _NORMALISED.clear()
             _NORMALISED[tools_raw] = found
