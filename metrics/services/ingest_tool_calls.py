@@ -111,12 +111,20 @@ def _parse_items(items: list, now: datetime, result: BatchResult,
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     names = name_mapper() if items else None
+    # A batch repeats a few (model, provider) names: each pair is mapped once (a refusal,
+    # a ValueError, is not kept and is raised again for every item that names it).
+    mapped: dict[tuple[str, str], tuple[str, str, str | None, str | None]] = {}
 
     def parse(index, item) -> ToolCallEvent:
         event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age,
                                       tools_raw=tools_raw[index] if tools_raw else None)
-        provider, provider_note = names.provider(event.provider)
-        model, model_note = names.model(event.model, provider)
+        found = mapped.get((event.model, event.provider))
+        if found is None:
+            provider, provider_note = names.provider(event.provider)
+            model, model_note = names.model(event.model, provider)
+            found = mapped[(event.model, event.provider)] = (
+                model, provider, model_note, provider_note)
+        model, provider, model_note, provider_note = found
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
@@ -139,8 +147,13 @@ def _classify_items(items: list, parsed: list[tuple[int, ToolCallEvent]],
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
 
+    endpoints: dict[tuple, object] = {}  # resolved once per name triple (not refusals)
+
     def judge(_, event: ToolCallEvent):
-        endpoint = resolver.resolve(event.model, event.provider, event.quantization)
+        names = (event.model, event.provider, event.quantization)
+        endpoint = endpoints.get(names)
+        if endpoint is None:
+            endpoint = endpoints[names] = resolver.resolve(*names)
         outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
                                     max_calls=max_calls, deadline=deadline,
                                     bucket_bounds=bucket_bounds
