@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import queue
 import threading
 import time
@@ -155,10 +156,49 @@ def _register_endpoints(port: int, events: list[dict], key: str) -> None:
             raise RuntimeError(f"endpoint registration failed: {status} {body[:300]!r}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def _backends() -> list[int]:
+    """PostgreSQL backends of this database other than this process's own connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _cpu(pids: list[int]) -> dict[int, float]:
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
 def run_http(events: list[dict], key: str, *, workers: int = 2,
-             clients: int = CLIENT_THREADS) -> tuple[float, int, int]:
-    """Wall seconds, accepted and duplicates for every batch POSTed by `clients` threads to
-    gunicorn with `workers` workers."""
+             clients: int = CLIENT_THREADS) -> tuple[float, int, int, float, float]:
+    """Wall seconds, accepted, duplicates, and the CPU seconds of the gunicorn workers and
+    of the database's backends (from /proc: steadier than the wall time when other processes
+    share the cores) for every batch POSTed by `clients` threads to gunicorn with `workers`
+    workers."""
     bodies = [json.dumps({"events": events[i : i + BATCH]}).encode()
               for i in range(0, len(events), BATCH)]
     work: queue.Queue = queue.Queue()
@@ -170,6 +210,8 @@ def run_http(events: list[dict], key: str, *, workers: int = 2,
 
     with c.Gunicorn(workers=workers) as server:
         _register_endpoints(server.port, events, key)
+        worker_pids = _children(server.proc.pid)
+        workers_before, backends_before = _cpu(worker_pids), _cpu(_backends())
         started = time.perf_counter()
 
         def client() -> None:
@@ -198,11 +240,14 @@ def run_http(events: list[dict], key: str, *, workers: int = 2,
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
+        worker_cpu = sum(_cpu(worker_pids).values()) - sum(workers_before.values())
+        backend_cpu = sum(cpu - backends_before.get(pid, 0.0)
+                          for pid, cpu in _cpu(_backends()).items())
     if errors:
         raise RuntimeError(f"{len(errors)} batches failed, first: {errors[0]}")
     if totals["rejected"]:
         c.log(f"  note: {totals['rejected']} events rejected by the API")
-    return wall, totals["accepted"], totals["duplicates"]
+    return wall, totals["accepted"], totals["duplicates"], worker_cpu, backend_cpu
 
 
 def profile(events: list[dict]) -> None:
@@ -271,12 +316,15 @@ def main() -> None:
           "parsing work, inside the end-to-end ingest figure below, not in the classify figure")
 
     _, key = ApiToken.issue("bench-ingest", "ingest")
-    wall, accepted, duplicates = run_http(events, key)
+    wall, accepted, duplicates, worker_cpu, backend_cpu = run_http(events, key)
     eps = accepted / wall
     cps = total_calls / wall
     ratio = cps / naive_rate
     c.log(f"end to end  gunicorn 2 workers, 2 client threads, batches of {BATCH}: "
           f"{accepted:,} accepted, {duplicates:,} duplicates in {wall:.1f}s")
+    c.log(f"CPU per event: gunicorn workers {worker_cpu / accepted * 1e6:.0f} µs, PostgreSQL "
+          f"backends {backend_cpu / accepted * 1e6:.0f} µs (/proc; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})")
     c.log(f"RESULT ingest events/s end to end: {eps:,.0f}")
     c.log(f"RESULT ingest validated calls/s end to end: {cps:,.0f}")
     c.log(f"RESULT ratio end-to-end calls/s vs naive jsonschema.validate: {ratio:.1f}x "

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from metrics.choices import IgnoreAction, RequestStatus
 from metrics.speed import DEFAULT as NO_SPEED
@@ -34,8 +34,9 @@ class ItemError(ValueError):
     """A batch item is refused; the message is the `error` of its `rejected` entry."""
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCallEvent:
+# A named tuple rather than a frozen dataclass: as immutable, and built in a sixth of the
+# time (2.3 -> 0.4 µs), once per event of every batch.
+class ToolCallEvent(NamedTuple):
     id: str
     model: str
     provider: str
@@ -246,8 +247,10 @@ def unix_time(value: object, field: str) -> object:
 
 def parse_tool_call_event(item: object, now: datetime, *,
                           max_future: timedelta = FUTURE_SLACK,
-                          max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS)
-                          ) -> ToolCallEvent:
+                          max_age: timedelta = timedelta(days=MAX_EVENT_AGE_DAYS),
+                          tools_raw: bytes | None = None) -> ToolCallEvent:
+    """`tools_raw`: the raw JSON of the request's tools, when the batch parser kept it
+    (metrics/tool_call_batch.py); the classifier's exact key of them."""
     if not isinstance(item, dict):
         raise ItemError("event must be a JSON object.")
     try:
@@ -265,7 +268,7 @@ def parse_tool_call_event(item: object, now: datetime, *,
             raise ItemError("response is required: the response body (or stream) as the "
                             "client received it.")
         try:
-            exchange = normalise(request, item["response"], item.get("format"))
+            exchange = normalise(request, item["response"], item.get("format"), tools_raw)
         except WireError as exc:
             raise ItemError(str(exc)) from None
     return ToolCallEvent(

@@ -7,6 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exacto_site.json_body import BoundedJSONParser, checked_body, loads_checked
 from metrics.api import serializers as s
 from metrics.api.schema import batch_request
 from metrics.events import has_surrogates
@@ -18,6 +19,7 @@ from metrics.services.benchmarks import ingest_benchmark_runs
 from metrics.services.ingest_ignores import ingest_ignores
 from metrics.services.ingest_tool_calls import ingest_tool_calls
 from metrics.services.rotation import set_reference
+from metrics.tool_call_batch import decode_batch
 from providers.api.permissions import (
     AdminOnlyFields,
     ReadOrIngestScope,
@@ -113,7 +115,20 @@ class EndpointsView(APIView):
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+class ToolCallBatchParser(BoundedJSONParser):
+    """A batch of tool-call events read in one typed pass that keeps each request's raw
+    `tools` (metrics/tool_call_batch.py); any other body as BoundedJSONParser reads it."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        text, raw = checked_body(stream)
+        with gc_paused():
+            batch = decode_batch(raw)
+        return batch if batch is not None else loads_checked(text, raw)
+
+
 class ToolCallsView(APIView):
+    parser_classes = [ToolCallBatchParser]
+
     @extend_schema(
         summary="Ingest a batch of tool-call events",
         request=batch_request("events", "ToolCallEvent"),
@@ -123,8 +138,10 @@ class ToolCallsView(APIView):
         # The batch is taken out of request.data so that it is freed when the call returns,
         # before the cyclic GC runs again: it then never scans the batch's ~10^5 objects.
         with gc_paused():
+            tools_raw = getattr(request.data, "tools_raw", None)
             result = ingest_tool_calls(batch_items(request, "events", take=True),
-                                       source=source_of(request), id_scope=id_scope_of(request))
+                                       source=source_of(request), id_scope=id_scope_of(request),
+                                       tools_raw=tools_raw)
         return Response(s.BatchResultOut(result.as_dict()).data)
 
 

@@ -8,11 +8,12 @@ or not at all, and a resent batch changes nothing.
 import re
 import time
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from metrics.choices import FAILURE_OUTCOMES, IngestKind
@@ -30,6 +31,7 @@ from metrics.services.speed_rollups import SpeedDeltas
 from metrics.services.upserts import (
     claim_event_keys,
     increment_rollups,
+    insert_failure_samples,
     lock_publications,
     record_user_activity,
     refresh_day_totals,
@@ -86,36 +88,48 @@ def _row(rollups: dict, key: tuple) -> Counter:
 
 
 def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
-                      now: datetime | None = None) -> BatchResult:
-    """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys."""
+                      now: datetime | None = None,
+                      tools_raw: Sequence[bytes | None] | None = None) -> BatchResult:
+    """One batch. `id_scope` names the sender (its API key) whose ids are idempotency keys.
+    `tools_raw`, per item, the raw JSON of its request's tools when the body's parser kept it
+    (metrics/tool_call_batch.py): the classifier's exact key of the tools."""
     now = now or timezone.now()
     result = BatchResult()
     # A batch allocates ~10^5 objects and creates no reference cycles worth finding: left on,
     # the cyclic GC rescans the whole heap several times per batch (a third of its time).
     with gc_paused():
-        parsed = _parse_items(items, now, result)
+        parsed = _parse_items(items, now, result, tools_raw)
         ready = _classify_items(items, parsed, result)
         with transaction.atomic():
             _store(ready, result, source=source, id_scope=id_scope)
     return result
 
 
-def _parse_items(items: list, now: datetime, result: BatchResult
-                 ) -> list[tuple[int, ToolCallEvent]]:
+def _parse_items(items: list, now: datetime, result: BatchResult,
+                 tools_raw: Sequence[bytes | None] | None) -> list[tuple[int, ToolCallEvent]]:
     """Each item as an event with its names mapped through the alias tables, or rejected."""
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     names = name_mapper() if items else None
+    # A batch repeats a few (model, provider) names: each pair is mapped once (a refusal,
+    # a ValueError, is not kept and is raised again for every item that names it).
+    mapped: dict[tuple[str, str], tuple[str, str, str | None, str | None]] = {}
 
     def parse(index, item) -> ToolCallEvent:
-        event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age)
-        provider, provider_note = names.provider(event.provider)
-        model, model_note = names.model(event.model, provider)
+        event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age,
+                                      tools_raw=tools_raw[index] if tools_raw else None)
+        found = mapped.get((event.model, event.provider))
+        if found is None:
+            provider, provider_note = names.provider(event.provider)
+            model, model_note = names.model(event.model, provider)
+            found = mapped[(event.model, event.provider)] = (
+                model, provider, model_note, provider_note)
+        model, provider, model_note, provider_note = found
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
-        if model != event.model or provider != event.provider:  # replace() costs µs
-            event = replace(event, model=model, provider=provider)
+        if model != event.model or provider != event.provider:  # _replace() costs µs
+            event = event._replace(model=model, provider=provider)
         return event
 
     return result.sift(items, enumerate(items), parse)
@@ -133,8 +147,13 @@ def _classify_items(items: list, parsed: list[tuple[int, ToolCallEvent]],
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
 
+    endpoints: dict[tuple, object] = {}  # resolved once per name triple (not refusals)
+
     def judge(_, event: ToolCallEvent):
-        endpoint = resolver.resolve(event.model, event.provider, event.quantization)
+        names = (event.model, event.provider, event.quantization)
+        endpoint = endpoints.get(names)
+        if endpoint is None:
+            endpoint = endpoints[names] = resolver.resolve(*names)
         outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
                                     max_calls=max_calls, deadline=deadline,
                                     bucket_bounds=bucket_bounds
@@ -196,29 +215,27 @@ def _store_failure_samples(failures: list) -> None:
     keys = {(endpoint.pk, day) for endpoint, day, _, _ in failures}
     endpoints = {k[0] for k in keys}
     days = {k[1] for k in keys}
-    taken = Counter()
-    rows = (
-        FailureSample.objects.filter(endpoint_id__in=endpoints, day__in=days)
-        .values_list("endpoint_id", "day", "outcome")
-    )
-    # Counting in Python keeps this one indexed query; samples are few per day by design.
-    for endpoint_id, day, outcome in rows:
-        taken[(endpoint_id, day, outcome)] += 1
+    # Counted by the database: one row per endpoint × day × outcome, not one per sample.
+    taken = Counter({
+        (endpoint_id, day, outcome): n for endpoint_id, day, outcome, n in
+        FailureSample.objects.filter(endpoint_id__in=endpoints, day__in=days).order_by()
+        .values("endpoint_id", "day", "outcome").annotate(n=Count("id"))
+        .values_list("endpoint_id", "day", "outcome", "n")
+    })
     new = []
+    now = timezone.now()
     for endpoint, day, event, call in failures:
         key = (endpoint.pk, day, str(call.outcome))
         if taken[key] >= limit:
             continue
         taken[key] += 1
-        new.append(
-            FailureSample(
-                endpoint=endpoint, day=day, outcome=str(call.outcome), event_id=event.id,
-                app=event.app, tool_name=_evidence(call.tool_name)[:200],
-                parameters=_bounded_json(call.parameters), arguments=_evidence(call.arguments),
-                message=_evidence(call.message)[:2000],
-            )
-        )
-    FailureSample.objects.bulk_create(new)
+        new.append({
+            "endpoint_id": endpoint.pk, "day": day, "outcome": str(call.outcome),
+            "event_id": event.id, "app": event.app, "tool_name": _evidence(call.tool_name)[:200],
+            "parameters": _bounded_json(call.parameters), "arguments": _evidence(call.arguments),
+            "message": _evidence(call.message)[:2000], "created_at": now,
+        })
+    insert_failure_samples(new)
 
 
 def _bounded_json(value: object) -> object:

@@ -22,6 +22,7 @@ from metrics.models import (
     ROLLUP_COUNTS,
     AvailabilityRollup,
     EventKey,
+    FailureSample,
     IgnoreState,
     SpeedRollup,
     ToolCallDayTotal,
@@ -46,6 +47,13 @@ def _json_scalar(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
+def _pick(index: int, pg_type: str) -> str:
+    """Column `index` of a JSON row as `pg_type`: text as such, JSON as JSON (null: NULL)."""
+    if pg_type == "jsonb":
+        return f"NULLIF((r->{index})::jsonb, 'null')"
+    return f"(r->>{index})::{pg_type}"
+
+
 def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: list[tuple],
             suffix: str, *, returning: bool = False) -> list[tuple]:
     """INSERT many rows with an ON CONFLICT `suffix`; returns RETURNING rows if asked."""
@@ -55,7 +63,7 @@ def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: l
         if connection.vendor == "postgresql":
             # One JSON document of rows: psycopg adapts array parameters element by element
             # in Python (a third of a batch's database time), json.dumps is C.
-            picks = ", ".join(f"(r->>{i})::{t}" for i, t in enumerate(pg_types))
+            picks = ", ".join(_pick(i, t) for i, t in enumerate(pg_types))
             cursor.execute(
                 f"INSERT INTO {table} ({column_list}) "  # noqa: S608 - identifiers are ours
                 f"SELECT {picks} FROM json_array_elements(%s::json) AS r {suffix}",
@@ -75,6 +83,11 @@ def _insert(table: str, columns: Sequence[str], pg_types: Sequence[str], rows: l
     return found
 
 
+def _array_literal(values: Iterable[int | date]) -> str:
+    """A PostgreSQL array literal ('{1,2,3}') of integers or dates, which need no quoting."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def claim_event_keys(kind: str, scope: str, keys: Iterable[str]) -> set[str]:
     """Stores idempotency keys of one sender (`scope`, e.g. "key:12"); returns those that
     were new for it. Ids are scoped per API key (METHODOLOGY §9); keys stored before
@@ -83,14 +96,29 @@ def claim_event_keys(kind: str, scope: str, keys: Iterable[str]) -> set[str]:
     unique = sorted(set(keys))
     if not unique:
         return set()
+    now = timezone.now()
+    table = EventKey._meta.db_table
+    if connection.vendor == "postgresql":
+        # One statement, the keys as one JSON array (json.dumps is C; a `key IN (...)` of
+        # 1,000 parameters was composed and quoted by psycopg in Python, per key).
+        legacy = (f"WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.kind = %s "  # noqa: S608
+                  "AND l.scope = '' AND l.key = e.key) ") if scope else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (kind, scope, key, received_at) "  # noqa: S608
+                "SELECT %s, %s, e.key, %s FROM json_array_elements_text(%s::json) "
+                f"WITH ORDINALITY AS e(key, n) {legacy}ORDER BY e.n "
+                "ON CONFLICT (kind, scope, key) DO NOTHING RETURNING key",
+                [kind, scope, now, json.dumps(unique), *([kind] if scope else [])],
+            )
+            return {row[0] for row in cursor.fetchall()}
     legacy = set(EventKey.objects.filter(kind=kind, scope="", key__in=unique)
                  .values_list("key", flat=True)) if scope else set()
     unique = [key for key in unique if key not in legacy]
     if not unique:
         return set()
-    now = timezone.now()
     rows = _insert(
-        EventKey._meta.db_table, ("kind", "scope", "key", "received_at"),
+        table, ("kind", "scope", "key", "received_at"),
         ("text", "text", "text", "timestamptz"), [(kind, scope, key, now) for key in unique],
         "ON CONFLICT (kind, scope, key) DO NOTHING RETURNING key", returning=True,
     )
@@ -199,14 +227,14 @@ def refresh_day_totals(keys: Iterable[tuple[int, date, int]]) -> None:
             # (they share PostgreSQL's lock table), at the price of rare false sharing.
             slots = sorted({endpoint_id % TOTALS_LOCK_SLOTS for endpoint_id in ids})
             cursor.execute("SELECT pg_advisory_xact_lock(%s, slot) FROM unnest(%s::int[]) slot",
-                           [TOTALS_LOCK_SPACE, slots])
+                           [TOTALS_LOCK_SPACE, _array_literal(slots)])
             keys = ("WITH k(endpoint_id, day, min_gen) AS (SELECT * FROM unnest("
                     "%s::bigint[], %s::date[], %s::bigint[]))")
-            generations = [merged[k] for k in ordered]
-            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k", cap),
-                           [ids, days, generations])
-            cursor.execute(keys + " " + next_generation_sql(totals, "k"),
-                           [ids, days, generations])
+            # Array literals: psycopg adapts a list parameter element by element in Python.
+            arrays = [_array_literal(ids), _array_literal(days),
+                      _array_literal([merged[k] for k in ordered])]
+            cursor.execute(keys + ", " + day_totals_sql(rollups, totals, "k", cap), arrays)
+            cursor.execute(keys + " " + next_generation_sql(totals, "k"), arrays)
             return
         for start in range(0, len(ordered), CHUNK):
             chunk = ordered[start : start + CHUNK]
@@ -255,7 +283,7 @@ def _add_counts(table: str, key: tuple[str, ...], key_types: tuple[str, ...],
     if connection.vendor != "postgresql":
         _insert(table, columns, (), rows, suffix)
         return
-    literals = ["{" + ",".join(map(str, column)) + "}" for column in zip(*rows, strict=True)]
+    literals = [_array_literal(column) for column in zip(*rows, strict=True)]
     arrays = ", ".join(f"%s::{t}[]" for t in (*key_types, *(["bigint"] * len(counts))))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -277,6 +305,21 @@ def increment_availability(deltas: Mapping[tuple, Sequence[int]]) -> None:
     """Adds (ok, errors, timeouts) counts to rows keyed by (endpoint_id, day, generation)."""
     _add_counts(AvailabilityRollup._meta.db_table, ("endpoint_id", "day", "generation"),
                 ("bigint", "date", "bigint"), ("ok", "errors", "timeouts"), deltas)
+
+
+def insert_failure_samples(rows: list[dict]) -> None:
+    """Stores FailureSample rows (field name -> value, the same fields in each): on
+    PostgreSQL in one statement of JSON rows, skipping the ORM's per-value adaptation."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        FailureSample.objects.bulk_create([FailureSample(**row) for row in rows])
+        return
+    columns = tuple(rows[0])
+    types = {field.attname: ("jsonb" if field.get_internal_type() == "JSONField"
+                             else field.db_type(connection)) for field in FailureSample._meta.fields}
+    _insert(FailureSample._meta.db_table, columns, [types[c] for c in columns],
+            [tuple(row.values()) for row in rows], "")
 
 
 def lock_publications(endpoint_ids: Iterable[int]) -> dict[int, int]:

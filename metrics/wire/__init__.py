@@ -70,8 +70,33 @@ def _responses_stream(response: object) -> object:
     return response
 
 
-def normalise(request: dict, response: object, format: object = None) -> Exchange:
-    """The Exchange of one request/response pair; WireError when the shape is not recognised."""
+# The tag before the raw tools in Exchange.tools_key: formats never share a key.
+_TAGS = {kind: kind.value.encode() + b":" for kind in WireFormat}
+# normalise_tools of raw tools already seen: equal bytes, equal tools (emptied when full;
+# at most 512 keys of at most 8 KiB, mostly the very objects metrics/tool_call_batch.py keeps).
+_NORMALISED: dict[bytes, tuple] = {}
+_MAX_NORMALISED, _MAX_NORMALISED_BYTES = 512, 8 * 1024
+
+
+def _normalised_tools(tools: list, tools_raw: bytes | None
+                      ) -> tuple[list, frozenset, bool, bool]:
+    """normalise_tools(tools), and whether it rewrote them (then no raw bytes are theirs)."""
+    found = _NORMALISED.get(tools_raw) if tools_raw is not None else None
+    if found is None:
+        function_tools, other_names, offered_other = normalise_tools(tools)
+        found = function_tools, other_names, offered_other, function_tools is not tools
+        if tools_raw is not None and len(tools_raw) <= _MAX_NORMALISED_BYTES:
+            if len(_NORMALISED) >= _MAX_NORMALISED:
+                _NORMALISED.clear()
+            _NORMALISED[tools_raw] = found
+    return found
+
+
+def normalise(request: dict, response: object, format: object = None,
+              tools_raw: bytes | None = None) -> Exchange:
+    """The Exchange of one request/response pair; WireError when the shape is not recognised.
+    `tools_raw`: the raw JSON of `request["tools"]` when the parser kept it; it becomes the
+    Exchange's tools_key unless the tools had to be rewritten into chat shape."""
     response = _responses_stream(response)
     if format is None:
         kind = detect_format(response)
@@ -89,7 +114,7 @@ def normalise(request: dict, response: object, format: object = None) -> Exchang
         tools = []
     elif not isinstance(tools, list):
         raise WireError("request.tools must be a list.")
-    function_tools, other_names, offered_other = normalise_tools(tools)
+    function_tools, other_names, offered_other, rewritten = _normalised_tools(tools, tools_raw)
     if other_names:
         function_names = {
             entry["function"].get("name") for entry in function_tools
@@ -108,4 +133,5 @@ def normalise(request: dict, response: object, format: object = None) -> Exchang
         other_calls=other,
         offered_other=offered_other,
         completion_tokens=tokens,
+        tools_key=_TAGS[kind] + tools_raw if tools_raw is not None and not rewritten else None,
     )

@@ -35,3 +35,38 @@ def test_brackets_hidden_in_strings_do_not_hide_depth():
     text = "[" * 70 + '"]]]]"' + "]" * 70
     assert json_depth_exceeds(text, 64) is True
     assert json_depth_exceeds('["' + "[" * 100 + '"]', 64) is False
+
+
+# --- msgspec reads bodies; json.loads decides wherever the two could differ -------------------
+
+NUMBER = st.builds(
+    lambda sign, whole, fraction, exponent: sign + whole + fraction + exponent,
+    st.sampled_from(["", "-"]),
+    st.one_of(st.just("0"), st.from_regex(r"[1-9][0-9]{0,40}", fullmatch=True)),
+    st.one_of(st.just(""), st.from_regex(r"\.[0-9]{1,40}", fullmatch=True)),
+    st.one_of(st.just(""), st.from_regex(r"[eE][+-]?[0-9]{1,4}", fullmatch=True)),
+)
+STRING = st.lists(st.sampled_from(['\\"', "\\\\", "\\n", "\\u00e9", "\\ud800", "\\udc00",
+                                    "\\ud83d\\ude00", "\\u0000", "a", "\u00e9", "\t", "\\/"]),
+                  max_size=6).map(lambda parts: '"' + "".join(parts) + '"')
+
+
+def _loads_or_error(text):
+    try:
+        return "value", repr(json.loads(text))
+    except (ValueError, RecursionError) as exc:
+        return "error", str(exc)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(NUMBER, STRING, st.floats().map(repr), st.integers().map(str),
+                 st.lists(st.one_of(NUMBER, STRING), max_size=4).map(lambda xs: "[" + ",".join(xs) + "]"),
+                 st.lists(STRING, max_size=3).map(lambda ks: "{" + ",".join(f"{k}: 1" for k in ks) + "}")))
+def test_bounded_loads_reads_what_json_loads_reads(text):
+    from exacto_site.json_body import bounded_loads
+
+    try:
+        got = "value", repr(bounded_loads(text))
+    except (ValueError, RecursionError) as exc:
+        got = "error", str(exc)
+    assert got == _loads_or_error(text)

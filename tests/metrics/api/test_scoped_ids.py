@@ -43,3 +43,20 @@ def test_ignore_and_benchmark_ids_are_scoped_per_key_too(ingest_client, second_g
                            format="json").json()["accepted"] == 1
     assert IgnoreEvent.objects.count() == 2 and BenchmarkRun.objects.count() == 2
     assert post_events(second_gateway, [ignore], path="/api/v1/ignores/").json()["duplicates"] == 1
+
+
+def test_a_key_stored_before_scoping_still_counts_as_seen_for_every_sender(db):
+    from django.utils import timezone
+
+    from metrics.choices import IngestKind
+    from metrics.models import EventKey
+    from metrics.services.upserts import claim_event_keys
+
+    EventKey.objects.create(kind=IngestKind.TOOL_CALLS, scope="", key="old-1",
+                            received_at=timezone.now())
+    new = claim_event_keys(IngestKind.TOOL_CALLS, "key:7", ["b", "old-1", "a", "b"])
+    assert new == {"a", "b"}
+    assert set(EventKey.objects.filter(scope="key:7").values_list("key", flat=True)) == {"a", "b"}
+    assert claim_event_keys(IngestKind.TOOL_CALLS, "key:7", ["a", "c"]) == {"c"}
+    # The legacy key itself is not claimed again under any scope, "" included.
+    assert claim_event_keys(IngestKind.TOOL_CALLS, "", ["old-1", "d"]) == {"d"}
