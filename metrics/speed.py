@@ -53,8 +53,10 @@ def _milliseconds(item: Mapping, name: str) -> float | None:
     value = item.get(name)
     if value is None:
         return None
-    # `type(...) in` rather than isinstance: bool is an int subclass, and this runs per event.
-    if type(value) not in (int, float) or not math.isfinite(value):
+    # `type(...)` rather than isinstance: bool is an int subclass, and this runs per event.
+    # An int is finite and may be too large for a float (isfinite would raise on it).
+    kind = type(value)
+    if (kind is not int and kind is not float) or (kind is float and not math.isfinite(value)):
         raise SpeedFieldError(f"{name} must be a finite number of milliseconds.")
     if value < 0:
         raise SpeedFieldError(f"{name} must not be negative.")

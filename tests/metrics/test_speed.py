@@ -51,6 +51,7 @@ def test_speed_fields_parse():
     ({"ttft_ms": "12"}, "ttft_ms must be a finite number"),
     ({"latency_ms": True}, "latency_ms must be a finite number"),
     ({"latency_ms": 1e12}, "at most 86400000"),
+    ({"ttft_ms": 10**400}, "at most 86400000"),  # an int too large for a float
     ({"status": "failed"}, "status must be one of ok, error, timeout"),
     ({"status": ["ok"]}, "status must be one of"),
     ({"http_status": 99}, "http_status must be an integer"),

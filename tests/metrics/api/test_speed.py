@@ -118,6 +118,7 @@ def test_bad_speed_fields_are_rejected_by_index_and_the_rest_stored(ingest_clien
         dict(good("http"), http_status=999),
         {k: v for k, v in good("noresp").items() if k != "response"},  # ok needs a response
         failed("fine-error"),
+        dict(good("bigint"), latency_ms=10**400),  # too large for a float: no 500
     ]
     body = ingest_client.post("/api/v1/tool-calls/", {"events": items}, format="json")
     assert body.status_code == 200
@@ -132,6 +133,7 @@ def test_bad_speed_fields_are_rejected_by_index_and_the_rest_stored(ingest_clien
         5: ("http", "http_status must be an integer HTTP status code (100-599)."),
         6: ("noresp", "response is required: the response body (or stream) as the client "
                       "received it."),
+        8: ("bigint", "latency_ms must be at most 86400000 (one day in milliseconds)."),
     }
     perf = endpoint_row(admin_client_api)["performance"]
     assert (perf["requests"], perf["ok"], perf["errors"]) == (2, 1, 1)
