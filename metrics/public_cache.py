@@ -255,10 +255,27 @@ def _cache_set(cache, key: str, value) -> None:
         logger.warning("public cache write failed", exc_info=True)
 
 
+def _store():
+    return caches[getattr(settings, "EXACTO_PUBLIC_CACHE_ALIAS", "default")]
+
+
+def remembered(key: str | None, compute):
+    """`compute()`, kept in the public cache under `key` (None: always computed). For parts
+    of public pages whose key names everything they depend on, so that a cold page (after a
+    recompute bumped its version) need not compute them again."""
+    if key is None:
+        return compute()
+    cache = _store()
+    found = _cache_get(cache, key)
+    if found is None:
+        found = compute()
+        _cache_set(cache, key, found)
+    return found
+
+
 def public_read(name: str, scope: Scope, params: tuple[str, ...] = ()):
     """Wraps a view (a function or `APIView.as_view()`) so that public GETs come from the
     cache. `params` are the query parameters the body depends on."""
-    cache_alias = getattr(settings, "EXACTO_PUBLIC_CACHE_ALIAS", "default")
 
     def decorate(view):
         @functools.wraps(view)
@@ -272,7 +289,7 @@ def public_read(name: str, scope: Scope, params: tuple[str, ...] = ()):
             etag = f'W/"{key}"'
             if _not_modified(request, etag):
                 return _with_headers(HttpResponseNotModified(), etag, PUBLIC_CACHE_CONTROL)
-            cache = caches[cache_alias]
+            cache = _store()
             hit = _cache_get(cache, f"exacto:pub:{key}")
             if hit is not None:
                 headers, body = hit

@@ -8,6 +8,7 @@ from the merged buckets in one pass. The publication filter is the tool-call one
 rows of a generation already published (late arrivals wait for the next publication, §8).
 """
 
+import hashlib
 from datetime import date
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from django.utils import timezone
 from metrics.choices import RequestStatus
 from metrics.histogram import value_of
 from metrics.models import AvailabilityRollup, SpeedRollup
+from metrics.public_cache import remembered
+from metrics.selectors.app_matched import group_key
 from metrics.selectors.toolcall_stats import viewer_windows, window_conditions
 from metrics.speed import Metric, performance
 from providers.models import Endpoint
@@ -97,6 +100,8 @@ def daily_performance(
 # Days of the daily p50 throughput chart: two windows; a month of histograms (~20 rows
 # per endpoint and day) would double the model page's heaviest query for little.
 DAILY_DAYS = 14
+# Bumped when the series' computation changes, so cached series of older code are not read.
+THROUGHPUT_FORMULA = 1
 
 
 def daily_throughput(
@@ -112,6 +117,19 @@ def daily_throughput(
     """
     today = today or timezone.now().date()
     windows = viewer_windows(endpoints, viewer, days, today)
+    # A published-only reader's series depends only on the endpoints' windows and
+    # publications (published speed rows are never rewritten: late events go to the next
+    # generation), so it is kept in the cache under their key; other readers compute it.
+    # The key names the endpoints too: those without a window are in the answer, not in it.
+    key = group_key(endpoints, windows, today)
+    ids = ",".join(str(pk) for pk in sorted(e.pk for e in endpoints))
+    memo = key and hashlib.sha256(f"{THROUGHPUT_FORMULA}:{days}:{key}:{ids}".encode())
+    return remembered(memo and f"exacto:daily-throughput:{memo.hexdigest()}",
+                      lambda: _daily_throughput(endpoints, windows))
+
+
+def _daily_throughput(endpoints: list[Endpoint], windows: dict
+                      ) -> dict[int, list[tuple[date, float]]]:
     out: dict[int, list[tuple[date, float]]] = {e.pk: [] for e in endpoints}
     if not windows:
         return out

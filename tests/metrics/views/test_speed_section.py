@@ -135,3 +135,44 @@ def test_daily_median_in_sql_equals_the_histogram_median(db):
     assert [d for d, _ in series] == sorted(by_day)
     for day, p50 in series:
         assert p50 == round(quantile(from_values(by_day[day]), 0.5), 3)
+
+
+def test_public_daily_series_is_remembered_until_a_publication_and_private_ones_are_live(db):
+    """A published-only reader's daily p50 series is kept in the public cache under its
+    endpoints' windows and publications (a cold page after a recompute reads it back); a
+    publication moves the key, late events never reach it, private readers compute it."""
+    from metrics.selectors.speed_stats import daily_throughput
+    from providers.visibility import Viewer
+
+    model = LLMModelFactory(slug=SLUG)
+    endpoint = EndpointFactory(model=model, provider=ProviderFactory(slug="memo"))
+    two_days_ago = timezone.now().date() - timedelta(days=2)
+
+    def ingest(prefix, latency, n):  # 100 tokens in (latency - 100) ms
+        items = [timed(f"{prefix}{i}", "memo", latency, 100.0, 100, days_ago=2)
+                 for i in range(n)]
+        assert ingest_tool_calls(items, source="test").accepted == n
+
+    def series(viewer):
+        with CaptureQueriesContext(connection) as ctx:
+            values = daily_throughput([endpoint], viewer, days=14)[endpoint.pk]
+        # Reads of the speed rows (the cache itself may be a database table).
+        return values, sum("metrics_speedrollup" in q["sql"] for q in ctx.captured_queries)
+
+    ingest("a", 1100.0, 5)  # 100 tokens/s
+    publish([endpoint], through=two_days_ago)
+    endpoint.refresh_from_db()
+    first, queries = series(Viewer.public())
+    assert [p50 for _, p50 in first] == [round(value_of(bucket_of(100.0)), 3)]
+    assert queries > 0
+    assert series(Viewer.public()) == (first, 0)  # read back, not computed
+
+    ingest("b", 300.0, 10)  # late events of a published day, 500 tokens/s, now the median
+    assert series(Viewer.public()) == (first, 0)  # the public series is unchanged...
+    private, private_queries = series(Viewer.everything())
+    assert private_queries > 0  # ...the admin's is live
+    assert [p50 for _, p50 in private] == [round(value_of(bucket_of(500.0)), 3)]
+    publish([endpoint], through=two_days_ago)  # the late events are published
+    endpoint.refresh_from_db()
+    second, queries = series(Viewer.public())
+    assert queries > 0 and second == private != first
