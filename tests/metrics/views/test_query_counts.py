@@ -23,7 +23,9 @@ BENCH = "q-bench"
 # benchmark 10, the same for 3 and 13 endpoints; portal 21 for 2 or 8 of the provider's
 # endpoints, 26 -> 56 before it read each per-endpoint list in one query); far below one
 # query per endpoint row.
-CAPS = {"home": 20, "model": 25, "provider": 20, "benchmark": 15, "portal": 30}
+# The model page's cap includes a miss of its remembered daily series (metrics.public_cache
+# .remembered): on the default database cache a get and a set are ~6 queries of their own.
+CAPS = {"home": 20, "model": 31, "provider": 20, "benchmark": 15, "portal": 30}
 DAYS = 14
 
 
