@@ -92,3 +92,15 @@ def test_recomputing_many_models_takes_as_many_statements_as_one(db):
     assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
     assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
     assert PoolSnapshot.objects.filter(model__in=models).count() == 6
+
+
+def test_the_propensity_range_rests_on_the_endpoints_with_enough_data_and_requests(model):
+    # Enough calls but no request where the model could choose; then too few calls.
+    no_requests = EndpointFactory(model=model, provider=ProviderFactory(slug="no-requests"))
+    rollup(no_requests, 1000, 995, propensity=(0, 0))
+    few_calls = EndpointFactory(model=model, provider=ProviderFactory(slug="few-calls"))
+    rollup(few_calls, 10, 10)
+    snapshot = recompute_model(model, trigger="command")
+    good = model.endpoints.filter(provider__slug__startswith="good-").order_by("pk")
+    assert snapshot.figures["sources"]["propensity"] == [str(e.pk) for e in good]
+    assert snapshot.figures["propensity_range"] is not None
