@@ -10,6 +10,7 @@ import json
 from datetime import date, datetime
 from typing import NamedTuple
 
+import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -229,14 +230,37 @@ def _verdict_rows(result: PoolResult) -> list[dict]:
 
 
 def _json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """Sorted-key JSON text. msgspec writes it in a tenth of json.dumps' time; numbers
+    differ in spelling only (1e-05 is 0.00001 there), which PostgreSQL's jsonb stores alike."""
+    return _ENCODER.encode(value).decode()
+
+
+_ENCODER = msgspec.json.Encoder(order="sorted")
+# Digests of the msgspec text carry this prefix (and 62 hex digits, to fit the column);
+# those stored before it, without one, are of json.dumps' text (_legacy_digest).
+DIGEST_VERSION = "2:"
 
 
 def _digest(fallback: bool, shared: dict, rows_json: str) -> str:
     """sha256 of the JSON of [fallback, shared, rows] (rows already serialised: the same
     text is sent to PostgreSQL, so the verdicts are encoded once)."""
     text = f"[{_json(fallback)},{_json(shared)},{rows_json}]"
+    return DIGEST_VERSION + hashlib.sha256(text.encode()).hexdigest()[:62]
+
+
+def _legacy_digest(fallback: bool, shared: dict, rows: list[dict]) -> str:
+    """The digest as stored before DIGEST_VERSION: of json.dumps' text."""
+    text = json.dumps([fallback, shared, rows], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged(before: PoolSnapshot | None, digest: str, fallback: bool, shared: dict,
+               rows: list[dict]) -> bool:
+    if before is None:
+        return False
+    if before.digest.startswith(DIGEST_VERSION):
+        return before.digest == digest
+    return before.digest == _legacy_digest(fallback, shared, rows)
 
 
 def _previous(model_ids: list[int]) -> dict[int, PoolSnapshot]:
@@ -277,7 +301,7 @@ def write_snapshots(
     elsewhere), after one read of the previous snapshots and one of their verdicts."""
     previous = _previous([m.pk for m in models])
     written: dict[int, PoolSnapshot] = {}
-    pending = []
+    pending, legacy = [], []
     for model in models:
         result, figures = results[model.pk]
         rows = _verdict_rows(result)
@@ -285,8 +309,11 @@ def write_snapshots(
         shared = _shared_figures(result, figures)
         digest = _digest(result.fallback, shared, rows_json)
         before = previous.get(model.pk)
-        if before is not None and before.digest == digest:
+        if _unchanged(before, digest, result.fallback, shared, rows):
             before.checked_at = now
+            if before.digest != digest:  # stored before DIGEST_VERSION: now in its form
+                before.digest = digest
+                legacy.append(before)
             written[model.pk] = before
             continue
         snapshot = PoolSnapshot(
@@ -299,6 +326,8 @@ def write_snapshots(
     unchanged = [s.pk for s in written.values() if s.pk is not None]
     if unchanged:
         PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
+    if legacy:  # once per snapshot, the first recompute after the change of form
+        PoolSnapshot.objects.bulk_update(legacy, ["digest"])
     states = _previous_states([b.pk for _, _, b, _, _, _ in pending if b is not None])
     new = []
     for model, result, before, snapshot, rows, rows_json in pending:
@@ -362,8 +391,8 @@ def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict], s
                     reason text)
                 JOIN s ON s.model_id = r.model_id)
             SELECT id, model_id FROM s""",  # noqa: S608 - our own table names
-            [first.computed_at, first.checked_at, first.trigger, json.dumps(snapshots),
-             verdicts, json.dumps(changes)],
+            [first.computed_at, first.checked_at, first.trigger, _json(snapshots),
+             verdicts, _json(changes)],
         )
         ids = dict((model_id, pk) for pk, model_id in cursor.fetchall())
     for snapshot, _, _, _ in new:
