@@ -491,9 +491,15 @@ def order_pool(
     return [*fast, *unknown, *rest], orders
 
 
+_RULE_NAMES = {rule: rule.value for rule in Rule}
+
+
 def verdict_to_dict(v: EndpointVerdict) -> dict[str, Any]:
     """JSON-serialisable form of a verdict: the snapshot row and the API's
     ``exacto`` object (API.md), with reasons and figures for every rule."""
+    # Each rule's name is read once: Enum.value is a Python-level property, and a full
+    # recompute turns 10,000s of verdicts into dicts.
+    rules = [(_RULE_NAMES[rule], verdict) for rule, verdict in v.rules.items()]
     return {
         "key": v.key,
         "tier": v.tier.value,
@@ -501,10 +507,12 @@ def verdict_to_dict(v: EndpointVerdict) -> dict[str, Any]:
         "forced": v.forced.value if v.forced else None,
         "override_reason": v.override_reason,
         "fallback": v.fallback,
-        "rules": {rule.value: verdict.passed for rule, verdict in v.rules.items()},
-        "failed": [rule.value for rule in v.failed],
-        "reasons": {rule.value: verdict.reason for rule, verdict in v.rules.items()},
-        "figures": {rule.value: dict(verdict.figures) for rule, verdict in v.rules.items()},
+        "rules": {name: verdict.passed for name, verdict in rules},
+        "failed": [_RULE_NAMES[rule] for rule in v.failed],
+        "reasons": {name: verdict.reason for name, verdict in rules},
+        # The rule's own figures, not a copy: nothing mutates them, and a recompute
+        # serialises this dict at once.
+        "figures": {name: verdict.figures for name, verdict in rules},
         "accuracy": v.accuracy,
         "accuracy_ci95": list(v.accuracy_ci95) if v.accuracy_ci95 else None,
         "propensity": v.propensity,

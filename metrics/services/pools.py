@@ -7,8 +7,10 @@ queue up instead of writing two snapshots with the same sequence.
 import dataclasses
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
+import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -20,16 +22,17 @@ from metrics.pools import (
     EndpointFigures,
     PoolResult,
     PoolSettings,
+    Rule,
     diff_pools,
     judge_pool,
-    propensity_sources,
     verdict_to_dict,
 )
 from metrics.public_cache import bump
 from metrics.selectors.ignores import ignore_rates, ignore_rates_of_models
 from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import endpoint_stats
-from providers.choices import ApprovalStatus
+from metrics.stats import rate
+from providers.choices import ApprovalStatus, RotationStatus
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
 
@@ -49,8 +52,38 @@ def pool_settings() -> PoolSettings:
     )
 
 
+class EndpointRow(NamedTuple):
+    """What a recompute reads of an endpoint: plain values, not model instances (a full
+    recompute reads 10,000s of endpoints, and building instances cost more than the rules).
+    Selectors and Viewer read the same attribute names off it as off an Endpoint."""
+
+    pk: int
+    model_id: int
+    provider_id: int
+    provider_slug: str
+    quantization: str
+    rotation_status: str
+    is_reference: bool
+    published_until: date | None
+
+    @property
+    def in_rotation(self) -> bool:
+        return self.rotation_status == RotationStatus.ACTIVE
+
+
+def endpoint_rows(queryset) -> list[EndpointRow]:
+    fields = ("pk", "model_id", "provider_id", "provider__slug", "quantization",
+              "rotation_status", "is_reference", "published_until")
+    return [EndpointRow._make(row) for row in queryset.values_list(*fields)]
+
+
+def _provider_slug(endpoint) -> str:
+    return endpoint.provider_slug if isinstance(endpoint, EndpointRow) else endpoint.provider.slug
+
+
 def model_figures(
-    model: LLMModel, endpoints: list[Endpoint], today=None, *, stats=None, overrides=None,
+    model: LLMModel, endpoints: list[Endpoint | EndpointRow], today=None, *, stats=None,
+    overrides=None,
     ignores=None, speed=None,
 ) -> list[EndpointFigures]:
     """Plain figures of every endpoint: all data, published or not (pools route traffic now).
@@ -73,7 +106,7 @@ def model_figures(
         capped = stats[endpoint.pk].total.capped
         override = overrides.get(endpoint.pk)
         figures.append(EndpointFigures(
-            key=str(endpoint.pk), provider=endpoint.provider.slug,
+            key=str(endpoint.pk), provider=_provider_slug(endpoint),
             quantization=endpoint.quantization, in_rotation=endpoint.in_rotation,
             rotation_status=endpoint.rotation_status, is_reference=endpoint.is_reference,
             calls=capped["calls"], correct=capped["valid"] + capped["unchecked"],
@@ -91,6 +124,9 @@ def model_figures(
 
 def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
     band = result.propensity_range
+    # propensity_sources(figures, rules), read off the verdicts: their rule 2 is the same
+    # has_enough_data test, already made by judge_pool.
+    enough = {v.key for v in result.verdicts if v.rules[Rule.DATA].passed}
     return {
         "best_lower_bound": result.best_lower_bound,
         "best_endpoint": result.best_endpoint,
@@ -101,7 +137,8 @@ def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
         # threshold's value only when all of them are its own endpoints.
         "sources": {
             "accuracy": [result.best_endpoint] if result.best_endpoint else [],
-            "propensity": [f.key for f, _ in propensity_sources(figures, pool_settings())]
+            "propensity": [f.key for f in figures if f.key in enough
+                           and rate(f.propensity_with_calls, f.propensity_requests) is not None]
                           if band else [],
             "ignores": [f.key for f in figures if f.ignore_rate is not None],
         },
@@ -129,7 +166,8 @@ def recompute_models(
     writes.
     """
     if stats is None or speed is None:
-        endpoints = list(Endpoint.objects.filter(model__in=models).approved())
+        endpoints = endpoint_rows(Endpoint.objects.filter(model__in=models).approved()
+                                  .order_by("pk"))
         if stats is None:
             stats = endpoint_stats(endpoints, Viewer.everything(), today=today, buckets=False)
         if speed is None:
@@ -148,15 +186,15 @@ def _recompute_locked(models, *, trigger, now, today, stats, overrides, speed
     # if only its time (API.md 1.1 `computed_at`).
     bump(ids)
     # Pending models and providers are neither judged nor shape the model's figures (§9).
-    endpoints = list(Endpoint.objects.filter(model_id__in=ids).approved()
-                     .select_related("provider").order_by("pk"))
+    endpoints = endpoint_rows(Endpoint.objects.filter(model_id__in=ids).approved()
+                              .order_by("pk"))
     missing = [e for e in endpoints if e.pk not in stats]
     if missing:  # registered since the figures were read
         stats = {**stats, **endpoint_stats(missing, Viewer.everything(), today=today, buckets=False)}
     missing = [e for e in endpoints if e.pk not in speed]
     if missing:
         speed = {**speed, **endpoint_performance(missing, Viewer.everything(), today=today)}
-    by_model: dict[int, list[Endpoint]] = {pk: [] for pk in ids}
+    by_model: dict[int, list[EndpointRow]] = {pk: [] for pk in ids}
     for endpoint in endpoints:
         by_model[endpoint.model_id].append(endpoint)
     windows = {e.pk: (stats[e.pk].window_start, stats[e.pk].window_end) for e in endpoints}
@@ -192,14 +230,37 @@ def _verdict_rows(result: PoolResult) -> list[dict]:
 
 
 def _json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """Sorted-key JSON text. msgspec writes it in a tenth of json.dumps' time; numbers
+    differ in spelling only (1e-05 is 0.00001 there), which PostgreSQL's jsonb stores alike."""
+    return _ENCODER.encode(value).decode()
+
+
+_ENCODER = msgspec.json.Encoder(order="sorted")
+# Digests of the msgspec text carry this prefix (and 62 hex digits, to fit the column);
+# those stored before it, without one, are of json.dumps' text (_legacy_digest).
+DIGEST_VERSION = "2:"
 
 
 def _digest(fallback: bool, shared: dict, rows_json: str) -> str:
     """sha256 of the JSON of [fallback, shared, rows] (rows already serialised: the same
     text is sent to PostgreSQL, so the verdicts are encoded once)."""
     text = f"[{_json(fallback)},{_json(shared)},{rows_json}]"
+    return DIGEST_VERSION + hashlib.sha256(text.encode()).hexdigest()[:62]
+
+
+def _legacy_digest(fallback: bool, shared: dict, rows: list[dict]) -> str:
+    """The digest as stored before DIGEST_VERSION: of json.dumps' text."""
+    text = json.dumps([fallback, shared, rows], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged(before: PoolSnapshot | None, digest: str, fallback: bool, shared: dict,
+               rows: list[dict]) -> bool:
+    if before is None:
+        return False
+    if before.digest.startswith(DIGEST_VERSION):
+        return before.digest == digest
+    return before.digest == _legacy_digest(fallback, shared, rows)
 
 
 def _previous(model_ids: list[int]) -> dict[int, PoolSnapshot]:
@@ -220,18 +281,19 @@ def _previous(model_ids: list[int]) -> dict[int, PoolSnapshot]:
 def _previous_states(snapshot_ids: list[int]) -> dict[int, dict[str, dict]]:
     """The diff's view of earlier verdicts: {snapshot id: {endpoint key: state}}."""
     states: dict[int, dict[str, dict]] = {pk: {} for pk in snapshot_ids}
-    rows = PoolVerdict.objects.filter(snapshot_id__in=snapshot_ids).values(
+    # No ordering: PoolVerdict's default one joins and sorts by the snapshots, for nothing.
+    rows = PoolVerdict.objects.filter(snapshot_id__in=snapshot_ids).order_by().values_list(
         "snapshot_id", *VERDICT_FIELDS)
-    for row in rows:
+    for snapshot_id, endpoint_id, member, failed, forced in rows:
         # Without the stored flag, diff_pools infers a fallback member from its failures.
-        states[row["snapshot_id"]][str(row["endpoint_id"])] = {
-            "member": row["member"], "failed": row["failed"], "forced": row["forced"] or None}
+        states[snapshot_id][str(endpoint_id)] = {
+            "member": member, "failed": failed, "forced": forced or None}
     return states
 
 
 def write_snapshots(
     models: list[LLMModel], results: dict[int, tuple[PoolResult, list[EndpointFigures]]],
-    endpoints: dict[int, list[Endpoint]], *, trigger: str, now: datetime,
+    endpoints: dict[int, list[EndpointRow]], *, trigger: str, now: datetime,
 ) -> dict[int, PoolSnapshot]:
     """Stores the results in O(1) statements: one UPDATE for the models whose verdicts did
     not change since their previous snapshot (same digest: its `checked_at` moves), and one
@@ -239,7 +301,7 @@ def write_snapshots(
     elsewhere), after one read of the previous snapshots and one of their verdicts."""
     previous = _previous([m.pk for m in models])
     written: dict[int, PoolSnapshot] = {}
-    pending = []
+    pending, legacy = [], []
     for model in models:
         result, figures = results[model.pk]
         rows = _verdict_rows(result)
@@ -247,8 +309,11 @@ def write_snapshots(
         shared = _shared_figures(result, figures)
         digest = _digest(result.fallback, shared, rows_json)
         before = previous.get(model.pk)
-        if before is not None and before.digest == digest:
+        if _unchanged(before, digest, result.fallback, shared, rows):
             before.checked_at = now
+            if before.digest != digest:  # stored before DIGEST_VERSION: now in its form
+                before.digest = digest
+                legacy.append(before)
             written[model.pk] = before
             continue
         snapshot = PoolSnapshot(
@@ -261,6 +326,8 @@ def write_snapshots(
     unchanged = [s.pk for s in written.values() if s.pk is not None]
     if unchanged:
         PoolSnapshot.objects.filter(pk__in=unchanged).update(checked_at=now)
+    if legacy:  # once per snapshot, the first recompute after the change of form
+        PoolSnapshot.objects.bulk_update(legacy, ["digest"])
     states = _previous_states([b.pk for _, _, b, _, _, _ in pending if b is not None])
     new = []
     for model, result, before, snapshot, rows, rows_json in pending:
@@ -295,7 +362,7 @@ def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict], s
     verdicts = "[" + ",".join(f'{{"model_id":{int(snap.model_id)},"rows":{rows_json}}}'
                               for snap, _, _, rows_json in new) + "]"
     changes = [{"model_id": snap.model_id, **row} for snap, _, rows, _ in new for row in rows]
-    with connection.cursor() as cursor:
+    with _server_binding_cursor() as cursor:
         cursor.execute(
             f"""WITH s AS (
                 INSERT INTO {s} (model_id, sequence, computed_at, checked_at, trigger,
@@ -324,13 +391,25 @@ def _insert_snapshots_pg(new: list[tuple[PoolSnapshot, list[dict], list[dict], s
                     reason text)
                 JOIN s ON s.model_id = r.model_id)
             SELECT id, model_id FROM s""",  # noqa: S608 - our own table names
-            [first.computed_at, first.checked_at, first.trigger, json.dumps(snapshots),
-             verdicts, json.dumps(changes)],
+            [first.computed_at, first.checked_at, first.trigger, _json(snapshots),
+             verdicts, _json(changes)],
         )
         ids = dict((model_id, pk) for pk, model_id in cursor.fetchall())
     for snapshot, _, _, _ in new:
         snapshot.pk = ids[snapshot.model_id]
         snapshot._state.adding, snapshot._state.db = False, "default"
+
+
+def _server_binding_cursor():
+    """A cursor that sends its parameters apart from the statement (psycopg's server-side
+    binding) instead of quoting them into its text, as Django's default cursor does: the
+    verdicts are megabytes of JSON, which would be escaped here and lexed there as one
+    string literal (a third of the statement's time). Wrapped as Django wraps its own
+    cursors, so query logging and execute_wrapper still see the statement."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 # Models per transaction in recompute_all: short transactions, few statements.
@@ -340,7 +419,8 @@ RECOMPUTE_CHUNK = 100
 def recompute_all(*, trigger: str, progress=None) -> list[PoolSnapshot]:
     """Every model; figures of all endpoints are read in one query up front, then models
     are recomputed RECOMPUTE_CHUNK at a time."""
-    endpoints = list(Endpoint.objects.approved())  # pending ones are never judged (§9)
+    # Pending ones are never judged (§9).
+    endpoints = endpoint_rows(Endpoint.objects.approved().order_by("pk"))
     stats = endpoint_stats(endpoints, Viewer.everything(), buckets=False)
     speed = endpoint_performance(endpoints, Viewer.everything())
     overrides = {o.endpoint_id: o for o in PoolOverride.objects.all()}

@@ -92,3 +92,36 @@ def test_recomputing_many_models_takes_as_many_statements_as_one(db):
     assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
     assert _recompute_queries(models[:1]) == _recompute_queries(models[1:])
     assert PoolSnapshot.objects.filter(model__in=models).count() == 6
+
+
+def test_the_propensity_range_rests_on_the_endpoints_with_enough_data_and_requests(model):
+    # Enough calls but no request where the model could choose; then too few calls.
+    no_requests = EndpointFactory(model=model, provider=ProviderFactory(slug="no-requests"))
+    rollup(no_requests, 1000, 995, propensity=(0, 0))
+    few_calls = EndpointFactory(model=model, provider=ProviderFactory(slug="few-calls"))
+    rollup(few_calls, 10, 10)
+    snapshot = recompute_model(model, trigger="command")
+    good = model.endpoints.filter(provider__slug__startswith="good-").order_by("pk")
+    assert snapshot.figures["sources"]["propensity"] == [str(e.pk) for e in good]
+    assert snapshot.figures["propensity_range"] is not None
+
+
+def test_a_digest_stored_in_the_json_dumps_form_still_finds_the_verdicts_unchanged(model):
+    import hashlib
+    import json
+
+    first = recompute_model(model, trigger="command")
+    assert first.digest.startswith("2:") and len(first.digest) == 64
+    # The digest as stored before its versioned form: sha256 of json.dumps' sorted, compact
+    # text of [fallback, shared figures, verdict rows by endpoint id].
+    rows = [{k: v[k] for k in ("endpoint_id", "tier", "member", "position", "forced",
+                               "failed", "detail", "accuracy_lower")}
+            for v in first.verdicts.order_by("endpoint_id").values()]
+    text = json.dumps([first.fallback, first.figures, rows], sort_keys=True,
+                      separators=(",", ":"))
+    PoolSnapshot.objects.filter(pk=first.pk).update(
+        digest=hashlib.sha256(text.encode()).hexdigest())
+    again = recompute_model(model, trigger="command")
+    assert again.pk == first.pk and PoolSnapshot.objects.filter(model=model).count() == 1
+    # Rewritten in the current form, so later recomputes compare it directly.
+    assert PoolSnapshot.objects.get(pk=first.pk).digest == first.digest
