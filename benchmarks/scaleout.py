@@ -64,7 +64,7 @@ def main() -> None:
         batch = [dict(e, id=f"{e['id']}-w{workers}") for e in events]
         sampler = LockSampler(url)
         sampler.start()
-        wall, accepted, _ = ingest.run_http(batch, key, workers=workers, clients=workers)
+        wall, accepted, *_ = ingest.run_http(batch, key, workers=workers, clients=workers)
         sampler.stop.set()
         sampler.join()
         share = sampler.with_waiters / max(1, sampler.samples)
