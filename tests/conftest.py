@@ -15,7 +15,7 @@ from django.core.management import call_command
 from pytest_django.live_server_helper import LiveServer
 from rest_framework.test import APIClient
 
-from providers.models import ApiToken
+from tests.factories import key_client
 
 
 def services_configured() -> bool:
@@ -51,18 +51,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 @pytest.fixture
 def ingest_client(db):
-    _, key = ApiToken.issue("test-ingest", "ingest")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+    return key_client("test-ingest", "ingest")
 
 
 @pytest.fixture
 def admin_client_api(db):
-    _, key = ApiToken.issue("test-admin", "admin")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+    return key_client("test-admin", "admin")
 
 
 @pytest.fixture

@@ -1,8 +1,17 @@
-"""factory-boy factories for the domain, in one place."""
+"""factory-boy factories for the domain, and API clients holding a fresh key, in one place."""
 
 import factory
+from rest_framework.test import APIClient
 
-from providers.models import Endpoint, LLMModel, Provider
+from providers.models import ApiToken, Endpoint, LLMModel, Provider
+
+
+def key_client(name: str, scope: str) -> APIClient:
+    """An API client sending a newly issued key of `scope` ("ingest" or "admin")."""
+    _, key = ApiToken.issue(name, scope)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

@@ -83,6 +83,13 @@ def post_events(client, events, path="/api/v1/tool-calls/", key="events"):
     return client.post(path, {key: events}, format="json")
 
 
+def posted(client, items, path: str, key: str) -> dict:
+    """The JSON answer of a batch POST that must be answered 200."""
+    response = post_events(client, items, path, key)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
 def endpoint_row(client, model=MODEL, provider=PROVIDER, **params) -> dict:
     response = client.get("/api/v1/endpoints/", {"model": model, **params})
     assert response.status_code == 200, response.content

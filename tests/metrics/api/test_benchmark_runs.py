@@ -10,7 +10,7 @@ from metrics.choices import RotationActor
 from metrics.models import Benchmark, BenchmarkRun, RotationEvent
 from metrics.services.rotation import set_rotation
 from providers.models import Endpoint, ProviderUser
-from tests.metrics.api.helpers import MODEL, endpoint_row, now_iso
+from tests.metrics.api.helpers import MODEL, endpoint_row, now_iso, posted
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +29,7 @@ def run(provider, score, *, benchmark="aime25", stderr=None, hours_ago=1, run_id
 
 
 def post_runs(client, runs):
-    response = client.post("/api/v1/benchmark-runs/", {"runs": runs}, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
+    return posted(client, runs, "/api/v1/benchmark-runs/", "runs")
 
 
 def status_of(client, provider):
@@ -163,12 +161,17 @@ def test_admin_removal_survives_a_good_run(ingest_client, admin_client_api, endp
         == [RotationActor.ADMIN]
 
 
-def test_provider_users_are_emailed_on_hold_and_restore(
-    ingest_client, endpoints, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def host_user(endpoints):
+    """A user of the held host's provider, with an empty outbox."""
     user = get_user_model().objects.create_user("ops", email="ops@cheaphost.example", password="x")
     ProviderUser.objects.create(user=user, provider=endpoints[HOST].provider)
     mail.outbox.clear()
+
+
+def test_provider_users_are_emailed_on_hold_and_restore(
+    ingest_client, endpoints, host_user, django_capture_on_commit_callbacks
+):
 
     with django_capture_on_commit_callbacks(execute=True):
         post_runs(ingest_client, [run(REF, 80.0, hours_ago=5), run(HOST, 70.0, hours_ago=4)])
@@ -183,11 +186,8 @@ def test_provider_users_are_emailed_on_hold_and_restore(
 
 
 def test_no_email_when_rotation_does_not_change(
-    ingest_client, endpoints, django_capture_on_commit_callbacks
+    ingest_client, endpoints, host_user, django_capture_on_commit_callbacks
 ):
-    user = get_user_model().objects.create_user("ops", email="ops@cheaphost.example", password="x")
-    ProviderUser.objects.create(user=user, provider=endpoints[HOST].provider)
-    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         post_runs(ingest_client, [run(REF, 80.0, hours_ago=5), run(HOST, 79.0, hours_ago=4)])
     assert mail.outbox == []

@@ -5,7 +5,16 @@ from datetime import timedelta
 import pytest
 
 from metrics.models import IgnoreEvent, IgnoreState
-from tests.metrics.api.helpers import MODEL, PROVIDER, endpoint_row, good, now_iso, post_events, register
+from tests.metrics.api.helpers import (
+    MODEL,
+    PROVIDER,
+    endpoint_row,
+    good,
+    now_iso,
+    post_events,
+    posted,
+    register,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +30,7 @@ def ignore(event_id, user, action="ignore", provider=PROVIDER, model=MODEL, minu
 
 
 def post_ignores(client, events):
-    response = client.post("/api/v1/ignores/", {"events": events}, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
+    return posted(client, events, "/api/v1/ignores/", "events")
 
 
 @pytest.fixture

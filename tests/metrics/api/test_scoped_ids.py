@@ -1,10 +1,9 @@
 """Issue 11, finding 9: idempotency ids are scoped per API key (METHODOLOGY §9)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from metrics.models import BenchmarkRun, IgnoreEvent
-from providers.models import ApiToken
+from tests.factories import key_client
 from tests.metrics.api.helpers import MODEL, PROVIDER, endpoint_row, good, now_iso, post_events, register
 
 pytestmark = pytest.mark.django_db
@@ -12,10 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def second_gateway(db):
-    _, key = ApiToken.issue("gateway-2", "ingest")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
+    return key_client("gateway-2", "ingest")
 
 
 def test_two_gateways_may_use_the_same_event_ids(ingest_client, second_gateway,

@@ -13,8 +13,8 @@ from metrics.schedule import PERIODIC
 from metrics.services.probes import claim_due_probes
 from metrics.services.publication import publish
 from metrics.tasks import run_due_probes
-from providers.models import ApiToken, ProviderUser
-from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
+from providers.models import ProviderUser
+from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory, key_client
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/admin/probes/"
@@ -139,9 +139,7 @@ def test_probe_results_are_private_until_published(client, django_user_model, fa
     portal = client.get("/portal/").content.decode()
     assert "Probe: schema accuracy" in portal and "Probe: tool-call F1" in portal
     assert "errors, 0 timeouts" in portal
-    _, key = ApiToken.issue("admin-reader", "admin")
-    admin_api = APIClient()
-    admin_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    admin_api = key_client("admin-reader", "admin")
     assert {r["benchmark"] for r in admin_api.get(api).json()} == {
         "probe-schema-accuracy", "probe-tool-call-f1"}
     publish([endpoint])

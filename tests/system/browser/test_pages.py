@@ -126,6 +126,15 @@ def chart_problems(page) -> list[str]:
     return problems
 
 
+def assert_sound(page, errors: list, name: str, width: int) -> None:
+    """Nothing sticks out of its box, no chart text is cut or overlapping, axe finds
+    nothing and the page logged no error."""
+    assert page.evaluate(OVERFLOWING) == [], (name, width)
+    assert chart_problems(page) == [], (name, width)
+    assert axe_violations(page) == [], (name, width)
+    assert not errors, errors
+
+
 @pytest.fixture(scope="module")
 def portal_state(browser, demo_server, tmp_path_factory):
     """A logged-in provider user (groq-demo) as Playwright storage state."""
@@ -185,10 +194,7 @@ def test_layout_fits_and_chart_texts_never_overlap(browser, demo_server, portal_
         widths = page.evaluate("({doc: document.documentElement.scrollWidth,"
                                " view: document.documentElement.clientWidth})")
         assert widths["doc"] <= widths["view"], (name, width, widths)
-        assert page.evaluate(OVERFLOWING) == [], (name, width)
-        assert chart_problems(page) == [], (name, width)
-        assert axe_violations(page) == [], (name, width)
-        assert not errors, errors
+        assert_sound(page, errors, name, width)
     finally:
         ctx.close()
 
@@ -381,9 +387,6 @@ def test_other_pages_fit_both_widths(browser, demo_server, screenshots, name, pa
         ctx, page, errors = open_page(browser, demo_server, path, width)
         try:
             page.screenshot(path=str(screenshots / f"{name}-{width}.png"))
-            assert page.evaluate(OVERFLOWING) == [], (name, width)
-            assert chart_problems(page) == [], (name, width)
-            assert axe_violations(page) == [], (name, width)
-            assert not errors, errors
+            assert_sound(page, errors, name, width)
         finally:
             ctx.close()

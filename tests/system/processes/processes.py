@@ -10,9 +10,23 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+
+from metrics.schedule import ensure_periodic_tasks
 
 ROOT = Path(__file__).resolve().parents[3]
 CELERY = str(Path(sys.executable).with_name("celery"))
+
+
+def every_two_seconds(task_name: str) -> None:
+    """Installs the beat schedule and makes `task_name` due every 2 s, enabled, for beat."""
+    ensure_periodic_tasks()
+    task = PeriodicTask.objects.get(name=task_name)
+    task.interval, _ = IntervalSchedule.objects.get_or_create(
+        every=2, period=IntervalSchedule.SECONDS)
+    task.enabled = True
+    task.save()
+    PeriodicTasks.update_changed()
 
 
 def unique_queue(prefix: str = "exacto-test") -> str:

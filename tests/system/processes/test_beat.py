@@ -3,10 +3,8 @@
 import pytest
 from django.db import close_old_connections
 from django.db.models import F
-from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
 from metrics.models import PoolSnapshot
-from metrics.schedule import ensure_periodic_tasks
 from tests.factories import EndpointFactory
 from tests.system.processes import processes
 
@@ -15,13 +13,7 @@ pytestmark = [pytest.mark.integration]
 
 def test_beat_schedules_recomputes_that_a_worker_runs(transactional_db):
     model = EndpointFactory(model__slug="testauthor/beat-model", provider__slug="beat-prov").model
-    ensure_periodic_tasks()
-    task = PeriodicTask.objects.get(name="Recompute exacto pools")
-    every, _ = IntervalSchedule.objects.get_or_create(every=2, period=IntervalSchedule.SECONDS)
-    task.interval = every
-    task.enabled = True
-    task.save()
-    PeriodicTasks.update_changed()
+    processes.every_two_seconds("Recompute exacto pools")
 
     def scheduled():
         close_old_connections()

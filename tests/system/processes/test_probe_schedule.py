@@ -3,11 +3,9 @@ against a local fake provider (METHODOLOGY §11), and the range rule holds a bro
 
 import pytest
 from django.db import close_old_connections
-from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
 from metrics.models import ProbeRun, ProbeSettings, RotationEvent
 from metrics.probes.fake_server import FakeOpenAI
-from metrics.schedule import ensure_periodic_tasks
 from tests.factories import EndpointFactory, LLMModelFactory, ProviderFactory
 from tests.metrics.probes.conftest import SUITES
 from tests.system.processes import processes
@@ -24,13 +22,7 @@ def test_beat_starts_due_probes_that_a_worker_runs(transactional_db):
                                 quantization="", is_reference=True)
     broken = EndpointFactory(model=model, provider=ProviderFactory(slug="probe-broken"),
                              quantization="")
-    ensure_periodic_tasks()
-    task = PeriodicTask.objects.get(name="Run due probes")
-    every, _ = IntervalSchedule.objects.get_or_create(every=2, period=IntervalSchedule.SECONDS)
-    task.interval = every
-    task.enabled = True
-    task.save()
-    PeriodicTasks.update_changed()
+    processes.every_two_seconds("Run due probes")
 
     with FakeOpenAI(suite, "correct") as good, FakeOpenAI(suite, "broken_json") as bad:
         ProbeSettings.objects.create(endpoint=reference, base_url=good.base_url)
