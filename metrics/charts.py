@@ -68,9 +68,13 @@ def _pct(value):
     return None if value is None else round(100 * value, 3)
 
 
+def label_of(provider: str, quantization: str) -> str:
+    """An endpoint's name on every page and chart: its provider, then its quantization."""
+    return f"{provider} ({quantization})" if quantization else provider
+
+
 def label(row) -> str:
-    quant = f" ({row.quantization})" if row.quantization else ""
-    return f"{row.provider}{quant}"
+    return label_of(row.provider, row.quantization)
 
 
 def _tier(row):

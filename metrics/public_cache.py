@@ -43,7 +43,6 @@ from django.utils.cache import patch_vary_headers
 
 from metrics.models import BenchmarkRun, PoolOverride, PublicVersion
 from providers.models import Endpoint, Feedback, LLMModel, Provider
-from providers.visibility import Viewer
 
 # Entries are replaced by new keys rather than expired; the timeout only bounds how long an
 # unused body occupies the cache.
@@ -179,15 +178,14 @@ setting_changed.connect(_settings_changed)
 
 
 def _is_public_reader(request: HttpRequest) -> bool:
-    """May this request share the cached public body? Only a reader the privacy rule calls
-    public (providers.visibility.Viewer) whose page names nobody."""
+    """May this request share the cached public body? Only an anonymous reader: every
+    reader the privacy rule (providers.visibility.Viewer) lets see unpublished figures is a
+    signed-in user or an API key, and any signed-in page names its user (its menu)."""
     if "HTTP_AUTHORIZATION" in request.META:
         return False  # any key, valid or not, is answered live (and judged by the view)
     user = getattr(request, "user", None)
-    if not Viewer.from_user(user).is_public:
-        return False  # staff and a provider's users read unpublished figures
     if user is not None and user.is_authenticated:
-        return False  # the page names the signed-in user (its menu)
+        return False
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return False
     return not (hasattr(request, "_messages") and len(get_messages(request)))

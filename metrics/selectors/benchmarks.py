@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from metrics.charts import label_of
 from metrics.choices import PROBE_BENCHMARKS, PROBE_SCHEMA_ACCURACY, PROBE_TOOL_CALL_F1
 from metrics.models import Benchmark, BenchmarkRun
 from metrics.rotation_rules import StandardError, standard_error
@@ -17,10 +18,6 @@ def visible_runs(viewer: Viewer):
 
 def endpoint_label(endpoint) -> str:
     return label_of(endpoint.provider.slug, endpoint.quantization)
-
-
-def label_of(provider: str, quantization: str) -> str:
-    return f"{provider} ({quantization})" if quantization else provider
 
 
 def burn_in(model: LLMModel, viewer: Viewer) -> dict[str, dict[str, list[dict]]]:

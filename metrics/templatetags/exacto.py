@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, json_script
 from django.utils.safestring import mark_safe
 
+from metrics import presentation
 from metrics.charts import table_of
 
 register = template.Library()
@@ -16,17 +17,11 @@ register = template.Library()
 
 @register.filter
 def pct(value, digits=1):
-    if value is None or value == "":
-        return "—"
-    return f"{100 * float(value):.{int(digits)}f}%"
+    """presentation.pct for a template value (a string or a missing variable's "")."""
+    return presentation.pct(None if value is None or value == "" else float(value), int(digits))
 
 
-@register.filter
-def interval(values):
-    if not values:
-        return "—"
-    low, high = values
-    return f"{100 * low:.1f}–{100 * high:.1f}%"
+register.filter("interval", presentation.interval)
 
 
 @register.filter
@@ -37,12 +32,6 @@ def get(mapping, key):
 @register.filter
 def sortval(value):
     return "" if value is None else value
-
-
-@register.filter
-def chart_table(figure):
-
-    return table_of(figure) if figure else {"rows": []}
 
 
 @register.filter
@@ -93,7 +82,6 @@ def tier_words(tier):
     return tier or "not judged"
 
 
-@register.filter
 def plotly_spec(figure):
     """What plotly.js draws: data and layout only (takeaway, legend and table are HTML)."""
     return {"data": figure.get("data", []), "layout": figure.get("layout", {})}
@@ -160,7 +148,7 @@ def chart_card(context, figure, fig_id, title, what=""):
         legend = figure.get("legend")
         items = "".join(_legend_item(item, context) for item in legend) if legend else ""
         legend = f'<ul class="legend">{items}</ul>' if legend else ""
-        table = chart_table(figure)
+        table = table_of(figure)
         out.append(f'  \n  <div class="chart" data-figure="{_value(fig_id, context)}" role="img" '
                    f'aria-label="{_value(title, context)}: {_value(takeaway, context)}"></div>\n'
                    f"  {json_script(plotly_spec(figure), fig_id)}\n"
