@@ -117,6 +117,9 @@ class PoolResult:
     best_endpoint: str | None
     propensity_range: Range | None
     ignore_threshold: float
+    # The keys of the endpoints the propensity range rests on (propensity_sources), in
+    # the order judged.
+    propensity_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,11 @@ def propensity_range(endpoints: Sequence[EndpointFigures], settings: PoolSetting
     Centred on the reference endpoint's propensity when a reference endpoint
     has enough data, else on the median. None when no endpoint qualifies.
     """
-    qualified = propensity_sources(endpoints, settings)
+    return _range_of(propensity_sources(endpoints, settings), settings)
+
+
+def _range_of(qualified: Sequence[tuple[EndpointFigures, float]], settings: PoolSettings
+              ) -> Range | None:
     references = sorted((e.key, p) for e, p in qualified if e.is_reference)
     # A model should have one reference; the smallest key keeps the choice
     # stable if data ever says otherwise.
@@ -396,7 +403,8 @@ def judge_pool(
     """Judge every endpoint of one model on the five rules and build the pool (§7)."""
     intervals = {e.key: wilson_interval(e.correct, e.calls) for e in endpoints}
     best = best_by_lower_bound(endpoints, intervals, settings)
-    normal = propensity_range(endpoints, settings)
+    sources = propensity_sources(endpoints, settings)
+    normal = _range_of(sources, settings)
     threshold = ignore_threshold(endpoints, settings)
 
     verdicts: list[EndpointVerdict] = []
@@ -450,6 +458,7 @@ def judge_pool(
         best_endpoint=best[0] if best else None,
         propensity_range=normal,
         ignore_threshold=threshold,
+        propensity_sources=tuple(e.key for e, _ in sources),
     )
 
 

@@ -22,7 +22,6 @@ from metrics.pools import (
     EndpointFigures,
     PoolResult,
     PoolSettings,
-    Rule,
     diff_pools,
     judge_pool,
     verdict_to_dict,
@@ -31,7 +30,6 @@ from metrics.public_cache import bump
 from metrics.selectors.ignores import ignore_rates, ignore_rates_of_models
 from metrics.selectors.speed_stats import endpoint_performance
 from metrics.selectors.toolcall_stats import endpoint_stats
-from metrics.stats import rate
 from providers.choices import ApprovalStatus, RotationStatus
 from providers.models import Endpoint, LLMModel
 from providers.visibility import Viewer
@@ -124,9 +122,6 @@ def model_figures(
 
 def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
     band = result.propensity_range
-    # propensity_sources(figures, rules), read off the verdicts: their rule 2 is the same
-    # has_enough_data test, already made by judge_pool.
-    enough = {v.key for v in result.verdicts if v.rules[Rule.DATA].passed}
     return {
         "best_lower_bound": result.best_lower_bound,
         "best_endpoint": result.best_endpoint,
@@ -137,9 +132,7 @@ def _shared_figures(result: PoolResult, figures: list[EndpointFigures]) -> dict:
         # threshold's value only when all of them are its own endpoints.
         "sources": {
             "accuracy": [result.best_endpoint] if result.best_endpoint else [],
-            "propensity": [f.key for f in figures if f.key in enough
-                           and rate(f.propensity_with_calls, f.propensity_requests) is not None]
-                          if band else [],
+            "propensity": list(result.propensity_sources) if band else [],
             "ignores": [f.key for f in figures if f.ignore_rate is not None],
         },
     }
