@@ -2,14 +2,12 @@
 index). Views only; the site that serves them is exacto_site/admin.py."""
 
 import tempfile
-from datetime import UTC
 from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.utils import timezone
 
 from metrics.importers.formats import FORMATS, parse_file
 from metrics.selectors.overview import admin_overview
@@ -42,11 +40,8 @@ def _parse_upload(data):
         with open(target, "wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
-        run_at = data.get("run_at")
-        if run_at is not None and timezone.is_naive(run_at):
-            run_at = run_at.replace(tzinfo=UTC)
         return parse_file(data["format"], target, vendor=data.get("vendor") or None,
-                          model=data.get("model") or None, run_at=run_at)
+                          model=data.get("model") or None, run_at=data.get("run_at"))
 
 
 def import_results(request, context: dict):

@@ -6,7 +6,7 @@ results file" page; each reports a ValueError in its own way.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from metrics.importers import generic_csv, k2vv_summary, k2vv_tables, tau2
@@ -23,7 +23,8 @@ FORMATS = {
 def parse_file(fmt: str, path: Path, *, vendor: str | None = None, model: str | None = None,
                run_at: datetime | None = None) -> ParseResult:
     """The file's runs; ValueError for an unknown format or a k2vv summary without its
-    vendor, model and run time (the summary itself names none of them)."""
+    vendor, model and run time (the summary itself names none of them). A run time without
+    a zone is UTC."""
     if fmt == "csv":
         return generic_csv.parse(path)
     if fmt == "k2vv-tables":
@@ -34,5 +35,7 @@ def parse_file(fmt: str, path: Path, *, vendor: str | None = None, model: str | 
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}.")
     if not (vendor and model and run_at):
         raise ValueError("k2vv-summary needs --vendor, --model and --run-at.")
+    if run_at.tzinfo is None:
+        run_at = run_at.replace(tzinfo=UTC)
     return k2vv_summary.parse(path.read_text(encoding="utf-8"), vendor=vendor, model=model,
                               run_at=run_at)

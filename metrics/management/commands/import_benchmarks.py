@@ -1,6 +1,6 @@
 """`manage.py import_benchmarks FORMAT FILE`: load a published results file as benchmark runs."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,12 +27,9 @@ class Command(BaseCommand):
         path: Path = o["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        run_at = o["run_at"]
-        if run_at is not None and run_at.tzinfo is None:
-            run_at = run_at.replace(tzinfo=UTC)
         try:
             parsed = parse_file(o["format"], path, vendor=o["vendor"], model=o["model"],
-                                run_at=run_at)
+                                run_at=o["run_at"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         with tqdm(total=len(parsed.records), desc=f"Importing {path.name}", unit="run",
