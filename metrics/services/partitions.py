@@ -51,8 +51,10 @@ def ensure_rollup_partitions(today: date | None = None) -> int:
     if connection.vendor != "postgresql":
         return 0
     today = today or timezone.now().date()
-    wanted = months(today, date(today.year + (today.month + MONTHS_AHEAD - 1) // 12,
-                                (today.month + MONTHS_AHEAD - 1) % 12 + 1, 1))
+    last = today.replace(day=1)
+    for _ in range(MONTHS_AHEAD):
+        last = next_month(last)
+    wanted = months(today, last)
     created = 0
     with connection.cursor() as cursor:
         if not is_partitioned(cursor):
