@@ -5,6 +5,7 @@ per-user activity and the sampled failures, so a batch is either counted whole
 or not at all, and a resent batch changes nothing.
 """
 
+import functools
 import re
 import time
 from collections import Counter, defaultdict
@@ -71,13 +72,6 @@ def add_outcome(rollups: defaultdict[tuple, Counter], outcome: RequestOutcome,
             (endpoint_id, app, str(call.bucket), day, generation)]
         row["calls"] += 1
         row[call.outcome.value] += 1
-
-
-def _hashed(users: dict[str, str], user: str) -> str:
-    hashed = users.get(user)
-    if hashed is None:
-        hashed = users[user] = hash_user(user)
-    return hashed
 
 
 def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
@@ -165,7 +159,7 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
                                [event.id for event, _, _ in ready])
     rollups: defaultdict[tuple, Counter] = defaultdict(Counter)
     activity: set[tuple[int, str, object]] = set()
-    users: dict[str, str] = {}  # a batch repeats its users: one HMAC each
+    hashed_user = functools.cache(hash_user)  # a batch repeats its users: one HMAC each
     failures = []
     speed = SpeedDeltas()
     for event, endpoint, outcome in ready:
@@ -184,7 +178,7 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
             continue  # an error or timeout: counted for uptime only (§10)
         add_outcome(rollups, outcome, endpoint_id, event.app, day, generation)
         if event.user and outcome.offered_tools:
-            activity.add((endpoint.model_id, _hashed(users, event.user), day))
+            activity.add((endpoint.model_id, hashed_user(event.user), day))
         failures.extend((endpoint, day, event, call) for call in outcome.calls
                         if call.outcome in FAILURE_OUTCOMES)
     increment_rollups(rollups, ROLLUP_COUNTS)
