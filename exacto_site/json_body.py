@@ -111,17 +111,23 @@ def check_depth(data: bytes) -> None:
         raise TooDeep(f"JSON nests deeper than {limit} levels.")
 
 
-def bounded_loads(text: str) -> object:
-    """`json.loads(text)`, refusing (TooDeep) JSON that nests deeper than EXACTO_MAX_JSON_DEPTH.
-    Parsed JSON holds no reference cycles, so the cyclic GC is paused while a large body
-    allocates its ~10^5 objects: left on, it would rescan the whole heap."""
-    data = text.encode("utf-8", "surrogatepass")
-    check_depth(data)
+def _loads(text: str, data: bytes) -> object:
+    """`json.loads(text)`, read by msgspec from `data` (the UTF-8 of `text`) wherever the two
+    agree (see the module). Parsed JSON holds no reference cycles, so the cyclic GC is
+    paused while a large body allocates its ~10^5 objects: left on, it would rescan the
+    whole heap."""
     with gc_paused():
         try:
             return _DECODE(data)
         except MSGSPEC_ERRORS:  # ValidationError is a DecodeError
             return json.loads(text)
+
+
+def bounded_loads(text: str) -> object:
+    """`json.loads(text)`, refusing (TooDeep) JSON that nests deeper than EXACTO_MAX_JSON_DEPTH."""
+    data = text.encode("utf-8", "surrogatepass")
+    check_depth(data)
+    return _loads(text, data)
 
 
 def checked_body(stream) -> tuple[str, bytes]:
@@ -141,15 +147,10 @@ def checked_body(stream) -> tuple[str, bytes]:
 def loads_checked(text: str, raw: bytes) -> object:
     """The value of a body that passed `checked_body`; 400 with json.loads' message when it is
     not JSON."""
-    with gc_paused():
-        try:
-            return _DECODE(raw)
-        except MSGSPEC_ERRORS:
-            pass
-        try:
-            return json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise exceptions.ParseError(f"Body is not valid JSON: {exc}") from exc
+    try:
+        return _loads(text, raw)
+    except (ValueError, RecursionError) as exc:
+        raise exceptions.ParseError(f"Body is not valid JSON: {exc}") from exc
 
 
 class BoundedJSONParser(JSONParser):

@@ -1,4 +1,5 @@
-"""A bounded least-recently-used map, safe to share between threads.
+"""A bounded least-recently-used map, safe to share between threads, and the cheaper
+bounded plain dict of the ingest parsers.
 
 The one LRU of the code base (compiled schemas, re2 regexes, tool tables).
 Pure module: no Django.
@@ -13,7 +14,7 @@ from typing import Generic, TypeVar
 K = TypeVar("K")
 V = TypeVar("V")
 
-__all__ = ["LRU"]
+__all__ = ["LRU", "keep"]
 
 
 class LRU(Generic[K, V]):
@@ -52,3 +53,13 @@ class LRU(Generic[K, V]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
+
+
+def keep(cache: dict, key: bytes, value: object, maxsize: int, max_key_bytes: int) -> None:
+    """Stores `value` under `key` in `cache`, a plain dict emptied when it holds `maxsize`
+    entries (no recency kept: a hit stays one C lookup); a key longer than `max_key_bytes`
+    is not kept."""
+    if len(key) <= max_key_bytes:
+        if len(cache) >= maxsize:
+            cache.clear()
+        cache[key] = value

@@ -29,6 +29,7 @@ import msgspec
 from msgspec import Raw
 
 from metrics.events import TOOL_CALL_EVENT_SCHEMA
+from metrics.lru import keep
 
 # The members of an event that parse_tool_call_event reads: those its schema documents
 # (a test checks that the parser reads no other).
@@ -103,7 +104,7 @@ def _tools(raw: bytes) -> list | None:
     if entries is None:
         return None
     tools = [_entry(bytes(entry)) for entry in entries]
-    _keep(_LISTS, raw, tools, MAX_LISTS, MAX_LIST_BYTES)
+    keep(_LISTS, raw, tools, MAX_LISTS, MAX_LIST_BYTES)
     return tools
 
 
@@ -112,15 +113,8 @@ def _entry(raw: bytes) -> object:
     if value is None:
         value = _ANY.decode(raw)
         if value is not None:
-            _keep(_ENTRIES, raw, value, MAX_ENTRIES, MAX_ENTRY_BYTES)
+            keep(_ENTRIES, raw, value, MAX_ENTRIES, MAX_ENTRY_BYTES)
     return value
-
-
-def _keep(cache: dict, key: bytes, value: object, entries: int, largest: int) -> None:
-    if len(key) <= largest:
-        if len(cache) >= entries:
-            cache.clear()
-        cache[key] = value
 
 
 def _has_long_integer(raw: bytes) -> bool:

@@ -450,7 +450,7 @@ def _classify(
         calls.append(judged)
     return _new(RequestOutcome, (
         offered,
-        offered and (tool_choice is None or tool_choice == "auto"),  # is_propensity_eligible
+        is_propensity_eligible(offered, tool_choice),
         bool(calls) or other > 0,
         errored,
         table.bucket,

@@ -5,9 +5,10 @@ per-user activity and the sampled failures, so a batch is either counted whole
 or not at all, and a resent batch changes nothing.
 """
 
+import functools
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -52,12 +53,12 @@ def validator_cache() -> ValidatorCache:
     return _cache
 
 
-def add_outcome(rollups: dict, outcome: RequestOutcome, endpoint_id: int, app: str, day,
-                generation: int) -> None:
+def add_outcome(rollups: defaultdict[tuple, Counter], outcome: RequestOutcome,
+                endpoint_id: int, app: str, day, generation: int) -> None:
     """Adds one classified request to the batch's rollup deltas, keyed by (endpoint, app,
     bucket, day, generation) (§1, §2): the request's counts under its bucket, each call's
     under the call's."""
-    request_row = _row(rollups, (endpoint_id, app, str(outcome.bucket), day, generation))
+    request_row = rollups[(endpoint_id, app, str(outcome.bucket), day, generation)]
     if outcome.offered_tools:
         request_row["requests_with_tools"] += 1
         request_row["errored_requests"] += outcome.errored
@@ -67,24 +68,10 @@ def add_outcome(rollups: dict, outcome: RequestOutcome, endpoint_id: int, app: s
     if outcome.other:
         request_row["other"] += outcome.other
     for call in outcome.calls:
-        row = request_row if call.bucket == outcome.bucket else _row(
-            rollups, (endpoint_id, app, str(call.bucket), day, generation))
+        row = request_row if call.bucket == outcome.bucket else rollups[
+            (endpoint_id, app, str(call.bucket), day, generation)]
         row["calls"] += 1
         row[call.outcome.value] += 1
-
-
-def _hashed(users: dict[str, str], user: str) -> str:
-    hashed = users.get(user)
-    if hashed is None:
-        hashed = users[user] = hash_user(user)
-    return hashed
-
-
-def _row(rollups: dict, key: tuple) -> Counter:
-    row = rollups.get(key)
-    if row is None:
-        row = rollups[key] = Counter()
-    return row
 
 
 def ingest_tool_calls(items: list, *, source: str, id_scope: str = "cli",
@@ -170,9 +157,9 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
     publications = lock_publications(endpoint.id for _, endpoint, _ in ready)
     new_ids = claim_event_keys(IngestKind.TOOL_CALLS, id_scope,
                                [event.id for event, _, _ in ready])
-    rollups: dict[tuple, dict] = {}
+    rollups: defaultdict[tuple, Counter] = defaultdict(Counter)
     activity: set[tuple[int, str, object]] = set()
-    users: dict[str, str] = {}  # a batch repeats its users: one HMAC each
+    hashed_user = functools.cache(hash_user)  # a batch repeats its users: one HMAC each
     failures = []
     speed = SpeedDeltas()
     for event, endpoint, outcome in ready:
@@ -191,7 +178,7 @@ def _store(ready: list[tuple], result: BatchResult, *, source: str, id_scope: st
             continue  # an error or timeout: counted for uptime only (§10)
         add_outcome(rollups, outcome, endpoint_id, event.app, day, generation)
         if event.user and outcome.offered_tools:
-            activity.add((endpoint.model_id, _hashed(users, event.user), day))
+            activity.add((endpoint.model_id, hashed_user(event.user), day))
         failures.extend((endpoint, day, event, call) for call in outcome.calls
                         if call.outcome in FAILURE_OUTCOMES)
     increment_rollups(rollups, ROLLUP_COUNTS)

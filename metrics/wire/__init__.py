@@ -9,6 +9,7 @@ A response that matches none is refused with ``WireError`` naming why, never cou
 
 from __future__ import annotations
 
+from metrics.lru import keep
 from metrics.wire import anthropic, openai_chat, openai_responses
 from metrics.wire.tools import normalise_tool_choice, normalise_tools
 from metrics.wire.types import Exchange, WireCall, WireError, WireFormat
@@ -85,10 +86,8 @@ def _normalised_tools(tools: list, tools_raw: bytes | None
     if found is None:
         function_tools, other_names, offered_other = normalise_tools(tools)
         found = function_tools, other_names, offered_other, function_tools is not tools
-        if tools_raw is not None and len(tools_raw) <= _MAX_NORMALISED_BYTES:
-            if len(_NORMALISED) >= _MAX_NORMALISED:
-                _NORMALISED.clear()
-            _NORMALISED[tools_raw] = found
+        if tools_raw is not None:
+            keep(_NORMALISED, tools_raw, found, _MAX_NORMALISED, _MAX_NORMALISED_BYTES)
     return found
 
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from metrics.lru import LRU
+from metrics.lru import LRU, keep
 
 
 def test_a_put_past_the_bound_drops_the_least_recently_used():
@@ -42,3 +42,13 @@ def test_concurrent_puts_keep_the_bound():
     for thread in threads:
         thread.join()
     assert len(lru) == 50
+
+
+def test_keep_empties_a_full_dict_and_skips_long_keys():
+    cache: dict = {}
+    keep(cache, b"a", 1, maxsize=2, max_key_bytes=3)
+    keep(cache, b"b", 2, maxsize=2, max_key_bytes=3)
+    keep(cache, b"long", 3, maxsize=2, max_key_bytes=3)
+    assert cache == {b"a": 1, b"b": 2}
+    keep(cache, b"c", 4, maxsize=2, max_key_bytes=3)
+    assert cache == {b"c": 4}
