@@ -191,7 +191,10 @@ def daily_throughput_chart(rows: list, daily: dict[int, list[tuple[date, float]]
     figure = {
         "data": [{
             "type": "heatmap", "x": x, "y": names, "z": z, "colorscale": "Cividis",
-            "colorbar": {"title": {"text": "tokens/s"}, "thickness": 12},
+            # Title beside the bar, not above it, and few ticks on a short bar: a map of one
+            # or two providers is that many rows high, and its tick labels overlapped.
+            "colorbar": {"title": {"text": "tokens/s", "side": "right"}, "thickness": 12,
+                         "nticks": 4 if len(names) < 4 else 8},
             "hovertemplate": "%{y}, %{x}: p50 %{z:.0f} tokens/s<extra></extra>",
             "xgap": 1, "ygap": 1,
         }],
