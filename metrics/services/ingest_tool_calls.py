@@ -134,13 +134,8 @@ def _classify_items(items: list, parsed: list[tuple[int, ToolCallEvent]],
     deadline = time.monotonic() + settings.EXACTO_BATCH_VALIDATION_BUDGET_MS / 1000
     max_calls = settings.EXACTO_MAX_CALLS_PER_EVENT
 
-    endpoints: dict[tuple, object] = {}  # resolved once per name triple (not refusals)
-
     def judge(_, event: ToolCallEvent):
-        names = (event.model, event.provider, event.quantization)
-        endpoint = endpoints.get(names)
-        if endpoint is None:
-            endpoint = endpoints[names] = resolver.resolve(*names)
+        endpoint = resolver.resolve(event.model, event.provider, event.quantization)
         outcome = classify_exchange(event.exchange, cache=cache, budget_ms=budget,
                                     max_calls=max_calls, deadline=deadline,
                                     bucket_bounds=bucket_bounds

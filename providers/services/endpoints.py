@@ -41,6 +41,8 @@ class EndpointResolver:
     def __init__(self, pairs: Iterable[tuple[str, str]]):
         pairs = set(pairs)
         self._by_pair: dict[tuple[str, str], list[Endpoint]] = defaultdict(list)
+        # A batch names a few triples many times: each found endpoint is looked up once.
+        self._found: dict[tuple[str, str, str | None], Endpoint] = {}
         if not pairs:
             return
         models = {m for m, _ in pairs}
@@ -53,6 +55,13 @@ class EndpointResolver:
 
     def resolve(self, model: str, provider: str, quantization: str | None) -> Endpoint:
         """The endpoint, or ValueError with the reason the item is refused."""
+        names = (model, provider, quantization)
+        endpoint = self._found.get(names)
+        if endpoint is None:
+            endpoint = self._found[names] = self._resolve(model, provider, quantization)
+        return endpoint
+
+    def _resolve(self, model: str, provider: str, quantization: str | None) -> Endpoint:
         candidates = self._by_pair.get((model, provider), [])
         if not candidates:
             raise ValueError(
