@@ -34,6 +34,19 @@ class NameMapper:
         for table in reversed(list(provider_aliases)):
             self._providers.update(_keyed(table))
         self._provider_slugs = set(provider_slugs)
+        self._pairs: dict[tuple[str, str], tuple[str, str, str | None, str | None]] = {}
+
+    def pair(self, model: str, provider: str) -> tuple[str, str, str | None, str | None]:
+        """(model slug, provider slug, model warning, provider warning) of an event's names;
+        ValueError as `model` and `provider`. A batch repeats a few pairs: each is mapped
+        once (a refusal is not kept, and is raised again for every item naming it)."""
+        found = self._pairs.get((model, provider))
+        if found is None:
+            provider_slug, provider_note = self.provider(provider)
+            model_slug, model_note = self.model(model, provider_slug)
+            found = self._pairs[(model, provider)] = (
+                model_slug, provider_slug, model_note, provider_note)
+        return found
 
     def model(self, name: str, provider: str | None = None) -> tuple[str, str | None]:
         """(slug, warning or None); ValueError when the name is neither an alias nor a slug.

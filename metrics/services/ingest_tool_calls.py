@@ -98,20 +98,11 @@ def _parse_items(items: list, now: datetime, result: BatchResult,
     max_future = timedelta(seconds=settings.EXACTO_EVENT_MAX_FUTURE_SECONDS)
     max_age = timedelta(days=settings.EXACTO_EVENT_MAX_AGE_DAYS)
     names = name_mapper() if items else None
-    # A batch repeats a few (model, provider) names: each pair is mapped once (a refusal,
-    # a ValueError, is not kept and is raised again for every item that names it).
-    mapped: dict[tuple[str, str], tuple[str, str, str | None, str | None]] = {}
 
     def parse(index, item) -> ToolCallEvent:
         event = parse_tool_call_event(item, now, max_future=max_future, max_age=max_age,
                                       tools_raw=tools_raw[index] if tools_raw else None)
-        found = mapped.get((event.model, event.provider))
-        if found is None:
-            provider, provider_note = names.provider(event.provider)
-            model, model_note = names.model(event.model, provider)
-            found = mapped[(event.model, event.provider)] = (
-                model, provider, model_note, provider_note)
-        model, provider, model_note, provider_note = found
+        model, provider, model_note, provider_note = names.pair(event.model, event.provider)
         for note in (model_note, provider_note):
             if note:
                 result.warn(index, item, note)
