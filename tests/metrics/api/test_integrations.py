@@ -37,16 +37,18 @@ def litellm_payloads(cases=JUDGED, model="groq/moonshotai/kimi-k2-instruct-0905"
 
     previous, litellm.callbacks = litellm.callbacks, [Capture()]
     try:
-        for case in cases:
+        deadline = time.monotonic() + 30
+        for done, case in enumerate(cases, start=1):
             name, arguments = CALLS[case]
             litellm.completion(
                 model=model, messages=[{"role": "user", "content": "Weather in Paris?"}],
                 tools=TOOLS, tool_choice="auto", mock_response="",
                 mock_tool_calls=[{"id": "call_1", "type": "function",
                                   "function": {"name": name, "arguments": arguments}}])
-        deadline = time.monotonic() + 30
-        while len(captured) < len(cases) and time.monotonic() < deadline:
-            time.sleep(0.05)
+            # LiteLLM logs from a thread of its own: waiting for each payload before the next
+            # call keeps them in the order of `cases` (tests take payloads[0] as the valid one).
+            while len(captured) < done and time.monotonic() < deadline:
+                time.sleep(0.01)
     finally:
         litellm.callbacks = previous
     assert len(captured) == len(cases)
